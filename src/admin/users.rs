@@ -1,0 +1,160 @@
+//! Admin users: creation (the first super admin, or from the command line), lookup, listing.
+
+use crate::admin::roles::{self, Role};
+use crate::db::DbConnection;
+use crate::db::schema::{admin_users, admin_users_roles};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::fmt;
+
+/// An admin user as stored. `Debug` leaves the password hash out.
+#[derive(Clone, Queryable)]
+pub struct AdminUser {
+    pub id: i32,
+    pub firstname: String,
+    pub lastname: Option<String>,
+    pub email: String,
+    pub password_hash: String,
+    pub is_active: bool,
+    pub blocked: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl fmt::Debug for AdminUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminUser")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("is_active", &self.is_active)
+            .field("blocked", &self.blocked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AdminUser {
+    /// Whether this user may sign in and use sessions.
+    pub fn can_sign_in(&self) -> bool {
+        self.is_active && !self.blocked
+    }
+}
+
+/// What is needed to create an admin; the email is already normalised (trimmed, lower case).
+#[derive(Debug, Clone)]
+pub struct NewAdmin {
+    pub firstname: String,
+    pub lastname: Option<String>,
+    pub email: String,
+    pub password_hash: String,
+}
+
+/// Why an admin could not be created.
+#[derive(Debug)]
+pub enum CreateError {
+    /// `register-admin` after the first admin exists.
+    AdminExists,
+    EmailTaken,
+    UnknownRole(String),
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for CreateError {
+    fn from(error: diesel::result::Error) -> Self {
+        CreateError::Database(error)
+    }
+}
+
+impl fmt::Display for CreateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CreateError::AdminExists => f.write_str("an admin already exists"),
+            CreateError::EmailTaken => f.write_str("this email is already used by an admin"),
+            CreateError::UnknownRole(code) => write!(f, "there is no role `{code}`"),
+            CreateError::Database(e) => write!(f, "database: {e}"),
+        }
+    }
+}
+
+/// Emails are compared trimmed and in lower case, as Strapi stores them.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    admin_users::table.count().get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<AdminUser>> {
+    admin_users::table.find(id).first(conn).optional()
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<AdminUser>> {
+    admin_users::table
+        .filter(admin_users::email.eq(email))
+        .first(conn)
+        .optional()
+}
+
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<AdminUser>> {
+    admin_users::table.order(admin_users::id.asc()).load(conn)
+}
+
+/// Creates the first admin as Super Admin, refusing once any admin exists. The check and the
+/// insert hold the write lock together, so two concurrent registrations give one admin.
+pub fn register_first(
+    conn: &mut DbConnection,
+    admin: NewAdmin,
+    now: NaiveDateTime,
+) -> Result<(AdminUser, Vec<Role>), CreateError> {
+    crate::db::exclusive(conn, "admin_users", |conn| {
+        if count(conn)? > 0 {
+            return Err(CreateError::AdminExists);
+        }
+        insert_with_role(conn, admin, roles::SUPER_ADMIN, now)
+    })
+}
+
+/// Creates an admin with the role `role_code` (used by `vellum admin create`).
+pub fn create(
+    conn: &mut DbConnection,
+    admin: NewAdmin,
+    role_code: &str,
+    now: NaiveDateTime,
+) -> Result<(AdminUser, Vec<Role>), CreateError> {
+    crate::db::exclusive(conn, "admin_users", |conn| {
+        insert_with_role(conn, admin, role_code, now)
+    })
+}
+
+fn insert_with_role(
+    conn: &mut DbConnection,
+    admin: NewAdmin,
+    role_code: &str,
+    now: NaiveDateTime,
+) -> Result<(AdminUser, Vec<Role>), CreateError> {
+    let role = roles::find_by_code(conn, role_code)?
+        .ok_or_else(|| CreateError::UnknownRole(role_code.to_string()))?;
+    if find_by_email(conn, &admin.email)?.is_some() {
+        return Err(CreateError::EmailTaken);
+    }
+    diesel::insert_into(admin_users::table)
+        .values((
+            admin_users::firstname.eq(&admin.firstname),
+            admin_users::lastname.eq(&admin.lastname),
+            admin_users::email.eq(&admin.email),
+            admin_users::password_hash.eq(&admin.password_hash),
+            admin_users::is_active.eq(true),
+            admin_users::blocked.eq(false),
+            admin_users::created_at.eq(now),
+            admin_users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let user = find_by_email(conn, &admin.email)?.ok_or(diesel::result::Error::NotFound)?;
+    diesel::insert_into(admin_users_roles::table)
+        .values((
+            admin_users_roles::user_id.eq(user.id),
+            admin_users_roles::role_id.eq(role.id),
+        ))
+        .execute(conn)?;
+    Ok((user, vec![role]))
+}

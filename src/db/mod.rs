@@ -1,0 +1,258 @@
+//! Storage: one connection type over SQLite and PostgreSQL, chosen by the URL's scheme, an r2d2
+//! pool of it, and the embedded migrations of each dialect.
+
+pub mod schema;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever database the configuration names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager>;
+pub type PooledDb = PooledConnection<ConnectionManager>;
+
+/// The database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// `sqlite://PATH`, `sqlite:PATH` or a plain path select SQLite; `postgres://` and
+    /// `postgresql://` select PostgreSQL; any other scheme is refused rather than guessed.
+    pub fn parse(url: &str) -> Result<DatabaseUrl, DbError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_string()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            return Err(DbError("DATABASE_URL is empty".into()));
+        }
+        if let Some((scheme, _)) = url.split_once("://")
+            && scheme != "sqlite"
+        {
+            return Err(DbError(format!(
+                "DATABASE_URL scheme `{scheme}` is not supported; use sqlite:// or postgres://"
+            )));
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, DatabaseUrl::Sqlite(_))
+    }
+}
+
+/// A start-up failure of the database: one line, no secrets (passwords are cut from URLs).
+#[derive(Debug, Clone)]
+pub struct DbError(pub String);
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DbError {}
+
+/// Makes connections for r2d2, choosing the backend from the URL (not by trial: SQLite accepts
+/// any string) and preparing each SQLite connection.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        ConnectionManager { url }
+    }
+
+    fn establish(&self) -> ConnectionResult<DbConnection> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConnection::Pg),
+        }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.establish().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Opens the database named by `url`: creates a SQLite file's folder and switches it to WAL
+/// (once, before the pool's parallel connects), checks that it answers, and builds the pool.
+pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
+    let url = DatabaseUrl::parse(url)?;
+    if let DatabaseUrl::Sqlite(path) = &url
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            DbError(format!("cannot create the database folder {}: {e}", dir.display()))
+        })?;
+    }
+    let manager = ConnectionManager::new(url.clone());
+    let mut first = manager.establish().map_err(|e| describe_connect_error(&url, &e))?;
+    if let DbConnection::Sqlite(conn) = &mut first {
+        conn.batch_execute("PRAGMA journal_mode = WAL;")
+            .map_err(|e| DbError(format!("cannot switch the SQLite database to WAL: {e}")))?;
+    }
+    drop(first);
+    Pool::builder()
+        .max_size(pool_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .build(manager)
+        .map_err(|e| DbError(format!("cannot open the database pool: {e}")))
+}
+
+fn describe_connect_error(url: &DatabaseUrl, error: &ConnectionError) -> DbError {
+    let error = error.to_string().replace('\n', " ");
+    let error = error.trim();
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            DbError(format!("cannot open the SQLite database {}: {error}", path.display()))
+        }
+        DatabaseUrl::Postgres(text) => DbError(format!(
+            "cannot connect to PostgreSQL at {}: {error}",
+            redact_password(text)
+        )),
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// Applies the pending migrations of the connection's dialect; returns the names applied.
+/// On PostgreSQL an advisory lock keeps instances that start together from racing.
+pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let fail = |e: &dyn fmt::Display| DbError(format!("migration failed: {e}"));
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| fail(&e))?,
+        DbConnection::Pg(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(7461206)")
+                .map_err(|e| fail(&e))?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|versions| {
+                versions.into_iter().map(|v| v.to_string()).collect::<Vec<_>>()
+            });
+            c.batch_execute("SELECT pg_advisory_unlock(7461206)")
+                .map_err(|e| fail(&e))?;
+            return result.map_err(|e| fail(&e));
+        }
+    };
+    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// Runs `work` in a transaction that holds the database's write lock from its first statement
+/// (SQLite `BEGIN IMMEDIATE`; PostgreSQL a `SHARE ROW EXCLUSIVE` lock on `lock_table`), for
+/// read-then-write sequences that must not interleave with another instance's.
+/// `work` must not open a transaction of its own.
+pub fn exclusive<T, E>(
+    conn: &mut DbConnection,
+    lock_table: &str,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("BEGIN IMMEDIATE")?,
+        DbConnection::Pg(c) => c.batch_execute(&format!(
+            "BEGIN; LOCK TABLE {lock_table} IN SHARE ROW EXCLUSIVE MODE"
+        ))?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            conn.batch_execute("COMMIT")?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = conn.batch_execute("ROLLBACK") {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_selects_backend_by_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
+            DatabaseUrl::Sqlite("data/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("/tmp/x.db").unwrap(),
+            DatabaseUrl::Sqlite("/tmp/x.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://u@h/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert!(DatabaseUrl::parse("mysql://root@localhost/db").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn redact_password_hides_only_the_password() {
+        assert_eq!(
+            redact_password("postgres://me:s3cret@db:5432/x"),
+            "postgres://me:***@db:5432/x"
+        );
+        assert_eq!(redact_password("postgres://me@db/x"), "postgres://me@db/x");
+    }
+}

@@ -1,0 +1,63 @@
+//! The system tables, kept by hand in portable SQL types (see the migrations of each dialect).
+
+diesel::table! {
+    admin_roles (id) {
+        id -> Integer,
+        code -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    admin_permissions (id) {
+        id -> Integer,
+        role_id -> Integer,
+        action -> Text,
+    }
+}
+
+diesel::table! {
+    admin_users (id) {
+        id -> Integer,
+        firstname -> Text,
+        lastname -> Nullable<Text>,
+        email -> Text,
+        password_hash -> Text,
+        is_active -> Bool,
+        blocked -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    admin_users_roles (user_id, role_id) {
+        user_id -> Integer,
+        role_id -> Integer,
+    }
+}
+
+diesel::table! {
+    admin_sessions (id) {
+        id -> Text,
+        user_id -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(admin_permissions -> admin_roles (role_id));
+diesel::joinable!(admin_sessions -> admin_users (user_id));
+diesel::joinable!(admin_users_roles -> admin_users (user_id));
+diesel::joinable!(admin_users_roles -> admin_roles (role_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    admin_roles,
+    admin_permissions,
+    admin_users,
+    admin_users_roles,
+    admin_sessions,
+);

@@ -1,0 +1,268 @@
+//! The one error path: every failure becomes Strapi's envelope
+//! `{"data":null,"error":{"status","name","message","details"}}`.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde_json::{Value, json};
+use std::fmt;
+
+/// What a handler returns.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// An error as the client sees it. Internal causes are logged, never put in the body.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub name: &'static str,
+    pub message: String,
+    pub details: Value,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, name: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            name,
+            message: message.into(),
+            details: json!({}),
+        }
+    }
+
+    /// 400 `ApplicationError`: a request that is well formed but cannot be carried out.
+    pub fn application(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ApplicationError", message)
+    }
+
+    /// 400 `ValidationError` with empty details.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ValidationError", message)
+    }
+
+    /// 400 `BadRequestError`: a body or query that cannot be read at all.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequestError", message)
+    }
+
+    /// 401 `Missing or invalid credentials`, the answer that tells an attacker nothing.
+    pub fn unauthorized() -> Self {
+        Self::unauthorized_because("Missing or invalid credentials")
+    }
+
+    pub fn unauthorized_because(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UnauthorizedError", message)
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "ForbiddenError", "Forbidden")
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NotFoundError", message)
+    }
+
+    pub fn too_many_requests() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RateLimitError",
+            "Too many requests, please try again later.",
+        )
+    }
+
+    pub fn service_unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableError", message)
+    }
+
+    /// A failure the client cannot fix: logged with a request id that is also sent in the
+    /// `x-request-id` header, so an operator can find the log line from a user's report.
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        let request_id = random_request_id();
+        tracing::error!(request_id = %request_id, error = %cause, "internal error");
+        let mut error = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "Internal Server Error",
+        );
+        error.details = json!({ "requestId": request_id });
+        error
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// The envelope body.
+    pub fn body(&self) -> Value {
+        json!({
+            "data": null,
+            "error": {
+                "status": self.status.as_u16(),
+                "name": self.name,
+                "message": self.message,
+                "details": self.details,
+            }
+        })
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.name, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(id) = self.details.get("requestId").and_then(Value::as_str) {
+            response.insert_header(("x-request-id", id));
+        }
+        response.json(self.body())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        match error {
+            diesel::result::Error::NotFound => ApiError::not_found("Not Found"),
+            other => ApiError::internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        tracing::warn!(error = %error, "no database connection available");
+        ApiError::service_unavailable("The database is not answering")
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        ApiError::internal(format!("blocking task failed: {error}"))
+    }
+}
+
+/// A collector for field errors, giving yup's shape: `details.errors[{path, message, name}]`
+/// and, as Strapi does, the first message as the summary (or `N errors occurred`).
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<Value>);
+
+impl FieldErrors {
+    pub fn add(&mut self, path: &str, message: impl Into<String>) {
+        self.0.push(json!({
+            "path": path.split('.').collect::<Vec<_>>(),
+            "message": message.into(),
+            "name": "ValidationError",
+        }));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok` when nothing was added, else the 400 `ValidationError`.
+    pub fn into_result(self) -> ApiResult<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let message = match self.0.as_slice() {
+            [only] => only["message"].as_str().unwrap_or_default().to_string(),
+            many => format!("{} errors occurred", many.len()),
+        };
+        Err(ApiError::validation(message).with_details(json!({ "errors": self.0 })))
+    }
+}
+
+/// The error name Strapi (through `http-errors`) gives a bare status code.
+fn name_for_status(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "BadRequestError",
+        401 => "UnauthorizedError",
+        403 => "ForbiddenError",
+        404 => "NotFoundError",
+        405 => "MethodNotAllowedError",
+        408 => "RequestTimeoutError",
+        411 => "LengthRequiredError",
+        413 => "PayloadTooLargeError",
+        414 => "URITooLongError",
+        415 => "UnsupportedMediaTypeError",
+        429 => "RateLimitError",
+        431 => "RequestHeaderFieldsTooLargeError",
+        503 => "ServiceUnavailableError",
+        _ if status.is_client_error() => "BadRequestError",
+        _ => "InternalServerError",
+    }
+}
+
+/// Middleware hook: an error response that is not already our JSON envelope (actix's own 404,
+/// 405, 413 …) is replaced by the envelope for its status.
+pub fn envelope_fallback<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = response
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+    }
+    let status = response.status();
+    let message = status.canonical_reason().unwrap_or("Error");
+    let error = if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+        ApiError::internal(format!("unhandled {status} response"))
+    } else {
+        ApiError::new(status, name_for_status(status), message)
+    };
+    let (request, old) = response.into_parts();
+    let mut new = error.error_response();
+    // Keep headers such as `Allow` on a 405.
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    new.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, new.map_into_boxed_body()).map_into_right_body(),
+    ))
+}
+
+/// The handler for requests that match no route.
+pub async fn not_found(_request: HttpRequest) -> HttpResponse {
+    ApiError::not_found("Not Found").error_response()
+}
+
+/// Turns the errors of actix's body extractors into the envelope.
+pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let api_error = match &error {
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLargeError",
+            "Payload too large",
+        ),
+        E::ContentType => ApiError::bad_request("Expected a JSON body (Content-Type: application/json)"),
+        E::Deserialize(_) => ApiError::bad_request("The body is not valid JSON"),
+        E::Payload(_) => ApiError::bad_request("The body could not be read"),
+        _ => ApiError::bad_request("The body could not be read"),
+    };
+    api_error.into()
+}
+
+fn random_request_id() -> String {
+    let mut bytes = [0u8; 8];
+    // Randomness failing here only makes ids collide; the error itself is still reported.
+    let _ = getrandom::fill(&mut bytes);
+    hex::encode(bytes)
+}

@@ -1,0 +1,177 @@
+//! Admin sign-up, sign-in and sessions: `/admin/init`, `/admin/register-admin`,
+//! `/admin/login`, `/admin/logout`, `/admin/users/me`.
+
+use crate::AppState;
+use crate::admin::roles::Role;
+use crate::admin::users::{self, AdminUser, CreateError, NewAdmin};
+use crate::admin::{password, sessions};
+use crate::auth::admin::AdminSession;
+use crate::clock::iso;
+use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::http::{object_body, required_string, string_field};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use std::net::{IpAddr, Ipv4Addr};
+
+/// `GET /admin/init`: whether the first admin has been registered.
+pub async fn init(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let count = state.db(|conn| Ok(users::count(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": { "hasAdmin": count > 0 } })))
+}
+
+/// `POST /admin/register-admin`: creates the first super admin and signs them in.
+pub async fn register_admin(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    let body = object_body(body.into_inner())?;
+    let mut errors = FieldErrors::default();
+    let email = users::normalize_email(&required_string(&body, "email", &mut errors));
+    if !email.is_empty() && !is_valid_email(&email) {
+        errors.add("email", "email must be a valid email");
+    }
+    let firstname = required_string(&body, "firstname", &mut errors).trim().to_string();
+    let lastname = string_field(&body, "lastname", &mut errors)
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty());
+    let plain_password = required_string(&body, "password", &mut errors);
+    if !plain_password.is_empty() {
+        for failure in password::rule_failures(&plain_password) {
+            errors.add("password", failure);
+        }
+    }
+    errors.into_result()?;
+
+    let password_hash = web::block(move || password::hash(&plain_password))
+        .await?
+        .map_err(ApiError::internal)?;
+    let admin = NewAdmin {
+        firstname,
+        lastname,
+        email,
+        password_hash,
+    };
+    let sessions_state = state.clone();
+    let now = state.clock.now();
+    let (token, user, roles) = state
+        .db(move |conn| {
+            let (user, roles) = users::register_first(conn, admin, now).map_err(|e| match e {
+                CreateError::AdminExists | CreateError::EmailTaken => {
+                    ApiError::application("You cannot register a new super admin")
+                }
+                other => ApiError::internal(other),
+            })?;
+            let token = sessions_state.sessions.start(conn, user.id, now)?;
+            Ok((token, user, roles))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": { "token": token, "user": user_json(&user, &roles) } })))
+}
+
+/// `POST /admin/login`: a session JWT for a correct email and password. Wrong email and wrong
+/// password get the same answer in about the same time; repeated failures are throttled.
+pub async fn login(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    let body = object_body(body.into_inner())?;
+    let mut errors = FieldErrors::default();
+    let email = users::normalize_email(&required_string(&body, "email", &mut errors));
+    let plain_password = required_string(&body, "password", &mut errors);
+    errors.into_result()?;
+
+    let ip = request
+        .peer_addr()
+        .map(|address| address.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if state.login_limiter.is_locked(&email, ip) {
+        return Err(ApiError::too_many_requests());
+    }
+    let worker = state.clone();
+    let now = state.clock.now();
+    let attempt_email = email.clone();
+    let outcome = state
+        .db(move |conn| {
+            let user = users::find_by_email(conn, &attempt_email)?;
+            let stored = user
+                .as_ref()
+                .map_or(password::decoy_hash(), |u| u.password_hash.as_str());
+            let matches = password::verify(&plain_password, stored);
+            match user {
+                Some(user) if matches && user.can_sign_in() => {
+                    let roles = crate::admin::roles::of_user(conn, user.id)?;
+                    let token = worker.sessions.start(conn, user.id, now)?;
+                    Ok(Some((token, user, roles)))
+                }
+                _ => Ok(None),
+            }
+        })
+        .await?;
+    match outcome {
+        Some((token, user, roles)) => {
+            state.login_limiter.record_success(&email, ip);
+            Ok(HttpResponse::Ok()
+                .json(json!({ "data": { "token": token, "user": user_json(&user, &roles) } })))
+        }
+        None => {
+            state.login_limiter.record_failure(&email, ip);
+            Err(ApiError::application("Invalid credentials"))
+        }
+    }
+}
+
+/// `POST /admin/logout`: ends the session; its JWT is refused afterwards.
+pub async fn logout(
+    state: web::Data<AppState>,
+    session: AdminSession,
+) -> ApiResult<HttpResponse> {
+    let sid = session.claims.sid.clone();
+    state.db(move |conn| Ok(sessions::end(conn, &sid)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": {} })))
+}
+
+/// `GET /admin/users/me`: the signed-in admin.
+pub async fn me(session: AdminSession) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "data": user_json(&session.user, &session.roles) }))
+}
+
+/// An admin user as Strapi's admin API shows one (never the password hash).
+pub(crate) fn user_json(user: &AdminUser, roles: &[Role]) -> Value {
+    json!({
+        "id": user.id,
+        "firstname": user.firstname,
+        "lastname": user.lastname,
+        "username": null,
+        "email": user.email,
+        "isActive": user.is_active,
+        "blocked": user.blocked,
+        "preferedLanguage": null,
+        "createdAt": iso(user.created_at),
+        "updatedAt": iso(user.updated_at),
+        "roles": roles.iter().map(role_json).collect::<Vec<_>>(),
+    })
+}
+
+pub(crate) fn role_json(role: &Role) -> Value {
+    json!({
+        "id": role.id,
+        "code": role.code,
+        "name": role.name,
+        "description": role.description,
+    })
+}
+
+/// A plain, strict check: one `@`, a non-empty local part, a dotted domain, no spaces.
+fn is_valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(char::is_whitespace)
+}

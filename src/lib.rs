@@ -1,0 +1,111 @@
+//! Vellum: a Strapi-compatible content API server whose heart is its token system.
+//!
+//! `AppState::init` opens the database and prepares it; `server` serves the HTTP surfaces
+//! (`/api`, `/admin`, `/_health`) on a listener. `main.rs` and the integration tests use both.
+
+pub mod admin;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+
+use crate::admin::login_limit::LoginLimiter;
+use crate::admin::sessions::SessionKeys;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::db::{DbConnection, DbPool};
+use crate::error::ApiResult;
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{App, HttpServer, web};
+use std::fmt;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+/// Everything a request handler may need, shared by all workers.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: DbPool,
+    pub clock: SharedClock,
+    pub sessions: Arc<SessionKeys>,
+    pub login_limiter: Arc<LoginLimiter>,
+}
+
+/// Why the server could not start; printed as one line.
+#[derive(Debug)]
+pub struct InitError(pub String);
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InitError {}
+
+impl AppState {
+    /// Opens the database, applies pending migrations and completes the default roles.
+    pub fn init(config: Config, clock: SharedClock) -> Result<AppState, InitError> {
+        let pool = db::connect(&config.database_url, config.database_pool_size)
+            .map_err(|e| InitError(e.to_string()))?;
+        let mut conn = pool
+            .get()
+            .map_err(|e| InitError(format!("cannot use the database: {e}")))?;
+        let applied = db::migrate(&mut conn).map_err(|e| InitError(e.to_string()))?;
+        for name in &applied {
+            tracing::info!(migration = %name, "applied migration");
+        }
+        admin::roles::ensure_defaults(&mut conn, clock.now())
+            .map_err(|e| InitError(format!("cannot prepare the admin roles: {e}")))?;
+        drop(conn);
+        Ok(AppState {
+            sessions: Arc::new(SessionKeys::new(
+                &config.admin_jwt_secret,
+                config.admin_jwt_expires_in,
+            )),
+            config: Arc::new(config),
+            pool,
+            clock,
+            login_limiter: Arc::new(LoginLimiter::default()),
+        })
+    }
+
+    /// Runs `work` with a pooled connection on the blocking thread pool, so that actix workers
+    /// never wait on the database.
+    pub async fn db<T, F>(&self, work: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// The HTTP server over `listener`, not yet awaited.
+pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_web::dev::Server> {
+    let max_body = state.config.max_body_bytes;
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(error::json_error),
+            )
+            .app_data(web::PayloadConfig::new(max_body))
+            .wrap(ErrorHandlers::new().default_handler(error::envelope_fallback))
+            .configure(http::routes)
+            .default_service(web::to(error::not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
