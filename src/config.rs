@@ -116,7 +116,8 @@ impl Config {
                 })
         };
 
-        let default_limit = parse_number(get("API_REST_DEFAULT_LIMIT"), "API_REST_DEFAULT_LIMIT", 25)?;
+        let default_limit =
+            parse_number(get("API_REST_DEFAULT_LIMIT"), "API_REST_DEFAULT_LIMIT", 25)?;
         let max_limit = parse_number(get("API_REST_MAX_LIMIT"), "API_REST_MAX_LIMIT", 100)?;
         if default_limit == 0 || max_limit == 0 {
             return Err(ConfigError(
@@ -136,7 +137,10 @@ impl Config {
             api_token_salt: secret("API_TOKEN_SALT")?,
             api_token_salt_previous: split_list(get("API_TOKEN_SALT_PREVIOUS")),
             admin_jwt_secret: secret("ADMIN_JWT_SECRET")?,
-            admin_jwt_expires_in: parse_duration(get("ADMIN_JWT_EXPIRES_IN"), "ADMIN_JWT_EXPIRES_IN")?,
+            admin_jwt_expires_in: parse_duration(
+                get("ADMIN_JWT_EXPIRES_IN"),
+                "ADMIN_JWT_EXPIRES_IN",
+            )?,
             encryption_key: get("ENCRYPTION_KEY").map(Secret),
             encryption_key_previous: split_list(get("ENCRYPTION_KEY_PREVIOUS")),
             api_rest_default_limit: default_limit.min(max_limit),
@@ -209,7 +213,10 @@ fn split_list(value: Option<String>) -> Vec<Secret> {
 /// so that a development server keeps the same salt and JWT secret across restarts.
 fn load_or_generate_secrets(secrets_file: &Path) -> Result<Vec<(String, String)>, ConfigError> {
     let unreadable = |e: std::io::Error| {
-        ConfigError(format!("cannot use secrets file {}: {e}", secrets_file.display()))
+        ConfigError(format!(
+            "cannot use secrets file {}: {e}",
+            secrets_file.display()
+        ))
     };
     let mut entries: Vec<(String, String)> = match std::fs::read_to_string(secrets_file) {
         Ok(text) => text
@@ -234,7 +241,10 @@ fn load_or_generate_secrets(secrets_file: &Path) -> Result<Vec<(String, String)>
     if let Some(parent) = secrets_file.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(unreadable)?;
     }
-    let text: String = entries.iter().map(|(key, value)| format!("{key}={value}\n")).collect();
+    let text: String = entries
+        .iter()
+        .map(|(key, value)| format!("{key}={value}\n"))
+        .collect();
     write_private_file(secrets_file, &text).map_err(unreadable)?;
     tracing::info!(file = %secrets_file.display(), "generated development secrets");
     Ok(entries)

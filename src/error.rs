@@ -73,7 +73,11 @@ impl ApiError {
     }
 
     pub fn service_unavailable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableError", message)
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailableError",
+            message,
+        )
     }
 
     /// A failure the client cannot fix: logged with a request id that is also sent in the
@@ -111,7 +115,13 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.name, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.name,
+            self.message
+        )
     }
 }
 
@@ -214,7 +224,9 @@ pub fn envelope_fallback<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
     if is_json {
-        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
     }
     let status = response.status();
     let message = status.canonical_reason().unwrap_or("Error");
@@ -231,8 +243,10 @@ pub fn envelope_fallback<B: MessageBody + 'static>(
             new.headers_mut().insert(name.clone(), value.clone());
         }
     }
-    new.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    new.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(request, new.map_into_boxed_body()).map_into_right_body(),
     ))
@@ -252,7 +266,9 @@ pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) ->
             "PayloadTooLargeError",
             "Payload too large",
         ),
-        E::ContentType => ApiError::bad_request("Expected a JSON body (Content-Type: application/json)"),
+        E::ContentType => {
+            ApiError::bad_request("Expected a JSON body (Content-Type: application/json)")
+        }
         E::Deserialize(_) => ApiError::bad_request("The body is not valid JSON"),
         E::Payload(_) => ApiError::bad_request("The body could not be read"),
         _ => ApiError::bad_request("The body could not be read"),

@@ -10,7 +10,11 @@ use vellum::config::Config;
 use vellum::{AppState, InitError};
 
 #[derive(Parser)]
-#[command(name = "vellum", version, about = "A Strapi-compatible content API server")]
+#[command(
+    name = "vellum",
+    version,
+    about = "A Strapi-compatible content API server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

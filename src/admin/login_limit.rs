@@ -37,11 +37,15 @@ impl LoginLimiter {
         if windows.len() > SWEEP_ABOVE {
             windows.retain(|_, w| w.started.elapsed() < WINDOW);
         }
-        let window = windows
-            .entry((email.to_string(), ip))
-            .or_insert(Window { started: Instant::now(), failures: 0 });
+        let window = windows.entry((email.to_string(), ip)).or_insert(Window {
+            started: Instant::now(),
+            failures: 0,
+        });
         if window.started.elapsed() >= WINDOW {
-            *window = Window { started: Instant::now(), failures: 0 };
+            *window = Window {
+                started: Instant::now(),
+                failures: 0,
+            };
         }
         window.failures += 1;
     }

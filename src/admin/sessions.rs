@@ -85,11 +85,7 @@ impl SessionKeys {
 }
 
 /// Whether the session still exists for this user and has not expired.
-pub fn is_live(
-    conn: &mut DbConnection,
-    claims: &Claims,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
+pub fn is_live(conn: &mut DbConnection, claims: &Claims, now: NaiveDateTime) -> QueryResult<bool> {
     let found = admin_sessions::table
         .filter(admin_sessions::id.eq(&claims.sid))
         .filter(admin_sessions::user_id.eq(claims.id))

@@ -109,7 +109,8 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -125,11 +126,16 @@ pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
         && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
     {
         std::fs::create_dir_all(dir).map_err(|e| {
-            DbError(format!("cannot create the database folder {}: {e}", dir.display()))
+            DbError(format!(
+                "cannot create the database folder {}: {e}",
+                dir.display()
+            ))
         })?;
     }
     let manager = ConnectionManager::new(url.clone());
-    let mut first = manager.establish().map_err(|e| describe_connect_error(&url, &e))?;
+    let mut first = manager
+        .establish()
+        .map_err(|e| describe_connect_error(&url, &e))?;
     if let DbConnection::Sqlite(conn) = &mut first {
         conn.batch_execute("PRAGMA journal_mode = WAL;")
             .map_err(|e| DbError(format!("cannot switch the SQLite database to WAL: {e}")))?;
@@ -147,9 +153,10 @@ fn describe_connect_error(url: &DatabaseUrl, error: &ConnectionError) -> DbError
     let error = error.to_string().replace('\n', " ");
     let error = error.trim();
     match url {
-        DatabaseUrl::Sqlite(path) => {
-            DbError(format!("cannot open the SQLite database {}: {error}", path.display()))
-        }
+        DatabaseUrl::Sqlite(path) => DbError(format!(
+            "cannot open the SQLite database {}: {error}",
+            path.display()
+        )),
         DatabaseUrl::Postgres(text) => DbError(format!(
             "cannot connect to PostgreSQL at {}: {error}",
             redact_password(text)
@@ -182,9 +189,14 @@ pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
         DbConnection::Pg(c) => {
             c.batch_execute("SELECT pg_advisory_lock(7461206)")
                 .map_err(|e| fail(&e))?;
-            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|versions| {
-                versions.into_iter().map(|v| v.to_string()).collect::<Vec<_>>()
-            });
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|versions| {
+                    versions
+                        .into_iter()
+                        .map(|v| v.to_string())
+                        .collect::<Vec<_>>()
+                });
             c.batch_execute("SELECT pg_advisory_unlock(7461206)")
                 .map_err(|e| fail(&e))?;
             return result.map_err(|e| fail(&e));

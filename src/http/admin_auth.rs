@@ -30,7 +30,9 @@ pub async fn register_admin(
     if !email.is_empty() && !is_valid_email(&email) {
         errors.add("email", "email must be a valid email");
     }
-    let firstname = required_string(&body, "firstname", &mut errors).trim().to_string();
+    let firstname = required_string(&body, "firstname", &mut errors)
+        .trim()
+        .to_string();
     let lastname = string_field(&body, "lastname", &mut errors)
         .map(|name| name.trim().to_string())
         .filter(|name| !name.is_empty());
@@ -65,7 +67,8 @@ pub async fn register_admin(
             Ok((token, user, roles))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "data": { "token": token, "user": user_json(&user, &roles) } })))
+    Ok(HttpResponse::Ok()
+        .json(json!({ "data": { "token": token, "user": user_json(&user, &roles) } })))
 }
 
 /// `POST /admin/login`: a session JWT for a correct email and password. Wrong email and wrong
@@ -122,10 +125,7 @@ pub async fn login(
 }
 
 /// `POST /admin/logout`: ends the session; its JWT is refused afterwards.
-pub async fn logout(
-    state: web::Data<AppState>,
-    session: AdminSession,
-) -> ApiResult<HttpResponse> {
+pub async fn logout(state: web::Data<AppState>, session: AdminSession) -> ApiResult<HttpResponse> {
     let sid = session.claims.sid.clone();
     state.db(move |conn| Ok(sessions::end(conn, &sid)?)).await?;
     Ok(HttpResponse::Ok().json(json!({ "data": {} })))

@@ -36,5 +36,8 @@ pub async fn list(state: web::Data<AppState>, session: AdminSession) -> ApiResul
 pub async fn roles(state: web::Data<AppState>, session: AdminSession) -> ApiResult<HttpResponse> {
     session.require(actions::ROLES_READ)?;
     let listed = state.db(|conn| Ok(roles::list(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "data": listed.iter().map(role_json).collect::<Vec<_>>() })))
+    Ok(
+        HttpResponse::Ok()
+            .json(json!({ "data": listed.iter().map(role_json).collect::<Vec<_>>() })),
+    )
 }

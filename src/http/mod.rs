@@ -13,7 +13,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/_health", web::get().to(health::check)).service(
         web::scope("/admin")
             .route("/init", web::get().to(admin_auth::init))
-            .route("/register-admin", web::post().to(admin_auth::register_admin))
+            .route(
+                "/register-admin",
+                web::post().to(admin_auth::register_admin),
+            )
             .route("/login", web::post().to(admin_auth::login))
             .route("/logout", web::post().to(admin_auth::logout))
             .route("/users/me", web::get().to(admin_auth::me))

@@ -1,0 +1,400 @@
+//! `/admin/init`, `/admin/register-admin`, `/admin/login`, `/admin/logout`, `/admin/users/me`,
+//! and how admin routes treat sessions and permissions.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+#[test]
+fn init_reports_whether_an_admin_exists() {
+    let server = TestServer::start();
+    let reply = server.get("/admin/init", None);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, json!({"data": {"hasAdmin": false}}));
+    server.register_admin();
+    assert_eq!(
+        server.get("/admin/init", None).body,
+        json!({"data": {"hasAdmin": true}})
+    );
+}
+
+#[test]
+fn register_admin_first_creates_super_admin_with_session() {
+    let server = TestServer::start();
+    let reply = server.post(
+        "/admin/register-admin",
+        None,
+        &json!({"firstname": " Ada ", "lastname": "Lovelace", "email": " Ada@Example.COM ", "password": "Str0ng-pass"}),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let user = &reply.body["data"]["user"];
+    assert_eq!(user["email"], "ada@example.com");
+    assert_eq!(user["firstname"], "Ada");
+    assert_eq!(user["isActive"], true);
+    assert_eq!(user["roles"][0]["code"], "strapi-super-admin");
+    assert!(user.get("password").is_none() && user.get("passwordHash").is_none());
+    let token = reply.body["data"]["token"].as_str().unwrap();
+    let me = server.get("/admin/users/me", Some(token));
+    assert_eq!(me.status, 200);
+    assert_eq!(me.body["data"]["email"], "ada@example.com");
+}
+
+#[test]
+fn register_admin_after_first_is_refused() {
+    let server = TestServer::start();
+    server.register_admin();
+    let reply = server.post(
+        "/admin/register-admin",
+        None,
+        &json!({"firstname": "Eve", "email": "eve@example.com", "password": "Str0ng-pass"}),
+    );
+    assert_error(
+        &reply,
+        400,
+        "ApplicationError",
+        "You cannot register a new super admin",
+    );
+    let users = server.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let listed = server.get("/admin/users", Some(&users));
+    assert_eq!(listed.body["data"]["results"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn register_admin_weak_password_lists_each_failure() {
+    let server = TestServer::start();
+    let reply = server.post(
+        "/admin/register-admin",
+        None,
+        &json!({"firstname": "Ada", "email": "ada@example.com", "password": "short"}),
+    );
+    assert_error(&reply, 400, "ValidationError", "3 errors occurred");
+    let messages: Vec<&str> = reply.body["error"]["details"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "password must be at least 8 characters",
+            "password must contain at least one uppercase character",
+            "password must contain at least one number",
+        ]
+    );
+    assert_eq!(
+        reply.body["error"]["details"]["errors"][0]["path"],
+        json!(["password"])
+    );
+    let one = server.post(
+        "/admin/register-admin",
+        None,
+        &json!({"firstname": "Ada", "email": "ada@example.com", "password": "alllowercase1"}),
+    );
+    assert_error(
+        &one,
+        400,
+        "ValidationError",
+        "password must contain at least one uppercase character",
+    );
+    assert_eq!(
+        server.get("/admin/init", None).body["data"]["hasAdmin"],
+        false
+    );
+}
+
+#[test]
+fn register_admin_bad_fields_are_validation_errors() {
+    let server = TestServer::start();
+    let missing = server.post("/admin/register-admin", None, &json!({}));
+    assert_error(&missing, 400, "ValidationError", "3 errors occurred");
+    let bad_email = server.post(
+        "/admin/register-admin",
+        None,
+        &json!({"firstname": "Ada", "email": "not-an-email", "password": "Str0ng-pass"}),
+    );
+    assert_error(
+        &bad_email,
+        400,
+        "ValidationError",
+        "email must be a valid email",
+    );
+    let wrong_type = server.post(
+        "/admin/register-admin",
+        None,
+        &json!({"firstname": ["Ada"], "email": "ada@example.com", "password": "Str0ng-pass"}),
+    );
+    assert_error(
+        &wrong_type,
+        400,
+        "ValidationError",
+        "firstname must be a `string` type",
+    );
+    let not_object = server.post("/admin/register-admin", None, &json!([1, 2]));
+    assert_eq!(not_object.status, 400);
+}
+
+#[test]
+fn login_returns_token_and_user() {
+    let server = TestServer::start();
+    server.register_admin();
+    let reply = server.post(
+        "/admin/login",
+        None,
+        &json!({"email": "ADMIN@example.com", "password": ADMIN_PASSWORD}),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["data"]["user"]["email"], ADMIN_EMAIL);
+    let token = reply.body["data"]["token"].as_str().unwrap();
+    assert_eq!(token.split('.').count(), 3);
+    assert_eq!(server.get("/admin/users/me", Some(token)).status, 200);
+}
+
+#[test]
+fn login_wrong_password_or_email_same_answer() {
+    let server = TestServer::start();
+    server.register_admin();
+    let wrong_password = server.post(
+        "/admin/login",
+        None,
+        &json!({"email": ADMIN_EMAIL, "password": "Wrong-Password-1"}),
+    );
+    assert_error(
+        &wrong_password,
+        400,
+        "ApplicationError",
+        "Invalid credentials",
+    );
+    let wrong_email = server.post(
+        "/admin/login",
+        None,
+        &json!({"email": "nobody@example.com", "password": ADMIN_PASSWORD}),
+    );
+    assert_error(&wrong_email, 400, "ApplicationError", "Invalid credentials");
+    assert_eq!(wrong_password.body, wrong_email.body);
+}
+
+#[test]
+fn login_five_failures_lock_out_the_pair_for_the_minute() {
+    let server = TestServer::start();
+    server.register_admin();
+    let attempt = |email: &str, password: &str| {
+        server.post(
+            "/admin/login",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt(ADMIN_EMAIL, "Wrong-Password-1").status, 400);
+    }
+    let locked = attempt(ADMIN_EMAIL, ADMIN_PASSWORD);
+    assert_error(
+        &locked,
+        429,
+        "RateLimitError",
+        "Too many requests, please try again later.",
+    );
+    // Another email from the same address is not locked.
+    assert_error(
+        &attempt("other@example.com", "Wrong-Password-1"),
+        400,
+        "ApplicationError",
+        "Invalid credentials",
+    );
+}
+
+#[test]
+fn logout_invalidates_the_jwt() {
+    let server = TestServer::start();
+    let token = server.register_admin();
+    let other = server.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let reply = server.post("/admin/logout", Some(&token), &json!({}));
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, json!({"data": {}}));
+    let after = server.get("/admin/users/me", Some(&token));
+    assert_error(
+        &after,
+        401,
+        "UnauthorizedError",
+        "Missing or invalid credentials",
+    );
+    // Only that session ended.
+    assert_eq!(server.get("/admin/users/me", Some(&other)).status, 200);
+}
+
+#[test]
+fn users_me_without_credentials_is_401() {
+    let server = TestServer::start();
+    let token = server.register_admin();
+    for header in [None, Some("Basic abc"), Some("Bearer"), Some("Bearer a b")] {
+        let headers: Vec<(&str, &str)> = header.map(|h| ("authorization", h)).into_iter().collect();
+        let reply = server.raw("GET", "/admin/users/me", &headers, Vec::new());
+        assert_error(
+            &reply,
+            401,
+            "UnauthorizedError",
+            "Missing or invalid credentials",
+        );
+    }
+    let lower = format!("bearer {token}");
+    let reply = server.raw(
+        "GET",
+        "/admin/users/me",
+        &[("authorization", &lower)],
+        Vec::new(),
+    );
+    assert_eq!(reply.status, 200);
+}
+
+#[test]
+fn users_me_tampered_jwt_is_401() {
+    let server = TestServer::start();
+    let token = server.register_admin();
+    let (head, signature) = token.rsplit_once('.').unwrap();
+    let flipped = if signature.starts_with('A') { "B" } else { "A" };
+    let tampered = format!("{head}.{flipped}{}", &signature[1..]);
+    let reply = server.get("/admin/users/me", Some(&tampered));
+    assert_error(
+        &reply,
+        401,
+        "UnauthorizedError",
+        "Missing or invalid credentials",
+    );
+
+    // Changing the claims (another user id) breaks the signature too.
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims = claims_of(&token);
+    claims["id"] = json!(2);
+    let forged = format!("{}.{}.{}", parts[0], encode_part(&claims), parts[2]);
+    assert_eq!(server.get("/admin/users/me", Some(&forged)).status, 401);
+}
+
+#[test]
+fn users_me_alg_none_jwt_is_401() {
+    let server = TestServer::start();
+    let token = server.register_admin();
+    let claims = claims_of(&token);
+    let unsigned = format!(
+        "{}.{}.",
+        encode_part(&json!({"alg": "none", "typ": "JWT"})),
+        encode_part(&claims)
+    );
+    let reply = server.get("/admin/users/me", Some(&unsigned));
+    assert_error(
+        &reply,
+        401,
+        "UnauthorizedError",
+        "Missing or invalid credentials",
+    );
+}
+
+#[test]
+fn users_me_jwt_signed_with_other_secret_is_401() {
+    let server = TestServer::start();
+    let token = server.register_admin();
+    let claims = claims_of(&token);
+    let foreign = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(b"another-secret"),
+    )
+    .unwrap();
+    assert_eq!(server.get("/admin/users/me", Some(&foreign)).status, 401);
+}
+
+#[test]
+fn users_me_expired_session_is_401() {
+    let server = TestServer::start_with(&[("ADMIN_JWT_EXPIRES_IN", "1h")]);
+    let token = server.register_admin();
+    assert_eq!(server.get("/admin/users/me", Some(&token)).status, 200);
+    server.clock.advance(chrono::Duration::minutes(61));
+    let reply = server.get("/admin/users/me", Some(&token));
+    assert_error(
+        &reply,
+        401,
+        "UnauthorizedError",
+        "Missing or invalid credentials",
+    );
+    // A new sign-in works again.
+    let fresh = server.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    assert_eq!(server.get("/admin/users/me", Some(&fresh)).status, 200);
+}
+
+#[test]
+fn admin_route_without_its_action_is_403() {
+    let server = TestServer::start();
+    let super_admin = server.register_admin();
+    create_admin_with_cli(&server, "editor@example.com", "editor");
+    let session = server.login("editor@example.com", "Editor-Pass-1");
+    let me = server.get("/admin/users/me", Some(&session));
+    assert_eq!(me.body["data"]["roles"][0]["code"], "strapi-editor");
+    assert_error(
+        &server.get("/admin/users", Some(&session)),
+        403,
+        "ForbiddenError",
+        "Forbidden",
+    );
+    assert_error(
+        &server.get("/admin/roles", Some(&session)),
+        403,
+        "ForbiddenError",
+        "Forbidden",
+    );
+    let listed = server.get("/admin/users", Some(&super_admin));
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.body["data"]["results"].as_array().unwrap().len(), 2);
+    let roles = server.get("/admin/roles", Some(&super_admin));
+    let codes: Vec<&str> = roles.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["strapi-super-admin", "strapi-editor", "strapi-author"]
+    );
+}
+
+/// Runs `vellum admin create` against the server's database, as an operator would.
+fn create_admin_with_cli(server: &TestServer, email: &str, role: &str) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .args([
+            "admin",
+            "create",
+            "--email",
+            email,
+            "--firstname",
+            "Ed",
+            "--role",
+            role,
+        ])
+        .env("VELLUM_ADMIN_PASSWORD", "Editor-Pass-1")
+        .envs(server.database.env())
+        .env("RUST_LOG", "error")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run vellum");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(email), "stdout: {stdout}");
+}
+
+/// The claims of a JWT this test server signed.
+fn claims_of(token: &str) -> Value {
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.validate_exp = false;
+    jsonwebtoken::decode::<Value>(
+        token,
+        &jsonwebtoken::DecodingKey::from_secret(JWT_SECRET.as_bytes()),
+        &validation,
+    )
+    .unwrap()
+    .claims
+}
