@@ -282,3 +282,44 @@ fn random_request_id() -> String {
     let _ = getrandom::fill(&mut bytes);
     hex::encode(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_error_body_hides_the_cause() {
+        let error = ApiError::internal("connection to 10.0.0.5 refused: password=hunter2");
+        let body = error.body().to_string();
+        assert!(
+            !body.contains("hunter2") && !body.contains("10.0.0.5"),
+            "{body}"
+        );
+        assert_eq!(error.body()["error"]["name"], "InternalServerError");
+        assert_eq!(error.body()["error"]["status"], 500);
+        let response = error.error_response();
+        let id = response
+            .headers()
+            .get("x-request-id")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert_eq!(error.details["requestId"], id);
+    }
+
+    #[test]
+    fn field_errors_summarise_like_yup() {
+        let mut errors = FieldErrors::default();
+        errors.add("name", "name is a required field");
+        let one = errors.into_result().unwrap_err();
+        assert_eq!(one.message, "name is a required field");
+        assert_eq!(one.details["errors"][0]["path"], json!(["name"]));
+        let mut errors = FieldErrors::default();
+        errors.add("a", "x");
+        errors.add("b", "y");
+        assert_eq!(
+            errors.into_result().unwrap_err().message,
+            "2 errors occurred"
+        );
+    }
+}
