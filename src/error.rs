@@ -169,7 +169,7 @@ pub struct FieldErrors(Vec<Value>);
 impl FieldErrors {
     pub fn add(&mut self, path: &str, message: impl Into<String>) {
         self.0.push(json!({
-            "path": path.split('.').collect::<Vec<_>>(),
+            "path": path.split('.').filter(|part| !part.is_empty()).collect::<Vec<_>>(),
             "message": message.into(),
             "name": "ValidationError",
         }));

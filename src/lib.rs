@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod content;
 pub mod db;
 pub mod error;
 pub mod http;
@@ -15,13 +16,14 @@ use crate::admin::login_limit::LoginLimiter;
 use crate::admin::sessions::SessionKeys;
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::content::Registry;
 use crate::db::{DbConnection, DbPool};
 use crate::error::ApiResult;
 use actix_web::middleware::ErrorHandlers;
 use actix_web::{App, HttpServer, web};
 use std::fmt;
 use std::net::TcpListener;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// Everything a request handler may need, shared by all workers.
 #[derive(Clone)]
@@ -31,6 +33,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub sessions: Arc<SessionKeys>,
     pub login_limiter: Arc<LoginLimiter>,
+    content: Arc<RwLock<Arc<Registry>>>,
 }
 
 /// Why the server could not start; printed as one line.
@@ -59,6 +62,26 @@ impl AppState {
         }
         admin::roles::ensure_defaults(&mut conn, clock.now())
             .map_err(|e| InitError(format!("cannot prepare the admin roles: {e}")))?;
+        let registry = content::load_dir(&config.content_types_dir)
+            .and_then(Registry::new)
+            .map_err(InitError)?;
+        let reports = content::storage::sync_all(&mut conn, &registry.types, clock.now())
+            .map_err(|e| InitError(e.to_string()))?;
+        for (uid, report) in reports {
+            if report.created {
+                tracing::info!(content_type = %uid, "created table");
+            }
+            for column in report.added_columns {
+                tracing::info!(content_type = %uid, column = %column, "added column");
+            }
+            for column in report.kept_columns {
+                tracing::warn!(
+                    content_type = %uid,
+                    column = %column,
+                    "attribute removed from the schema; its column and data are kept"
+                );
+            }
+        }
         drop(conn);
         Ok(AppState {
             sessions: Arc::new(SessionKeys::new(
@@ -69,7 +92,16 @@ impl AppState {
             pool,
             clock,
             login_limiter: Arc::new(LoginLimiter::default()),
+            content: Arc::new(RwLock::new(Arc::new(registry))),
         })
+    }
+
+    /// The content types in force (a snapshot: a change made meanwhile is seen next time).
+    pub fn content(&self) -> Arc<Registry> {
+        self.content
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool, so that actix workers

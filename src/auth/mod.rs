@@ -2,6 +2,7 @@
 //! admin tokens later), and the `Authorization` header parsing they share.
 
 pub mod admin;
+pub mod content;
 
 use actix_web::HttpRequest;
 use actix_web::http::header::AUTHORIZATION;

@@ -21,6 +21,12 @@ pub enum DbConnection {
     Pg(PgConnection),
 }
 
+diesel::define_sql_function! {
+    /// Unicode lower case. SQLite's own `lower()` folds ASCII only, which would make `$eqi` and
+    /// `$containsi` differ from PostgreSQL on non-ASCII text.
+    fn vellum_lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
 pub type DbPool = Pool<ConnectionManager>;
 pub type PooledDb = PooledConnection<ConnectionManager>;
 
@@ -89,10 +95,15 @@ impl ConnectionManager {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                )
-                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                let prepare = |conn: &mut SqliteConnection| -> QueryResult<()> {
+                    conn.batch_execute(
+                        "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    )?;
+                    vellum_lower_utils::register_impl(conn, |text: Option<String>| {
+                        text.map(|t| t.to_lowercase())
+                    })
+                };
+                prepare(&mut conn).map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
             }
             DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConnection::Pg),

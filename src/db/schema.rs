@@ -49,6 +49,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    content_types (uid) {
+        uid -> Text,
+        table_name -> Text,
+        schema -> Text,
+        known_columns -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(admin_permissions -> admin_roles (role_id));
 diesel::joinable!(admin_sessions -> admin_users (user_id));
 diesel::joinable!(admin_users_roles -> admin_users (user_id));
@@ -60,4 +70,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     admin_users,
     admin_users_roles,
     admin_sessions,
+    content_types,
 );

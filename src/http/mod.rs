@@ -2,6 +2,7 @@
 
 mod admin_auth;
 mod admin_users;
+mod content_api;
 mod health;
 
 use crate::error::{ApiError, ApiResult, FieldErrors};
@@ -10,19 +11,39 @@ use serde_json::{Map, Value};
 
 /// Every route Vellum serves, on one screen.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/_health", web::get().to(health::check)).service(
-        web::scope("/admin")
-            .route("/init", web::get().to(admin_auth::init))
-            .route(
-                "/register-admin",
-                web::post().to(admin_auth::register_admin),
-            )
-            .route("/login", web::post().to(admin_auth::login))
-            .route("/logout", web::post().to(admin_auth::logout))
-            .route("/users/me", web::get().to(admin_auth::me))
-            .route("/users", web::get().to(admin_users::list))
-            .route("/roles", web::get().to(admin_users::roles)),
-    );
+    cfg.route("/_health", web::get().to(health::check))
+        .service(
+            web::scope("/api")
+                .route("/{name}", web::get().to(content_api::find))
+                .route("/{name}", web::post().to(content_api::create))
+                .route("/{name}", web::put().to(content_api::update_single))
+                .route("/{name}", web::delete().to(content_api::delete_single))
+                .route(
+                    "/{name}/{document_id}",
+                    web::get().to(content_api::find_one),
+                )
+                .route(
+                    "/{name}/{document_id}",
+                    web::put().to(content_api::update_document),
+                )
+                .route(
+                    "/{name}/{document_id}",
+                    web::delete().to(content_api::delete_document),
+                ),
+        )
+        .service(
+            web::scope("/admin")
+                .route("/init", web::get().to(admin_auth::init))
+                .route(
+                    "/register-admin",
+                    web::post().to(admin_auth::register_admin),
+                )
+                .route("/login", web::post().to(admin_auth::login))
+                .route("/logout", web::post().to(admin_auth::logout))
+                .route("/users/me", web::get().to(admin_auth::me))
+                .route("/users", web::get().to(admin_users::list))
+                .route("/roles", web::get().to(admin_users::roles)),
+        );
 }
 
 /// A JSON body that must be an object.

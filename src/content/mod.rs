@@ -1,0 +1,104 @@
+//! The content domain, no HTTP: content types (Strapi `schema.json`), their tables, the query
+//! language, SQL building, and entries.
+
+pub mod query;
+pub mod schema;
+pub mod sql;
+pub mod storage;
+pub mod store;
+pub mod value;
+
+use schema::{ContentType, Kind};
+use serde_json::Value;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The loaded content types, looked up by the name a route uses.
+#[derive(Debug, Default, Clone)]
+pub struct Registry {
+    pub types: Vec<Arc<ContentType>>,
+}
+
+/// What a route name resolves to.
+pub enum RouteTarget {
+    Collection(Arc<ContentType>),
+    Single(Arc<ContentType>),
+}
+
+impl Registry {
+    /// Checks that names, uids and tables are unique across types.
+    pub fn new(types: Vec<ContentType>) -> Result<Registry, String> {
+        let mut seen: Vec<(String, &str)> = Vec::new();
+        for content_type in &types {
+            // Singular and plural names share one space: a route is either.
+            for (name, what) in [
+                (content_type.uid.clone(), "uid"),
+                (content_type.singular_name.clone(), "name"),
+                (content_type.plural_name.clone(), "name"),
+                (format!("table:{}", content_type.table), "table"),
+            ] {
+                if seen.iter().any(|(other, _)| other == &name) {
+                    return Err(format!(
+                        "{}: its {what} `{}` is already used by another content type",
+                        content_type.uid,
+                        name.trim_start_matches("table:")
+                    ));
+                }
+                seen.push((name, what));
+            }
+        }
+        Ok(Registry {
+            types: types.into_iter().map(Arc::new).collect(),
+        })
+    }
+
+    /// `/api/{name}`: a collection type by plural name or a single type by singular name.
+    pub fn route(&self, name: &str) -> Option<RouteTarget> {
+        self.types.iter().find_map(|t| match t.kind {
+            Kind::Collection if t.plural_name == name => Some(RouteTarget::Collection(t.clone())),
+            Kind::Single if t.singular_name == name => Some(RouteTarget::Single(t.clone())),
+            _ => None,
+        })
+    }
+
+    pub fn by_uid(&self, uid: &str) -> Option<Arc<ContentType>> {
+        self.types.iter().find(|t| t.uid == uid).cloned()
+    }
+}
+
+/// Reads every `*.json` and `*/schema.json` under `dir`, in name order. Any problem stops with
+/// the file, the path inside it and what is wrong. A missing folder holds no types.
+pub fn load_dir(dir: &Path) -> Result<Vec<ContentType>, String> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!(dir = %dir.display(), "no content-types folder: no content types");
+            return Ok(Vec::new());
+        }
+        Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .path();
+        if path.is_dir() {
+            let schema = path.join("schema.json");
+            if schema.is_file() {
+                files.push(schema);
+            }
+        } else if path.extension().is_some_and(|ext| ext == "json") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files.iter().map(|file| load_file(file)).collect()
+}
+
+fn load_file(file: &Path) -> Result<ContentType, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("{}: cannot be read: {e}", file.display()))?;
+    let document: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not valid JSON: {e}", file.display()))?;
+    schema::parse(&document).map_err(|e| format!("{}: {e}", file.display()))
+}

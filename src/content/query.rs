@@ -1,0 +1,676 @@
+//! Strapi's query language (qs bracket syntax) → a typed query. Every key is checked against the
+//! content type; values are typed by their attribute. Nothing here builds SQL.
+
+use crate::content::schema::{AttributeType, ContentType};
+use crate::content::value::{self, SqlValue};
+use serde_json::{Map, Value};
+
+/// Filters nested deeper than this are refused.
+pub const MAX_DEPTH: usize = 20;
+/// Filters with more conditions and groups than this are refused.
+pub const MAX_NODES: usize = 1_000;
+
+/// A field a query may name: a system field or an attribute (by index in the content type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Id,
+    DocumentId,
+    CreatedAt,
+    UpdatedAt,
+    PublishedAt,
+    Attribute(usize),
+}
+
+impl Field {
+    /// The field a request names, if the content type has it and it may be queried.
+    pub fn resolve(content_type: &ContentType, name: &str) -> Option<Field> {
+        match name {
+            "id" => Some(Field::Id),
+            "documentId" => Some(Field::DocumentId),
+            "createdAt" => Some(Field::CreatedAt),
+            "updatedAt" => Some(Field::UpdatedAt),
+            "publishedAt" => Some(Field::PublishedAt),
+            _ => content_type
+                .attributes
+                .iter()
+                .position(|a| a.name == name && !a.private)
+                .map(Field::Attribute),
+        }
+    }
+
+    /// The field's type, for typing values (system fields behave like these types).
+    fn kind(self, content_type: &ContentType) -> AttributeType {
+        match self {
+            Field::Id => AttributeType::Integer,
+            Field::DocumentId => AttributeType::String,
+            Field::CreatedAt | Field::UpdatedAt | Field::PublishedAt => AttributeType::DateTime,
+            Field::Attribute(index) => content_type.attributes[index].kind.clone(),
+        }
+    }
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    Eq,
+    Eqi,
+    Ne,
+    Nei,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    In,
+    NotIn,
+    Contains,
+    NotContains,
+    Containsi,
+    NotContainsi,
+    StartsWith,
+    StartsWithi,
+    EndsWith,
+    EndsWithi,
+    Null,
+    NotNull,
+    Between,
+}
+
+impl Operator {
+    fn parse(name: &str) -> Option<Operator> {
+        Some(match name {
+            "$eq" => Operator::Eq,
+            "$eqi" => Operator::Eqi,
+            "$ne" => Operator::Ne,
+            "$nei" => Operator::Nei,
+            "$lt" => Operator::Lt,
+            "$lte" => Operator::Lte,
+            "$gt" => Operator::Gt,
+            "$gte" => Operator::Gte,
+            "$in" => Operator::In,
+            "$notIn" => Operator::NotIn,
+            "$contains" => Operator::Contains,
+            "$notContains" => Operator::NotContains,
+            "$containsi" => Operator::Containsi,
+            "$notContainsi" => Operator::NotContainsi,
+            "$startsWith" => Operator::StartsWith,
+            "$startsWithi" => Operator::StartsWithi,
+            "$endsWith" => Operator::EndsWith,
+            "$endsWithi" => Operator::EndsWithi,
+            "$null" => Operator::Null,
+            "$notNull" => Operator::NotNull,
+            "$between" => Operator::Between,
+            _ => return None,
+        })
+    }
+
+    /// Operators that compare text and so apply only to textual fields.
+    pub fn is_textual(self) -> bool {
+        matches!(
+            self,
+            Operator::Eqi
+                | Operator::Nei
+                | Operator::Contains
+                | Operator::NotContains
+                | Operator::Containsi
+                | Operator::NotContainsi
+                | Operator::StartsWith
+                | Operator::StartsWithi
+                | Operator::EndsWith
+                | Operator::EndsWithi
+        )
+    }
+}
+
+/// A filter tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+    Not(Box<Filter>),
+    /// `field op values`; `$null`/`$notNull` carry one boolean, `$in` any number, `$between` two.
+    Condition {
+        field: Field,
+        operator: Operator,
+        values: Vec<SqlValue>,
+    },
+}
+
+/// Page or offset pagination, with or without the total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pagination {
+    Page { page: u64, page_size: u64 },
+    Offset { start: u64, limit: u64 },
+}
+
+impl Pagination {
+    pub fn limit(self) -> u64 {
+        match self {
+            Pagination::Page { page_size, .. } => page_size,
+            Pagination::Offset { limit, .. } => limit,
+        }
+    }
+
+    pub fn offset(self) -> u64 {
+        match self {
+            Pagination::Page { page, page_size } => (page - 1).saturating_mul(page_size),
+            Pagination::Offset { start, .. } => start,
+        }
+    }
+}
+
+/// Which version of documents a request reads or writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Published,
+    Draft,
+}
+
+/// A sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub field: Field,
+    pub descending: bool,
+}
+
+/// A parsed Content API query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub filter: Option<Filter>,
+    pub sort: Vec<Sort>,
+    pub pagination: Pagination,
+    pub with_count: bool,
+    /// Attribute indices to return; `None` means every public attribute.
+    pub fields: Option<Vec<usize>>,
+    pub status: Status,
+}
+
+/// A query that cannot be run: the error's name (`ValidationError`, `PaginationError`) and
+/// message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+fn invalid_key(key: &str) -> QueryError {
+    QueryError {
+        name: "ValidationError",
+        message: format!("Invalid key {key}"),
+    }
+}
+
+fn invalid(message: impl Into<String>) -> QueryError {
+    QueryError {
+        name: "ValidationError",
+        message: message.into(),
+    }
+}
+
+fn pagination_error(message: impl Into<String>) -> QueryError {
+    QueryError {
+        name: "PaginationError",
+        message: message.into(),
+    }
+}
+
+/// Limits from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub default_limit: u64,
+    pub max_limit: u64,
+}
+
+/// Parses a raw query string (as `@strapi/client` and `qs` send it).
+pub fn parse_query_string(
+    content_type: &ContentType,
+    raw: &str,
+    limits: Limits,
+) -> Result<Query, QueryError> {
+    let params: Value = serde_qs::Config::new()
+        .max_depth(MAX_DEPTH + 5)
+        .use_form_encoding(true)
+        .deserialize_str(raw)
+        .map_err(|_| invalid("The query string could not be read"))?;
+    let empty = Map::new();
+    let params = params.as_object().unwrap_or(&empty);
+    parse(content_type, params, limits)
+}
+
+/// Parses the query parameters. Unknown top-level parameters are ignored, as Strapi does.
+pub fn parse(
+    content_type: &ContentType,
+    params: &Map<String, Value>,
+    limits: Limits,
+) -> Result<Query, QueryError> {
+    let filter = match params.get("filters") {
+        None => None,
+        Some(value) => {
+            let mut nodes = 0;
+            parse_group(content_type, value, 1, &mut nodes, "filters")?
+        }
+    };
+    let sort = match params.get("sort") {
+        None => Vec::new(),
+        Some(value) => parse_sort(content_type, value)?,
+    };
+    let (pagination, with_count) = parse_pagination(params.get("pagination"), limits)?;
+    let fields = match params.get("fields") {
+        None => None,
+        Some(value) => Some(parse_fields(content_type, value)?),
+    };
+    let status = match params.get("status") {
+        None => Status::Published,
+        Some(Value::String(s)) if s == "published" => Status::Published,
+        Some(Value::String(s)) if s == "draft" => Status::Draft,
+        Some(_) => return Err(invalid("Invalid status: expected `published` or `draft`")),
+    };
+    if let Some(populate) = params.get("populate") {
+        check_populate(populate)?;
+    }
+    Ok(Query {
+        filter,
+        sort,
+        pagination,
+        with_count,
+        fields,
+        status,
+    })
+}
+
+/// An object of conditions, combined with AND (the value of `filters`, `$not`, or an element
+/// of `$and`/`$or`). `None` when it holds no condition at all.
+fn parse_group(
+    content_type: &ContentType,
+    value: &Value,
+    depth: usize,
+    nodes: &mut usize,
+    path: &str,
+) -> Result<Option<Filter>, QueryError> {
+    if depth > MAX_DEPTH {
+        return Err(invalid(format!(
+            "Invalid key {path}: filters are nested more than {MAX_DEPTH} deep"
+        )));
+    }
+    let object = match value {
+        Value::Object(object) => object,
+        // `filters=` with nothing: no condition.
+        Value::String(text) if text.is_empty() => return Ok(None),
+        _ => return Err(invalid(format!("Invalid key {path}: expected an object"))),
+    };
+    let mut parts = Vec::new();
+    for (key, inner) in object {
+        count_node(nodes)?;
+        let part = match key.as_str() {
+            "$and" | "$or" => {
+                let items = list_items(inner)
+                    .ok_or_else(|| invalid(format!("Invalid key {key}: expected a list")))?;
+                let mut children = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let child_path = format!("{key}[{i}]");
+                    if let Some(child) =
+                        parse_group(content_type, item, depth + 1, nodes, &child_path)?
+                    {
+                        children.push(child);
+                    }
+                }
+                match (key.as_str(), children.is_empty()) {
+                    (_, true) => None,
+                    ("$and", false) => Some(Filter::And(children)),
+                    _ => Some(Filter::Or(children)),
+                }
+            }
+            "$not" => parse_group(content_type, inner, depth + 1, nodes, key)?
+                .map(|child| Filter::Not(Box::new(child))),
+            name => {
+                let field = Field::resolve(content_type, name).ok_or_else(|| invalid_key(name))?;
+                parse_field_conditions(content_type, field, name, inner, depth + 1, nodes)?
+            }
+        };
+        parts.extend(part);
+    }
+    Ok(match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(Filter::And(parts)),
+    })
+}
+
+fn count_node(nodes: &mut usize) -> Result<(), QueryError> {
+    *nodes += 1;
+    if *nodes > MAX_NODES {
+        return Err(invalid(format!(
+            "The filters have more than {MAX_NODES} conditions"
+        )));
+    }
+    Ok(())
+}
+
+/// The conditions on one field: `title=x` (equality), `title[$op]=x`, `title[$not][$op]=x`.
+fn parse_field_conditions(
+    content_type: &ContentType,
+    field: Field,
+    name: &str,
+    value: &Value,
+    depth: usize,
+    nodes: &mut usize,
+) -> Result<Option<Filter>, QueryError> {
+    if depth > MAX_DEPTH {
+        return Err(invalid(format!(
+            "Invalid key {name}: filters are nested more than {MAX_DEPTH} deep"
+        )));
+    }
+    let object = match value {
+        Value::Object(object) => object,
+        Value::String(_) => {
+            return condition(content_type, field, name, Operator::Eq, value).map(Some);
+        }
+        _ => return Err(invalid_key(name)),
+    };
+    let mut parts = Vec::new();
+    for (key, operand) in object {
+        count_node(nodes)?;
+        if key == "$not" {
+            if let Some(inner) =
+                parse_field_conditions(content_type, field, name, operand, depth + 1, nodes)?
+            {
+                parts.push(Filter::Not(Box::new(inner)));
+            }
+            continue;
+        }
+        let operator = Operator::parse(key).ok_or_else(|| invalid_key(key))?;
+        parts.push(condition(content_type, field, name, operator, operand)?);
+    }
+    Ok(match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(Filter::And(parts)),
+    })
+}
+
+fn condition(
+    content_type: &ContentType,
+    field: Field,
+    name: &str,
+    operator: Operator,
+    operand: &Value,
+) -> Result<Filter, QueryError> {
+    let kind = field.kind(content_type);
+    let text_operator_on_non_text = operator.is_textual() && !kind.is_textual();
+    let json_compared =
+        kind == AttributeType::Json && !matches!(operator, Operator::Null | Operator::NotNull);
+    if text_operator_on_non_text || json_compared {
+        return Err(invalid(format!(
+            "Invalid key {name}: operator cannot be used on a {} field",
+            kind.name()
+        )));
+    }
+    let typed = |item: &Value| -> Result<SqlValue, QueryError> {
+        match item {
+            Value::String(text) => value::from_text(name, &kind, text)
+                .map_err(|message| invalid(format!("Invalid value for key {name}: {message}"))),
+            _ => Err(invalid(format!("Invalid value for key {name}"))),
+        }
+    };
+    let values = match operator {
+        Operator::Null | Operator::NotNull => {
+            let flag = match operand.as_str() {
+                Some("true" | "t" | "1") => true,
+                Some("false" | "f" | "0") => false,
+                _ => {
+                    return Err(invalid(format!(
+                        "Invalid value for key {name}: expected true or false"
+                    )));
+                }
+            };
+            vec![SqlValue::Boolean(flag)]
+        }
+        Operator::In | Operator::NotIn => {
+            let items = list_items(operand).unwrap_or_else(|| vec![operand]);
+            items
+                .into_iter()
+                .map(typed)
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        Operator::Between => {
+            let items = list_items(operand).unwrap_or_default();
+            if items.len() != 2 {
+                return Err(invalid(format!(
+                    "Invalid value for key {name}: $between needs two values"
+                )));
+            }
+            items
+                .into_iter()
+                .map(typed)
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        _ => vec![typed(operand)?],
+    };
+    Ok(Filter::Condition {
+        field,
+        operator,
+        values,
+    })
+}
+
+/// A list as qs gives one: an array, or an object whose keys are indices.
+fn list_items(value: &Value) -> Option<Vec<&Value>> {
+    match value {
+        Value::Array(items) => Some(items.iter().collect()),
+        Value::Object(object) if object.keys().all(|k| k.parse::<usize>().is_ok()) => {
+            let mut items: Vec<(usize, &Value)> = object
+                .iter()
+                .map(|(k, v)| (k.parse().unwrap_or(usize::MAX), v))
+                .collect();
+            items.sort_by_key(|(i, _)| *i);
+            Some(items.into_iter().map(|(_, v)| v).collect())
+        }
+        _ => None,
+    }
+}
+
+fn parse_sort(content_type: &ContentType, value: &Value) -> Result<Vec<Sort>, QueryError> {
+    let mut keys: Vec<(String, Option<String>)> = Vec::new();
+    match value {
+        Value::String(text) => keys.extend(split_sort(text)),
+        Value::Array(items) => {
+            for item in items {
+                match item {
+                    Value::String(text) => keys.extend(split_sort(text)),
+                    Value::Object(object) => keys.extend(object_sort(object)?),
+                    _ => return Err(invalid("Invalid sort parameter")),
+                }
+            }
+        }
+        Value::Object(object) => keys.extend(object_sort(object)?),
+        _ => return Err(invalid("Invalid sort parameter")),
+    }
+    keys.into_iter()
+        .map(|(name, direction)| {
+            let field = Field::resolve(content_type, &name).ok_or_else(|| invalid_key(&name))?;
+            if let Field::Attribute(index) = field
+                && content_type.attributes[index].kind == AttributeType::Json
+            {
+                return Err(invalid_key(&name));
+            }
+            let descending = match direction.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("asc") => false,
+                Some("desc") => true,
+                Some(_) => return Err(invalid(format!("Invalid sort order for key {name}"))),
+            };
+            Ok(Sort { field, descending })
+        })
+        .collect()
+}
+
+/// `title`, `title:desc`, `a,b:desc`.
+fn split_sort(text: &str) -> Vec<(String, Option<String>)> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| match part.split_once(':') {
+            Some((name, direction)) => {
+                (name.trim().to_string(), Some(direction.trim().to_string()))
+            }
+            None => (part.to_string(), None),
+        })
+        .collect()
+}
+
+/// `sort[title]=desc`.
+fn object_sort(object: &Map<String, Value>) -> Result<Vec<(String, Option<String>)>, QueryError> {
+    object
+        .iter()
+        .map(|(name, direction)| match direction {
+            Value::String(direction) => Ok((name.clone(), Some(direction.clone()))),
+            _ => Err(invalid_key(name)),
+        })
+        .collect()
+}
+
+fn parse_pagination(
+    value: Option<&Value>,
+    limits: Limits,
+) -> Result<(Pagination, bool), QueryError> {
+    let empty = Map::new();
+    let object = match value {
+        None => &empty,
+        Some(Value::Object(object)) => object,
+        Some(_) => return Err(pagination_error("Invalid pagination parameter")),
+    };
+    for key in object.keys() {
+        if !["page", "pageSize", "start", "limit", "withCount"].contains(&key.as_str()) {
+            return Err(invalid_key(key));
+        }
+    }
+    let number = |key: &str| -> Result<Option<i64>, QueryError> {
+        match object.get(key) {
+            None => Ok(None),
+            Some(Value::String(text)) => text.trim().parse::<i64>().map(Some).map_err(|_| {
+                pagination_error(format!("Invalid '{key}' parameter. Expected an integer"))
+            }),
+            Some(_) => Err(pagination_error(format!(
+                "Invalid '{key}' parameter. Expected an integer"
+            ))),
+        }
+    };
+    let with_count = match object.get("withCount") {
+        None => true,
+        Some(Value::String(text)) => match text.as_str() {
+            "true" | "t" | "1" => true,
+            "false" | "f" | "0" => false,
+            _ => {
+                return Err(invalid(
+                    "Invalid withCount parameter. Expected \"t\",\"1\",\"true\",\"false\",\"0\",\"f\"",
+                ));
+            }
+        },
+        Some(_) => {
+            return Err(invalid(
+                "Invalid withCount parameter. Expected \"t\",\"1\",\"true\",\"false\",\"0\",\"f\"",
+            ));
+        }
+    };
+    let (page, page_size) = (number("page")?, number("pageSize")?);
+    let (start, limit) = (number("start")?, number("limit")?);
+    let page_mode = page.is_some() || page_size.is_some();
+    let offset_mode = start.is_some() || limit.is_some();
+    if page_mode && offset_mode {
+        return Err(pagination_error(
+            "Cannot use both page & offset pagination in the same query",
+        ));
+    }
+    let clamp = |size: i64| -> u64 {
+        if size == -1 {
+            limits.max_limit
+        } else {
+            u64::try_from(size.max(1))
+                .unwrap_or(1)
+                .min(limits.max_limit)
+        }
+    };
+    let pagination = if offset_mode {
+        Pagination::Offset {
+            start: u64::try_from(start.unwrap_or(0).max(0)).unwrap_or(0),
+            limit: limit.map_or(limits.default_limit, clamp),
+        }
+    } else {
+        let page = page.unwrap_or(1);
+        if page < 1 {
+            return Err(pagination_error(
+                "Invalid 'page' parameter. Expected an integer > 0",
+            ));
+        }
+        let page_size = match page_size {
+            None => limits.default_limit,
+            Some(size) if size < 1 && size != -1 => {
+                return Err(pagination_error(
+                    "Invalid 'pageSize' parameter. Expected an integer > 0",
+                ));
+            }
+            Some(size) => clamp(size),
+        };
+        Pagination::Page {
+            page: page as u64,
+            page_size,
+        }
+    };
+    Ok((pagination, with_count))
+}
+
+/// `fields[0]=title`, `fields=title,body`, or a bare `fields[]` meaning id and documentId only.
+fn parse_fields(content_type: &ContentType, value: &Value) -> Result<Vec<usize>, QueryError> {
+    let names: Vec<&str> = match value {
+        Value::String(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect(),
+        Value::Array(items) => {
+            let mut names = Vec::new();
+            for item in items {
+                match item {
+                    Value::Null => {}
+                    Value::String(text) => {
+                        names.extend(text.split(',').map(str::trim).filter(|s| !s.is_empty()))
+                    }
+                    _ => return Err(invalid("Invalid fields parameter")),
+                }
+            }
+            names
+        }
+        Value::Object(_) => list_items(value)
+            .ok_or_else(|| invalid("Invalid fields parameter"))?
+            .into_iter()
+            .filter_map(Value::as_str)
+            .collect(),
+        _ => return Err(invalid("Invalid fields parameter")),
+    };
+    let mut indices = Vec::new();
+    for name in names {
+        match Field::resolve(content_type, name) {
+            Some(Field::Attribute(index)) => {
+                if !indices.contains(&index) {
+                    indices.push(index);
+                }
+            }
+            // System fields are always returned.
+            Some(_) => {}
+            None => return Err(invalid_key(name)),
+        }
+    }
+    Ok(indices)
+}
+
+/// There are no relations yet, so only `populate=*` (or nothing) is meaningful.
+fn check_populate(value: &Value) -> Result<(), QueryError> {
+    match value {
+        Value::String(text) if text.is_empty() || text == "*" => Ok(()),
+        Value::String(text) => Err(invalid_key(text)),
+        Value::Array(items) if items.iter().all(|v| v.as_str() == Some("*")) => Ok(()),
+        Value::Object(object) => match object.keys().next() {
+            Some(key) => Err(invalid_key(key)),
+            None => Ok(()),
+        },
+        _ => Err(invalid("Invalid populate parameter")),
+    }
+}

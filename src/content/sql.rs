@@ -1,0 +1,388 @@
+//! SQL for content tables, in the dialect of the backend in use. Identifiers come from the
+//! content type only, always quoted; every value is a bound parameter.
+
+use crate::content::query::{Field, Filter, Operator, Pagination, Query, Sort, Status};
+use crate::content::schema::{ContentType, Storage};
+use crate::content::value::SqlValue;
+
+/// The SQL dialect of a backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A statement and its parameters, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub sql: String,
+    pub binds: Vec<SqlValue>,
+}
+
+/// Key/value pairs per JSON-building call: both backends limit the arguments of a function.
+const JSON_PAIRS_PER_CALL: usize = 40;
+
+/// Builds one statement.
+pub struct Builder<'a> {
+    pub dialect: Dialect,
+    content_type: &'a ContentType,
+    sql: String,
+    binds: Vec<SqlValue>,
+}
+
+pub fn quote(identifier: &str) -> String {
+    format!("\"{identifier}\"")
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(dialect: Dialect, content_type: &'a ContentType) -> Self {
+        Builder {
+            dialect,
+            content_type,
+            sql: String::with_capacity(256),
+            binds: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    pub fn finish(self) -> Statement {
+        Statement {
+            sql: self.sql,
+            binds: self.binds,
+        }
+    }
+
+    /// Adds a parameter and returns its placeholder, cast on PostgreSQL when the column is a
+    /// date or time (values of those travel as text). NULL is written as a literal, so that
+    /// its type never conflicts with the column's.
+    pub fn param(&mut self, value: SqlValue, storage: Option<Storage>) -> String {
+        if value == SqlValue::Null {
+            return "NULL".into();
+        }
+        self.binds.push(value);
+        let n = self.binds.len();
+        match self.dialect {
+            Dialect::Sqlite => format!("?{n}"),
+            Dialect::Postgres => match storage {
+                Some(Storage::Date) => format!("${n}::date"),
+                Some(Storage::Time) => format!("${n}::time"),
+                Some(Storage::DateTime) => format!("${n}::timestamp"),
+                _ => format!("${n}"),
+            },
+        }
+    }
+
+    /// The quoted column and storage of a field.
+    pub fn column(&self, field: Field) -> (String, Storage) {
+        match field {
+            Field::Id => (quote("id"), Storage::Integer),
+            Field::DocumentId => (quote("document_id"), Storage::Text),
+            Field::CreatedAt => (quote("created_at"), Storage::DateTime),
+            Field::UpdatedAt => (quote("updated_at"), Storage::DateTime),
+            Field::PublishedAt => (quote("published_at"), Storage::DateTime),
+            Field::Attribute(index) => {
+                let attribute = &self.content_type.attributes[index];
+                (quote(&attribute.column), attribute.kind.storage())
+            }
+        }
+    }
+
+    fn lower(&self, expression: &str) -> String {
+        match self.dialect {
+            // SQLite's own lower() folds ASCII only; this function is registered per connection.
+            Dialect::Sqlite => format!("vellum_lower({expression})"),
+            Dialect::Postgres => format!("lower({expression})"),
+        }
+    }
+
+    /// The JSON text of the selected columns of a row, as one column named `json`.
+    pub fn push_json_select(&mut self, fields: Option<&[usize]>) {
+        let mut pairs: Vec<(String, String)> = vec![
+            ("id".into(), quote("id")),
+            ("documentId".into(), quote("document_id")),
+        ];
+        let attributes = &self.content_type.attributes;
+        let chosen: Vec<usize> = match fields {
+            Some(indices) => indices.to_vec(),
+            None => (0..attributes.len())
+                .filter(|&i| !attributes[i].private)
+                .collect(),
+        };
+        for index in chosen {
+            let attribute = &attributes[index];
+            pairs.push((attribute.name.clone(), quote(&attribute.column)));
+        }
+        for (key, column) in [
+            ("createdAt", "created_at"),
+            ("updatedAt", "updated_at"),
+            ("publishedAt", "published_at"),
+        ] {
+            pairs.push((key.into(), quote(column)));
+        }
+        let calls: Vec<String> = pairs
+            .chunks(JSON_PAIRS_PER_CALL)
+            .map(|chunk| {
+                let arguments: Vec<String> = chunk
+                    .iter()
+                    .map(|(key, column)| format!("'{key}', {column}"))
+                    .collect();
+                let function = match self.dialect {
+                    Dialect::Sqlite => "json_object",
+                    Dialect::Postgres => "jsonb_build_object",
+                };
+                format!("{function}({})", arguments.join(", "))
+            })
+            .collect();
+        let expression = match self.dialect {
+            Dialect::Sqlite => calls
+                .into_iter()
+                .reduce(|merged, next| format!("json_patch({merged}, {next})"))
+                .unwrap_or_default(),
+            Dialect::Postgres => format!("({})::text", calls.join(" || ")),
+        };
+        self.push(&expression).push(" AS json");
+    }
+
+    /// `WHERE` for the status and the filter (or nothing when neither applies).
+    pub fn push_where(&mut self, status: Status, filter: Option<&Filter>) {
+        let mut clauses = Vec::new();
+        if let Some(clause) = status_clause(self.content_type, status) {
+            clauses.push(clause.to_string());
+        }
+        if let Some(filter) = filter {
+            clauses.push(self.filter(filter));
+        }
+        if !clauses.is_empty() {
+            self.push(" WHERE ").push(&clauses.join(" AND "));
+        }
+    }
+
+    fn filter(&mut self, filter: &Filter) -> String {
+        match filter {
+            Filter::And(children) | Filter::Or(children) => {
+                let joiner = if matches!(filter, Filter::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
+                let parts: Vec<String> = children.iter().map(|c| self.filter(c)).collect();
+                format!("({})", parts.join(joiner))
+            }
+            Filter::Not(child) => format!("(NOT {})", self.filter(child)),
+            Filter::Condition {
+                field,
+                operator,
+                values,
+            } => self.condition(*field, *operator, values),
+        }
+    }
+
+    fn condition(&mut self, field: Field, operator: Operator, values: &[SqlValue]) -> String {
+        let (column, storage) = self.column(field);
+        let first = values.first().cloned().unwrap_or(SqlValue::Null);
+        let flag = first == SqlValue::Boolean(true);
+        match operator {
+            Operator::Null | Operator::NotNull => {
+                let is_null = (operator == Operator::Null) == flag;
+                format!("({column} IS {}NULL)", if is_null { "" } else { "NOT " })
+            }
+            Operator::In | Operator::NotIn => {
+                if values.is_empty() {
+                    return if operator == Operator::In {
+                        "(1 = 0)"
+                    } else {
+                        "(1 = 1)"
+                    }
+                    .into();
+                }
+                let list: Vec<String> = values
+                    .iter()
+                    .map(|v| self.param(v.clone(), Some(storage)))
+                    .collect();
+                let not = if operator == Operator::NotIn {
+                    "NOT "
+                } else {
+                    ""
+                };
+                format!("({column} {not}IN ({}))", list.join(", "))
+            }
+            Operator::Between => {
+                let low = self.param(first, Some(storage));
+                let high = self.param(
+                    values.get(1).cloned().unwrap_or(SqlValue::Null),
+                    Some(storage),
+                );
+                format!("({column} BETWEEN {low} AND {high})")
+            }
+            Operator::Eq
+            | Operator::Ne
+            | Operator::Lt
+            | Operator::Lte
+            | Operator::Gt
+            | Operator::Gte => {
+                let symbol = match operator {
+                    Operator::Eq => "=",
+                    Operator::Ne => "<>",
+                    Operator::Lt => "<",
+                    Operator::Lte => "<=",
+                    Operator::Gt => ">",
+                    _ => ">=",
+                };
+                let value = self.param(first, Some(storage));
+                format!("({column} {symbol} {value})")
+            }
+            Operator::Eqi | Operator::Nei => {
+                let value = self.param(first, Some(storage));
+                let symbol = if operator == Operator::Eqi { "=" } else { "<>" };
+                format!("({} {symbol} {})", self.lower(&column), self.lower(&value))
+            }
+            _ => self.text_match(column, operator, first),
+        }
+    }
+
+    /// `$contains`, `$startsWith`, `$endsWith` and their `i` and `not` forms, without LIKE (whose
+    /// case rules differ between the backends and whose wildcards would need escaping).
+    fn text_match(&mut self, column: String, operator: Operator, value: SqlValue) -> String {
+        let insensitive = matches!(
+            operator,
+            Operator::Containsi
+                | Operator::NotContainsi
+                | Operator::StartsWithi
+                | Operator::EndsWithi
+        );
+        let value = self.param(value, None);
+        let (column, value) = if insensitive {
+            (self.lower(&column), self.lower(&value))
+        } else {
+            (column, value)
+        };
+        let test = match (operator, self.dialect) {
+            (
+                Operator::Contains
+                | Operator::NotContains
+                | Operator::Containsi
+                | Operator::NotContainsi,
+                Dialect::Sqlite,
+            ) => format!("instr({column}, {value}) > 0"),
+            (
+                Operator::Contains
+                | Operator::NotContains
+                | Operator::Containsi
+                | Operator::NotContainsi,
+                Dialect::Postgres,
+            ) => format!("strpos({column}, {value}) > 0"),
+            (Operator::StartsWith | Operator::StartsWithi, Dialect::Sqlite) => {
+                format!("substr({column}, 1, length({value})) = {value}")
+            }
+            (Operator::StartsWith | Operator::StartsWithi, Dialect::Postgres) => {
+                format!("left({column}, length({value})) = {value}")
+            }
+            (_, Dialect::Sqlite) => format!(
+                "CASE WHEN length({value}) = 0 THEN {column} = {column} \
+                 ELSE substr({column}, -length({value})) = {value} END"
+            ),
+            (_, Dialect::Postgres) => format!("right({column}, length({value})) = {value}"),
+        };
+        if matches!(operator, Operator::NotContains | Operator::NotContainsi) {
+            format!("(NOT ({test}))")
+        } else {
+            format!("({test})")
+        }
+    }
+
+    /// `ORDER BY` the sort keys, then `id` so that pages are stable. NULL sorts as the largest
+    /// value on both backends.
+    pub fn push_order(&mut self, sort: &[Sort]) {
+        let mut keys: Vec<String> = sort
+            .iter()
+            .map(|key| {
+                let (column, _) = self.column(key.field);
+                if key.descending {
+                    format!("{column} DESC NULLS FIRST")
+                } else {
+                    format!("{column} ASC NULLS LAST")
+                }
+            })
+            .collect();
+        if !sort.iter().any(|key| key.field == Field::Id) {
+            keys.push(format!("{} ASC", quote("id")));
+        }
+        self.push(" ORDER BY ").push(&keys.join(", "));
+    }
+
+    pub fn push_limit(&mut self, pagination: Pagination) {
+        let limit = self.param(SqlValue::Integer(to_i64(pagination.limit())), None);
+        let offset = self.param(SqlValue::Integer(to_i64(pagination.offset())), None);
+        self.push(&format!(" LIMIT {limit} OFFSET {offset}"));
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Which rows are the version a status reads: drafts have no `published_at`.
+pub fn status_clause(content_type: &ContentType, status: Status) -> Option<&'static str> {
+    if !content_type.draft_and_publish {
+        return None;
+    }
+    Some(match status {
+        Status::Published => "\"published_at\" IS NOT NULL",
+        Status::Draft => "\"published_at\" IS NULL",
+    })
+}
+
+/// `SELECT json … WHERE … ORDER BY … LIMIT … OFFSET …` for a find.
+pub fn find(dialect: Dialect, content_type: &ContentType, query: &Query) -> Statement {
+    let mut builder = Builder::new(dialect, content_type);
+    builder.push("SELECT ");
+    builder.push_json_select(query.fields.as_deref());
+    builder.push(" FROM ").push(&quote(&content_type.table));
+    builder.push_where(query.status, query.filter.as_ref());
+    builder.push_order(&query.sort);
+    builder.push_limit(query.pagination);
+    builder.finish()
+}
+
+/// `SELECT COUNT(*)` for a find's total.
+pub fn count(dialect: Dialect, content_type: &ContentType, query: &Query) -> Statement {
+    let mut builder = Builder::new(dialect, content_type);
+    builder
+        .push("SELECT COUNT(*) AS count FROM ")
+        .push(&quote(&content_type.table));
+    builder.push_where(query.status, query.filter.as_ref());
+    builder.finish()
+}
+
+/// One version of one document (or, for a single type, of the only document).
+pub fn find_one(
+    dialect: Dialect,
+    content_type: &ContentType,
+    document_id: Option<&str>,
+    query: &Query,
+) -> Statement {
+    let mut builder = Builder::new(dialect, content_type);
+    builder.push("SELECT ");
+    builder.push_json_select(query.fields.as_deref());
+    builder.push(" FROM ").push(&quote(&content_type.table));
+    let document = document_id.map(|id| {
+        let id = builder.param(SqlValue::Text(id.to_string()), None);
+        format!("{} = {id}", quote("document_id"))
+    });
+    let mut clauses: Vec<String> = document.into_iter().collect();
+    if let Some(clause) = status_clause(content_type, query.status) {
+        clauses.push(clause.to_string());
+    }
+    if let Some(filter) = &query.filter {
+        clauses.push(builder.filter(filter));
+    }
+    if !clauses.is_empty() {
+        builder.push(" WHERE ").push(&clauses.join(" AND "));
+    }
+    builder.push(" ORDER BY \"id\" ASC LIMIT 1");
+    builder.finish()
+}

@@ -1,0 +1,584 @@
+//! Entries of content types: reading with a parsed query, and writing with Strapi v5's draft and
+//! publish model (a draft row, and once published a published row with the same documentId).
+
+use crate::content::query::{Query, Status};
+use crate::content::schema::{Attribute, AttributeType, ContentType, Storage};
+use crate::content::sql::{self, Builder, Statement, quote};
+use crate::content::storage::dialect_of;
+use crate::content::value::{self, DATETIME_FORMAT, SqlValue};
+use crate::db::{DbConnection, MultiBackend};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Double, Integer, Text};
+use serde_json::{Map, Value};
+
+#[derive(QueryableByName)]
+struct JsonRow {
+    #[diesel(sql_type = Text)]
+    json: String,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+}
+
+fn bound(
+    statement: &Statement,
+) -> diesel::query_builder::BoxedSqlQuery<'_, MultiBackend, diesel::query_builder::SqlQuery> {
+    let mut query = diesel::sql_query(statement.sql.as_str()).into_boxed::<MultiBackend>();
+    for value in &statement.binds {
+        query = match value {
+            SqlValue::Text(text) => query.bind::<Text, _>(text.clone()),
+            SqlValue::Integer(n) => query.bind::<BigInt, _>(*n),
+            SqlValue::Real(n) => query.bind::<Double, _>(*n),
+            SqlValue::Boolean(b) => query.bind::<Bool, _>(*b),
+            // NULL is written as a literal by the builder and never bound.
+            SqlValue::Null => query.bind::<diesel::sql_types::Nullable<Text>, _>(None::<String>),
+        };
+    }
+    query
+}
+
+fn load_entries(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    statement: &Statement,
+) -> QueryResult<Vec<Value>> {
+    let rows: Vec<JsonRow> = bound(statement).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| to_entry(content_type, &row.json))
+        .collect())
+}
+
+/// A row's JSON (keys in any order, values as stored) → the entry as the API shows it, in
+/// Strapi's key order.
+fn to_entry(content_type: &ContentType, json: &str) -> Value {
+    let mut raw: Map<String, Value> = serde_json::from_str(json).unwrap_or_default();
+    let mut entry = Map::with_capacity(raw.len());
+    for key in ["id", "documentId"] {
+        entry.insert(key.into(), raw.remove(key).unwrap_or(Value::Null));
+    }
+    for attribute in &content_type.attributes {
+        if let Some(value) = raw.remove(&attribute.name) {
+            entry.insert(attribute.name.clone(), value::to_api(attribute, value));
+        }
+    }
+    for key in ["createdAt", "updatedAt", "publishedAt"] {
+        let value = raw.remove(key).unwrap_or(Value::Null);
+        entry.insert(key.into(), value::timestamp_to_api(value));
+    }
+    Value::Object(entry)
+}
+
+/// A page of entries and, when asked, the total.
+pub fn find(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    query: &Query,
+) -> QueryResult<(Vec<Value>, Option<i64>)> {
+    let dialect = dialect_of(conn);
+    let entries = load_entries(conn, content_type, &sql::find(dialect, content_type, query))?;
+    let total = if query.with_count {
+        let rows: Vec<CountRow> = bound(&sql::count(dialect, content_type, query)).load(conn)?;
+        Some(rows.first().map_or(0, |row| row.count))
+    } else {
+        None
+    };
+    Ok((entries, total))
+}
+
+/// One version of a document (`document_id` `None` for a single type's only document).
+pub fn find_one(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: Option<&str>,
+    query: &Query,
+) -> QueryResult<Option<Value>> {
+    let dialect = dialect_of(conn);
+    let statement = sql::find_one(dialect, content_type, document_id, query);
+    Ok(load_entries(conn, content_type, &statement)?.pop())
+}
+
+/// Why a write was refused.
+#[derive(Debug)]
+pub enum WriteError {
+    /// Field errors: (attribute path, message).
+    Invalid(Vec<(String, String)>),
+    NotFound,
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for WriteError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            // A unique index caught what the check before the write could not (a race).
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => WriteError::Invalid(
+                vec![(String::new(), "This attribute must be unique".to_string())],
+            ),
+            other => WriteError::Database(other),
+        }
+    }
+}
+
+/// Whether a write changes only the draft or also publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    Create,
+    Update,
+}
+
+/// Validates `data` against the schema: types and every rule. On create, missing attributes
+/// take their default and required ones must be present; on update only what is sent counts.
+pub fn validate(
+    content_type: &ContentType,
+    data: &Map<String, Value>,
+    mode: WriteMode,
+) -> Result<Vec<(usize, SqlValue)>, WriteError> {
+    const READ_ONLY: &[&str] = &[
+        "id",
+        "documentId",
+        "createdAt",
+        "updatedAt",
+        "publishedAt",
+        "locale",
+    ];
+    let mut errors = Vec::new();
+    for key in data.keys() {
+        if content_type.attribute(key).is_none() && !READ_ONLY.contains(&key.as_str()) {
+            errors.push((key.clone(), format!("Invalid key {key}")));
+        }
+    }
+    let mut values = Vec::new();
+    for (index, attribute) in content_type.attributes.iter().enumerate() {
+        let given = data.get(&attribute.name);
+        let value = match (given, mode) {
+            (Some(value), _) => value,
+            (None, WriteMode::Create) => match &attribute.default {
+                Some(default) => default,
+                None if attribute.required => {
+                    errors.push((
+                        attribute.name.clone(),
+                        format!("{} must be defined.", attribute.name),
+                    ));
+                    continue;
+                }
+                None => continue,
+            },
+            (None, WriteMode::Update) => continue,
+        };
+        match check(attribute, value) {
+            Ok(sql_value) => values.push((index, sql_value)),
+            Err(message) => errors.push((attribute.name.clone(), message)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(WriteError::Invalid(errors))
+    }
+}
+
+/// One attribute's value against its type and rules.
+fn check(attribute: &Attribute, value: &Value) -> Result<SqlValue, String> {
+    let name = &attribute.name;
+    let sql_value = value::from_json(attribute, value)?;
+    if sql_value == SqlValue::Null {
+        return if attribute.required {
+            Err(format!("{name} must be defined."))
+        } else {
+            Ok(SqlValue::Null)
+        };
+    }
+    if let SqlValue::Text(text) = &sql_value
+        && attribute.kind.is_textual()
+    {
+        let length = text.chars().count() as u64;
+        if let Some(min) = attribute.min_length
+            && length < min
+        {
+            return Err(format!("{name} must be at least {min} characters"));
+        }
+        if let Some(max) = attribute.max_length
+            && length > max
+        {
+            return Err(format!("{name} must be at most {max} characters"));
+        }
+        match &attribute.kind {
+            AttributeType::Enumeration(allowed) if !allowed.contains(text) => {
+                return Err(format!(
+                    "{name} must be one of the following values: {}",
+                    allowed.join(", ")
+                ));
+            }
+            AttributeType::Email if !is_email(text) => {
+                return Err(format!("{name} must be a valid email"));
+            }
+            AttributeType::Uid
+                if !text
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c)) =>
+            {
+                return Err(format!(
+                    "{name} must match the following: \"/^[A-Za-z0-9-_.~]*$/\""
+                ));
+            }
+            _ => {}
+        }
+    }
+    let number = match &sql_value {
+        SqlValue::Integer(n) => Some(*n as f64),
+        SqlValue::Real(n) => Some(*n),
+        _ => None,
+    };
+    if let Some(number) = number {
+        if let Some(min) = attribute.min
+            && number < min
+        {
+            return Err(format!("{name} must be greater than or equal to {min}"));
+        }
+        if let Some(max) = attribute.max
+            && number > max
+        {
+            return Err(format!("{name} must be less than or equal to {max}"));
+        }
+    }
+    Ok(sql_value)
+}
+
+fn is_email(text: &str) -> bool {
+    match text.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !text.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+fn timestamp(now: NaiveDateTime) -> SqlValue {
+    SqlValue::Text(now.format(DATETIME_FORMAT).to_string())
+}
+
+/// 24 lower-case letters and digits from the OS, like Strapi's document ids.
+pub fn new_document_id() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut id = String::with_capacity(24);
+    let mut buffer = [0u8; 64];
+    while id.len() < 24 {
+        if getrandom::fill(&mut buffer).is_err() {
+            // Never expected; fall back to the time so a write still gets a unique-enough id.
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            buffer
+                .iter_mut()
+                .enumerate()
+                .for_each(|(i, b)| *b = (nanos >> (i % 16)) as u8);
+        }
+        // Rejection sampling keeps every character equally likely (252 = 7 × 36).
+        for byte in buffer.iter().filter(|b| **b < 252) {
+            if id.len() == 24 {
+                break;
+            }
+            id.push(ALPHABET[usize::from(*byte) % 36] as char);
+        }
+    }
+    id
+}
+
+/// Refuses a value already used by another document in the same version.
+fn check_unique(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    values: &[(usize, SqlValue)],
+    document_id: &str,
+) -> Result<(), WriteError> {
+    let dialect = dialect_of(conn);
+    let mut errors = Vec::new();
+    for (index, value) in values {
+        let attribute = &content_type.attributes[*index];
+        if !attribute.unique || *value == SqlValue::Null {
+            continue;
+        }
+        let mut builder = Builder::new(dialect, content_type);
+        let column = quote(&attribute.column);
+        let value = builder.param(value.clone(), Some(attribute.kind.storage()));
+        let document = builder.param(SqlValue::Text(document_id.to_string()), None);
+        builder.push(&format!(
+            "SELECT COUNT(*) AS count FROM {} WHERE {column} = {value} AND \"document_id\" <> {document}",
+            quote(&content_type.table)
+        ));
+        let rows: Vec<CountRow> = bound(&builder.finish()).load(conn)?;
+        if rows.first().is_some_and(|row| row.count > 0) {
+            errors.push((
+                attribute.name.clone(),
+                "This attribute must be unique".to_string(),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(WriteError::Invalid(errors))
+    }
+}
+
+/// Inserts a row of a document; returns its id.
+fn insert_row(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: &str,
+    values: &[(usize, SqlValue)],
+    now: NaiveDateTime,
+    published: bool,
+) -> Result<i32, WriteError> {
+    let dialect = dialect_of(conn);
+    let mut builder = Builder::new(dialect, content_type);
+    let mut columns = vec![quote("document_id")];
+    let mut params = vec![builder.param(SqlValue::Text(document_id.to_string()), None)];
+    for (index, value) in values {
+        let attribute = &content_type.attributes[*index];
+        columns.push(quote(&attribute.column));
+        params.push(builder.param(value.clone(), Some(attribute.kind.storage())));
+    }
+    let time = builder.param(timestamp(now), Some(Storage::DateTime));
+    columns.extend([
+        quote("created_at"),
+        quote("updated_at"),
+        quote("published_at"),
+    ]);
+    params.extend([
+        time.clone(),
+        time.clone(),
+        if published { time } else { "NULL".into() },
+    ]);
+    builder.push(&format!(
+        "INSERT INTO {} ({}) VALUES ({}) RETURNING \"id\"",
+        quote(&content_type.table),
+        columns.join(", "),
+        params.join(", ")
+    ));
+    let rows: Vec<IdRow> = bound(&builder.finish()).load(conn)?;
+    rows.first()
+        .map(|row| row.id)
+        .ok_or(WriteError::Database(diesel::result::Error::NotFound))
+}
+
+/// Replaces the published row of a document by a copy of its draft.
+fn publish_draft(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: &str,
+    now: NaiveDateTime,
+) -> Result<(), WriteError> {
+    let dialect = dialect_of(conn);
+    let table = quote(&content_type.table);
+    let mut delete = Builder::new(dialect, content_type);
+    let document = delete.param(SqlValue::Text(document_id.to_string()), None);
+    delete.push(&format!(
+        "DELETE FROM {table} WHERE \"document_id\" = {document} AND \"published_at\" IS NOT NULL"
+    ));
+    bound(&delete.finish()).execute(conn)?;
+    let columns: Vec<String> = content_type
+        .attributes
+        .iter()
+        .map(|a| quote(&a.column))
+        .collect();
+    let mut copy = Builder::new(dialect, content_type);
+    let time = copy.param(timestamp(now), Some(Storage::DateTime));
+    let document = copy.param(SqlValue::Text(document_id.to_string()), None);
+    let list = columns.join(", ");
+    let separator = if columns.is_empty() { "" } else { ", " };
+    copy.push(&format!(
+        "INSERT INTO {table} (\"document_id\"{separator}{list}, \"created_at\", \"updated_at\", \"published_at\", \"locale\") \
+         SELECT \"document_id\"{separator}{list}, \"created_at\", {time}, {time}, \"locale\" FROM {table} \
+         WHERE \"document_id\" = {document} AND \"published_at\" IS NULL"
+    ));
+    bound(&copy.finish()).execute(conn)?;
+    Ok(())
+}
+
+fn in_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, WriteError>,
+) -> Result<T, WriteError> {
+    conn.transaction(work)
+}
+
+/// Creates a document (for a single type, only when none exists: see `upsert_single`).
+/// Draft & publish types get a draft and, unless `status` is draft, its published copy.
+pub fn create(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    data: &Map<String, Value>,
+    status: Status,
+    now: NaiveDateTime,
+) -> Result<Value, WriteError> {
+    let values = validate(content_type, data, WriteMode::Create)?;
+    let document_id = new_document_id();
+    in_transaction(conn, |conn| {
+        check_unique(conn, content_type, &values, &document_id)?;
+        write_new(conn, content_type, &document_id, &values, status, now)
+    })
+}
+
+fn write_new(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: &str,
+    values: &[(usize, SqlValue)],
+    status: Status,
+    now: NaiveDateTime,
+) -> Result<Value, WriteError> {
+    if !content_type.draft_and_publish {
+        insert_row(conn, content_type, document_id, values, now, true)?;
+    } else {
+        insert_row(conn, content_type, document_id, values, now, false)?;
+        if status == Status::Published {
+            publish_draft(conn, content_type, document_id, now)?;
+        }
+    }
+    read_back(conn, content_type, document_id, status)
+}
+
+fn read_back(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: &str,
+    status: Status,
+) -> Result<Value, WriteError> {
+    let query = Query {
+        filter: None,
+        sort: Vec::new(),
+        pagination: crate::content::query::Pagination::Page {
+            page: 1,
+            page_size: 1,
+        },
+        with_count: false,
+        fields: None,
+        status,
+    };
+    find_one(conn, content_type, Some(document_id), &query)?
+        .ok_or(WriteError::Database(diesel::result::Error::NotFound))
+}
+
+/// The document id of a single type's document, if it has one.
+fn single_document_id(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+) -> QueryResult<Option<String>> {
+    #[derive(QueryableByName)]
+    struct DocumentRow {
+        #[diesel(sql_type = Text)]
+        document_id: String,
+    }
+    let statement = Statement {
+        sql: format!(
+            "SELECT \"document_id\" FROM {} ORDER BY \"id\" ASC LIMIT 1",
+            quote(&content_type.table)
+        ),
+        binds: Vec::new(),
+    };
+    let rows: Vec<DocumentRow> = bound(&statement).load(conn)?;
+    Ok(rows.into_iter().next().map(|row| row.document_id))
+}
+
+/// Updates a document's draft (and republishes unless `status` is draft), or its only row for
+/// types without draft & publish. `document_id` `None` addresses a single type's document,
+/// which is created when missing.
+pub fn update(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: Option<&str>,
+    data: &Map<String, Value>,
+    status: Status,
+    now: NaiveDateTime,
+) -> Result<Value, WriteError> {
+    in_transaction(conn, |conn| {
+        let document_id = match document_id {
+            Some(id) => id.to_string(),
+            None => match single_document_id(conn, content_type)? {
+                Some(id) => id,
+                None => {
+                    let values = validate(content_type, data, WriteMode::Create)?;
+                    let id = new_document_id();
+                    check_unique(conn, content_type, &values, &id)?;
+                    return write_new(conn, content_type, &id, &values, status, now);
+                }
+            },
+        };
+        let values = validate(content_type, data, WriteMode::Update)?;
+        check_unique(conn, content_type, &values, &document_id)?;
+        let dialect = dialect_of(conn);
+        let mut builder = Builder::new(dialect, content_type);
+        let mut assignments = Vec::new();
+        for (index, value) in &values {
+            let attribute = &content_type.attributes[*index];
+            let param = builder.param(value.clone(), Some(attribute.kind.storage()));
+            assignments.push(format!("{} = {param}", quote(&attribute.column)));
+        }
+        let time = builder.param(timestamp(now), Some(Storage::DateTime));
+        assignments.push(format!("\"updated_at\" = {time}"));
+        let document = builder.param(SqlValue::Text(document_id.clone()), None);
+        let version = if content_type.draft_and_publish {
+            " AND \"published_at\" IS NULL"
+        } else {
+            ""
+        };
+        builder.push(&format!(
+            "UPDATE {} SET {} WHERE \"document_id\" = {document}{version}",
+            quote(&content_type.table),
+            assignments.join(", ")
+        ));
+        let changed = bound(&builder.finish()).execute(conn)?;
+        if changed == 0 {
+            return Err(WriteError::NotFound);
+        }
+        if content_type.draft_and_publish && status == Status::Published {
+            publish_draft(conn, content_type, &document_id, now)?;
+        }
+        let read_status = if content_type.draft_and_publish {
+            status
+        } else {
+            Status::Published
+        };
+        read_back(conn, content_type, &document_id, read_status)
+    })
+}
+
+/// Deletes every version of a document; `false` when there was none.
+pub fn delete(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: Option<&str>,
+) -> Result<bool, WriteError> {
+    let document_id = match document_id {
+        Some(id) => id.to_string(),
+        None => match single_document_id(conn, content_type)? {
+            Some(id) => id,
+            None => return Ok(false),
+        },
+    };
+    let mut builder = Builder::new(dialect_of(conn), content_type);
+    let document = builder.param(SqlValue::Text(document_id), None);
+    builder.push(&format!(
+        "DELETE FROM {} WHERE \"document_id\" = {document}",
+        quote(&content_type.table)
+    ));
+    Ok(bound(&builder.finish()).execute(conn)? > 0)
+}

@@ -1,0 +1,248 @@
+//! Values of attributes: from a request (JSON body or query string) to what is bound in SQL, and
+//! from what the database returns to what the API shows.
+
+use crate::content::schema::{Attribute, AttributeType};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use serde_json::Value;
+
+/// A value bound as a SQL parameter. Dates and times travel as text in a fixed format.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Null,
+    Text(String),
+    Integer(i64),
+    Real(f64),
+    Boolean(bool),
+}
+
+/// The SQL text formats of dates and times; fixed width, so they sort as text on SQLite.
+pub const DATE_FORMAT: &str = "%Y-%m-%d";
+pub const TIME_FORMAT: &str = "%H:%M:%S%.3f";
+pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.3f";
+
+/// A value from a JSON body, checked against the attribute's type (not its other rules).
+pub fn from_json(attribute: &Attribute, value: &Value) -> Result<SqlValue, String> {
+    if value.is_null() {
+        return Ok(SqlValue::Null);
+    }
+    let name = &attribute.name;
+    let wrong = || {
+        format!(
+            "{name} must be a `{}` type, but the final value was: `{}`.",
+            attribute.kind.name(),
+            short(value)
+        )
+    };
+    match &attribute.kind {
+        AttributeType::Json => Ok(SqlValue::Text(value.to_string())),
+        AttributeType::Boolean => value.as_bool().map(SqlValue::Boolean).ok_or_else(wrong),
+        AttributeType::Integer => match value.as_i64() {
+            Some(n) if i32::try_from(n).is_ok() => Ok(SqlValue::Integer(n)),
+            Some(_) => Err(format!("{name} must be a 32-bit integer")),
+            None if value.is_number() => Err(format!("{name} must be an integer")),
+            None => Err(wrong()),
+        },
+        AttributeType::BigInteger => match value {
+            Value::Number(n) => n.as_i64().map(SqlValue::Integer).ok_or_else(wrong),
+            Value::String(text) => text
+                .trim()
+                .parse()
+                .map(SqlValue::Integer)
+                .map_err(|_| wrong()),
+            _ => Err(wrong()),
+        },
+        AttributeType::Float | AttributeType::Decimal => value
+            .as_f64()
+            .filter(|n| n.is_finite())
+            .map(SqlValue::Real)
+            .ok_or_else(wrong),
+        _ => match value {
+            Value::String(text) => from_text(name, &attribute.kind, text),
+            _ => Err(wrong()),
+        },
+    }
+}
+
+/// A value from the query string (always text), converted by the attribute's type.
+pub fn from_text(name: &str, kind: &AttributeType, text: &str) -> Result<SqlValue, String> {
+    let expected = |what: &str| format!("{name} must be {what}, not `{}`", short_text(text));
+    match kind {
+        AttributeType::Integer => text
+            .trim()
+            .parse::<i32>()
+            .map(|n| SqlValue::Integer(n.into()))
+            .map_err(|_| expected("an integer")),
+        AttributeType::BigInteger => text
+            .trim()
+            .parse::<i64>()
+            .map(SqlValue::Integer)
+            .map_err(|_| expected("an integer")),
+        AttributeType::Float | AttributeType::Decimal => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(SqlValue::Real)
+            .ok_or_else(|| expected("a number")),
+        AttributeType::Boolean => match text.trim() {
+            "true" | "t" | "1" => Ok(SqlValue::Boolean(true)),
+            "false" | "f" | "0" => Ok(SqlValue::Boolean(false)),
+            _ => Err(expected("true or false")),
+        },
+        AttributeType::Date => parse_date(text)
+            .map(|d| SqlValue::Text(d.format(DATE_FORMAT).to_string()))
+            .ok_or_else(|| expected("a date (YYYY-MM-DD)")),
+        AttributeType::Time => parse_time(text)
+            .map(|t| SqlValue::Text(t.format(TIME_FORMAT).to_string()))
+            .ok_or_else(|| expected("a time (HH:mm:ss.SSS)")),
+        AttributeType::DateTime => parse_datetime(text)
+            .map(|t| SqlValue::Text(t.format(DATETIME_FORMAT).to_string()))
+            .ok_or_else(|| expected("a date-time (ISO 8601)")),
+        AttributeType::Json => Ok(SqlValue::Text(text.to_string())),
+        _ => Ok(SqlValue::Text(text.to_string())),
+    }
+}
+
+/// Checks a schema's `default` the way a write would.
+pub fn check_default(attribute: &Attribute, default: &Value) -> Result<(), String> {
+    from_json(attribute, default).map(|_| ())
+}
+
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), DATE_FORMAT).ok()
+}
+
+pub fn parse_time(text: &str) -> Option<NaiveTime> {
+    let text = text.trim();
+    ["%H:%M:%S%.f", "%H:%M"]
+        .iter()
+        .find_map(|format| NaiveTime::parse_from_str(text, format).ok())
+}
+
+/// ISO 8601 with an offset (converted to UTC), without one (taken as UTC), or a bare date.
+pub fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
+    let text = text.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Some(time.naive_utc());
+    }
+    [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+    .or_else(|| parse_date(text).and_then(|d| d.and_hms_opt(0, 0, 0)))
+}
+
+/// A value as the database returned it (inside its JSON row) → as the API shows it.
+pub fn to_api(attribute: &Attribute, raw: Value) -> Value {
+    if raw.is_null() {
+        return raw;
+    }
+    match &attribute.kind {
+        AttributeType::Boolean => match raw {
+            Value::Number(n) => Value::Bool(n.as_i64() != Some(0)),
+            other => other,
+        },
+        AttributeType::BigInteger => match raw {
+            Value::Number(n) => Value::String(n.to_string()),
+            other => other,
+        },
+        AttributeType::Json => match raw {
+            Value::String(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            other => other,
+        },
+        AttributeType::Time => match raw.as_str().and_then(parse_time) {
+            Some(time) => Value::String(time.format(TIME_FORMAT).to_string()),
+            None => raw,
+        },
+        AttributeType::DateTime => timestamp_to_api(raw),
+        _ => raw,
+    }
+}
+
+/// A stored timestamp (`2024-05-01 12:00:00.000` or PostgreSQL's `2024-05-01T12:00:00`) → ISO Z.
+pub fn timestamp_to_api(raw: Value) -> Value {
+    match raw.as_str().and_then(parse_datetime) {
+        Some(time) => Value::String(crate::clock::iso(time)),
+        None => raw,
+    }
+}
+
+fn short(value: &Value) -> String {
+    short_text(&value.to_string())
+}
+
+fn short_text(text: &str) -> String {
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::schema::parse;
+    use serde_json::json;
+
+    fn attribute(kind: &str) -> Attribute {
+        let doc = json!({
+            "kind": "collectionType",
+            "info": {"singularName": "thing", "pluralName": "things"},
+            "attributes": {"field": {"type": kind}}
+        });
+        parse(&doc).unwrap().attributes.remove(0)
+    }
+
+    fn text(kind: &str, value: &str) -> Result<SqlValue, String> {
+        from_text("field", &attribute(kind).kind, value)
+    }
+
+    #[test]
+    fn from_text_types_values() {
+        assert_eq!(text("integer", "42"), Ok(SqlValue::Integer(42)));
+        assert!(text("integer", "4x").is_err());
+        assert!(text("integer", "99999999999").is_err());
+        assert_eq!(text("boolean", "t"), Ok(SqlValue::Boolean(true)));
+        assert_eq!(
+            text("datetime", "2024-05-01T12:00:00+02:00"),
+            Ok(SqlValue::Text("2024-05-01 10:00:00.000".into()))
+        );
+        assert_eq!(
+            text("time", "09:30"),
+            Ok(SqlValue::Text("09:30:00.000".into()))
+        );
+        assert!(text("date", "2024-13-01").is_err());
+    }
+
+    #[test]
+    fn from_json_checks_types() {
+        assert!(from_json(&attribute("string"), &json!(5)).is_err());
+        assert_eq!(
+            from_json(&attribute("biginteger"), &json!("9007199254740993")),
+            Ok(SqlValue::Integer(9_007_199_254_740_993))
+        );
+        assert!(from_json(&attribute("integer"), &json!(1.5)).is_err());
+        assert_eq!(
+            from_json(&attribute("json"), &json!({"a": [1]})),
+            Ok(SqlValue::Text("{\"a\":[1]}".into()))
+        );
+    }
+
+    #[test]
+    fn to_api_shapes_stored_values() {
+        assert_eq!(to_api(&attribute("boolean"), json!(1)), json!(true));
+        assert_eq!(to_api(&attribute("biginteger"), json!(12)), json!("12"));
+        assert_eq!(
+            to_api(&attribute("json"), json!("{\"a\":1}")),
+            json!({"a": 1})
+        );
+        assert_eq!(
+            to_api(&attribute("datetime"), json!("2024-05-01T10:00:00")),
+            json!("2024-05-01T10:00:00.000Z")
+        );
+    }
+}

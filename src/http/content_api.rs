@@ -1,0 +1,287 @@
+//! The Content API: `/api/{pluralName}[/{documentId}]` for collection types and
+//! `/api/{singularName}` for single types, in Strapi v5's shapes.
+
+use crate::AppState;
+use crate::auth::content::{ContentAction, ContentPrincipal};
+use crate::content::RouteTarget;
+use crate::content::query::{self, Limits, Pagination, Query};
+use crate::content::schema::ContentType;
+use crate::content::store::{self, WriteError};
+use crate::error::{ApiError, ApiResult, FieldErrors};
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+fn not_found() -> ApiError {
+    ApiError::not_found("Not Found")
+}
+
+/// Resolves the route name, authenticates, and checks the action, in Strapi's order:
+/// unknown route 404, then 401, then 403.
+async fn authorize(
+    state: &web::Data<AppState>,
+    request: &HttpRequest,
+    name: &str,
+    collection: bool,
+    action: ContentAction,
+) -> ApiResult<Arc<ContentType>> {
+    let content_type = match (state.content().route(name), collection) {
+        (Some(RouteTarget::Collection(t)), true) | (Some(RouteTarget::Single(t)), false) => t,
+        _ => return Err(not_found()),
+    };
+    let principal = ContentPrincipal::authenticate(request, state).await?;
+    principal.require(&content_type, action)?;
+    Ok(content_type)
+}
+
+fn parse_query(
+    state: &AppState,
+    content_type: &ContentType,
+    request: &HttpRequest,
+) -> ApiResult<Query> {
+    let limits = Limits {
+        default_limit: u64::from(state.config.api_rest_default_limit),
+        max_limit: u64::from(state.config.api_rest_max_limit),
+    };
+    query::parse_query_string(content_type, request.query_string(), limits)
+        .map_err(|e| ApiError::new(actix_web::http::StatusCode::BAD_REQUEST, e.name, e.message))
+}
+
+fn write_error(error: WriteError) -> ApiError {
+    match error {
+        WriteError::Invalid(problems) => {
+            let mut errors = FieldErrors::default();
+            for (path, message) in problems {
+                errors.add(&path, message);
+            }
+            errors
+                .into_result()
+                .err()
+                .unwrap_or_else(|| ApiError::validation("Invalid data"))
+        }
+        WriteError::NotFound => not_found(),
+        WriteError::Database(e) => ApiError::from(e),
+    }
+}
+
+/// The `data` object of a write body. A body that is not JSON (Strapi's client may send
+/// text/plain) carries no `data`.
+fn data_payload(request: &HttpRequest, body: &[u8]) -> ApiResult<Map<String, Value>> {
+    let missing = || ApiError::validation("Missing \"data\" payload in the request body");
+    let is_json = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if !is_json || body.iter().all(u8::is_ascii_whitespace) {
+        return Err(missing());
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|_| ApiError::bad_request("The body is not valid JSON"))?;
+    match value {
+        Value::Object(mut object) => match object.remove("data") {
+            Some(Value::Object(data)) => Ok(data),
+            Some(_) => Err(ApiError::validation("\"data\" must be an object")),
+            None => Err(missing()),
+        },
+        _ => Err(missing()),
+    }
+}
+
+fn pagination_meta(pagination: Pagination, total: Option<i64>) -> Value {
+    match (pagination, total) {
+        (Pagination::Page { page, page_size }, Some(total)) => {
+            let total = u64::try_from(total).unwrap_or(0);
+            json!({"page": page, "pageSize": page_size, "pageCount": total.div_ceil(page_size), "total": total})
+        }
+        (Pagination::Page { page, page_size }, None) => {
+            json!({"page": page, "pageSize": page_size})
+        }
+        (Pagination::Offset { start, limit }, Some(total)) => {
+            json!({"start": start, "limit": limit, "total": total})
+        }
+        (Pagination::Offset { start, limit }, None) => json!({"start": start, "limit": limit}),
+    }
+}
+
+/// `GET /api/{name}`: a collection's page, or a single type's document.
+pub async fn find(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    name: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let content_type = match state.content().route(&name) {
+        Some(RouteTarget::Single(_)) => return find_single(state, request, &name).await,
+        _ => authorize(&state, &request, &name, true, ContentAction::Find).await?,
+    };
+    let query = parse_query(&state, &content_type, &request)?;
+    let pagination = query.pagination;
+    let (entries, total) = state
+        .db(move |conn| Ok(store::find(conn, &content_type, &query)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "data": entries,
+        "meta": {"pagination": pagination_meta(pagination, total)}
+    })))
+}
+
+async fn find_single(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    name: &str,
+) -> ApiResult<HttpResponse> {
+    let content_type = authorize(&state, &request, name, false, ContentAction::Find).await?;
+    let query = parse_query(&state, &content_type, &request)?;
+    let entry = state
+        .db(move |conn| Ok(store::find_one(conn, &content_type, None, &query)?))
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(json!({"data": entry, "meta": {}})))
+}
+
+/// `GET /api/{pluralName}/{documentId}`.
+pub async fn find_one(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (name, document_id) = path.into_inner();
+    let content_type = authorize(&state, &request, &name, true, ContentAction::FindOne).await?;
+    let query = parse_query(&state, &content_type, &request)?;
+    let entry = state
+        .db(move |conn| {
+            Ok(store::find_one(
+                conn,
+                &content_type,
+                Some(&document_id),
+                &query,
+            )?)
+        })
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(json!({"data": entry, "meta": {}})))
+}
+
+/// `POST /api/{pluralName}`.
+pub async fn create(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    name: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let content_type = authorize(&state, &request, &name, true, ContentAction::Create).await?;
+    let query = parse_query(&state, &content_type, &request)?;
+    let data = data_payload(&request, &body)?;
+    let now = state.clock.now();
+    let entry = state
+        .db(move |conn| {
+            store::create(conn, &content_type, &data, query.status, now).map_err(write_error)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(json!({"data": entry, "meta": {}})))
+}
+
+/// `PUT /api/{pluralName}/{documentId}`.
+pub async fn update_document(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let (name, document_id) = path.into_inner();
+    update(state, request, name, Some(document_id), body).await
+}
+
+/// `PUT /api/{singularName}`: creates the single type's document when it has none.
+pub async fn update_single(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    name: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    update(state, request, name.into_inner(), None, body).await
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    name: String,
+    document_id: Option<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let content_type = authorize(
+        &state,
+        &request,
+        &name,
+        document_id.is_some(),
+        ContentAction::Update,
+    )
+    .await?;
+    let query = parse_query(&state, &content_type, &request)?;
+    let data = data_payload(&request, &body)?;
+    let now = state.clock.now();
+    let entry = state
+        .db(move |conn| {
+            store::update(
+                conn,
+                &content_type,
+                document_id.as_deref(),
+                &data,
+                query.status,
+                now,
+            )
+            .map_err(write_error)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"data": entry, "meta": {}})))
+}
+
+/// `DELETE /api/{pluralName}/{documentId}`: 204, no body.
+pub async fn delete_document(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (name, document_id) = path.into_inner();
+    delete(state, request, name, Some(document_id)).await
+}
+
+/// `DELETE /api/{singularName}`.
+pub async fn delete_single(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    name: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    delete(state, request, name.into_inner(), None).await
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    name: String,
+    document_id: Option<String>,
+) -> ApiResult<HttpResponse> {
+    let content_type = authorize(
+        &state,
+        &request,
+        &name,
+        document_id.is_some(),
+        ContentAction::Delete,
+    )
+    .await?;
+    let deleted = state
+        .db(move |conn| {
+            store::delete(conn, &content_type, document_id.as_deref()).map_err(write_error)
+        })
+        .await?;
+    if deleted {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found())
+    }
+}
