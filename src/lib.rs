@@ -62,10 +62,9 @@ impl AppState {
         }
         admin::roles::ensure_defaults(&mut conn, clock.now())
             .map_err(|e| InitError(format!("cannot prepare the admin roles: {e}")))?;
-        let registry = content::load_dir(&config.content_types_dir)
-            .and_then(Registry::new)
-            .map_err(InitError)?;
-        let reports = content::storage::sync_all(&mut conn, &registry.types, clock.now())
+        let mut types = content::load_dir(&config.content_types_dir).map_err(InitError)?;
+        Registry::check_names(&types).map_err(InitError)?;
+        let reports = content::storage::sync_all(&mut conn, &mut types, clock.now())
             .map_err(|e| InitError(e.to_string()))?;
         for (uid, report) in reports {
             if report.created {
@@ -92,7 +91,7 @@ impl AppState {
             pool,
             clock,
             login_limiter: Arc::new(LoginLimiter::default()),
-            content: Arc::new(RwLock::new(Arc::new(registry))),
+            content: Arc::new(RwLock::new(Arc::new(Registry::new(types)))),
         })
     }
 

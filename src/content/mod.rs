@@ -26,10 +26,17 @@ pub enum RouteTarget {
 }
 
 impl Registry {
+    /// The registry of types already checked with `check_names` and synced.
+    pub fn new(types: Vec<ContentType>) -> Registry {
+        Registry {
+            types: types.into_iter().map(Arc::new).collect(),
+        }
+    }
+
     /// Checks that names, uids and tables are unique across types.
-    pub fn new(types: Vec<ContentType>) -> Result<Registry, String> {
+    pub fn check_names(types: &[ContentType]) -> Result<(), String> {
         let mut seen: Vec<(String, &str)> = Vec::new();
-        for content_type in &types {
+        for content_type in types {
             // Singular and plural names share one space: a route is either.
             for (name, what) in [
                 (content_type.uid.clone(), "uid"),
@@ -47,9 +54,7 @@ impl Registry {
                 seen.push((name, what));
             }
         }
-        Ok(Registry {
-            types: types.into_iter().map(Arc::new).collect(),
-        })
+        Ok(())
     }
 
     /// `/api/{name}`: a collection type by plural name or a single type by singular name.

@@ -129,6 +129,8 @@ pub struct ContentType {
     pub table: String,
     pub draft_and_publish: bool,
     pub attributes: Vec<Attribute>,
+    /// Columns of attributes that left the schema: kept with their data, copied on publish.
+    pub retired_columns: Vec<String>,
     /// The document as given, kept to show and to store.
     pub source: Value,
 }
@@ -266,6 +268,7 @@ pub fn parse(document: &Value) -> Result<ContentType, SchemaError> {
         table,
         draft_and_publish,
         attributes,
+        retired_columns: Vec::new(),
         source: document.clone(),
     })
 }

@@ -83,22 +83,22 @@ pub fn dialect_of(conn: &DbConnection) -> Dialect {
 /// Creates or updates the table of each content type, in one transaction.
 pub fn sync_all(
     conn: &mut DbConnection,
-    types: &[std::sync::Arc<ContentType>],
+    types: &mut [ContentType],
     now: NaiveDateTime,
 ) -> Result<Vec<(String, SyncReport)>, SyncError> {
     crate::db::exclusive(conn, "content_types", |conn| {
         types
-            .iter()
+            .iter_mut()
             .map(|content_type| Ok((content_type.uid.clone(), sync(conn, content_type, now)?)))
             .collect()
     })
 }
 
-/// Creates the table of a new content type, or adds the columns of new attributes.
-/// Runs inside the caller's transaction.
+/// Creates the table of a new content type, or adds the columns of new attributes, and records
+/// the type's retired columns in it. Runs inside the caller's transaction.
 pub fn sync(
     conn: &mut DbConnection,
-    content_type: &ContentType,
+    content_type: &mut ContentType,
     now: NaiveDateTime,
 ) -> Result<SyncReport, SyncError> {
     let dialect = dialect_of(conn);
@@ -174,6 +174,7 @@ pub fn sync(
         .filter(|column| !content_type.attributes.iter().any(|a| &a.column == *column))
         .cloned()
         .collect();
+    content_type.retired_columns = report.kept_columns.clone();
     let schema = content_type.source.to_string();
     let columns = serde_json::to_string(&known).unwrap_or_else(|_| "{}".into());
     if stored.is_some() {

@@ -397,7 +397,9 @@ fn publish_draft(
     let columns: Vec<String> = content_type
         .attributes
         .iter()
-        .map(|a| quote(&a.column))
+        .map(|a| &a.column)
+        .chain(&content_type.retired_columns)
+        .map(|column| quote(column))
         .collect();
     let mut copy = Builder::new(dialect, content_type);
     let time = copy.param(timestamp(now), Some(Storage::DateTime));

@@ -296,3 +296,23 @@ pub fn encode_part(value: &Value) -> String {
     }
     out
 }
+
+/// The absolute path of a folder under `tests/fixtures`.
+pub fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Percent-encodes a query string the way `qs.stringify` does (brackets, `$`, spaces and
+/// non-ASCII encoded), keeping `=` and `&` as separators.
+pub fn encode_query(query: &str) -> String {
+    let mut out = String::with_capacity(query.len() * 2);
+    for byte in query.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'=' | b'&' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}

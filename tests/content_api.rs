@@ -1,0 +1,915 @@
+//! The Content API: `/api/{pluralName}[/{documentId}]` and `/api/{singularName}`, Strapi's
+//! query language against real rows, writes and their validation, draft & publish.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+/// A server with the fixture content types and a signed-in super admin.
+struct Api {
+    server: TestServer,
+    token: String,
+}
+
+impl Api {
+    fn start() -> Api {
+        let dir = fixture("content-types");
+        let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", &dir)]);
+        let token = server.register_admin();
+        Api { server, token }
+    }
+
+    fn get(&self, path: &str, query: &str) -> Reply {
+        let url = if query.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{}", encode_query(query))
+        };
+        self.server.get(&url, Some(&self.token))
+    }
+
+    fn send(&self, method: &str, path: &str, body: Value) -> Reply {
+        self.server
+            .call(method, path, Some(&self.token), Some(&body))
+    }
+
+    fn create(&self, path: &str, data: Value) -> Value {
+        let reply = self.send("POST", path, json!({ "data": data }));
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body["data"].clone()
+    }
+
+    /// The values of `key` in the entries of a find, in order.
+    fn column(&self, path: &str, query: &str, key: &str) -> Vec<Value> {
+        let reply = self.get(path, query);
+        assert_eq!(reply.status, 200, "{query}: {}", reply.body);
+        reply.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry[key].clone())
+            .collect()
+    }
+
+    /// Sorted names of the gadgets a filter selects.
+    fn gadget_names(&self, filter: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .column(
+                "/api/gadgets",
+                &format!("{filter}&pagination[pageSize]=100"),
+                "name",
+            )
+            .into_iter()
+            .map(|v| v.as_str().unwrap_or("<null>").to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn seed_gadgets(&self) {
+        for gadget in [
+            json!({"name": "Émile", "kind": "tool", "count": 1, "serial": "9007199254740993", "weight": 1.5,
+                   "price": 10, "active": true, "madeOn": "2024-01-10", "opensAt": "08:00",
+                   "seenAt": "2024-01-10T10:00:00.000Z", "specs": {"volts": 5}, "contact": "e@x.io"}),
+            json!({"name": "émile", "kind": "toy", "count": 2, "weight": 2.5, "price": 20, "active": false,
+                   "madeOn": "2024-02-10", "opensAt": "09:30:15.250", "seenAt": "2024-02-10T10:00:00Z"}),
+            json!({"name": "Gizmo Deluxe", "kind": "gizmo", "count": 3, "weight": 3.5, "price": 30,
+                   "active": true, "madeOn": "2024-03-10"}),
+            json!({"name": "gizmo basic", "count": 4}),
+            json!({"name": null, "count": 5}),
+        ] {
+            self.create("/api/gadgets", gadget);
+        }
+    }
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn find_empty_collection_has_page_meta() {
+    let api = Api::start();
+    let reply = api.get("/api/articles", "");
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.body,
+        json!({"data": [], "meta": {"pagination": {"page": 1, "pageSize": 25, "pageCount": 0, "total": 0}}})
+    );
+}
+
+#[test]
+fn create_returns_201_and_a_flat_entry() {
+    let api = Api::start();
+    let reply = api.send(
+        "POST",
+        "/api/articles",
+        json!({"data": {"title": "Hello", "slug": "hello", "published": "2024-05-01", "secret": "s3"}}),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.body["meta"], json!({}));
+    let entry = reply.body["data"].as_object().unwrap();
+    let keys: Vec<&str> = entry.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "documentId",
+            "title",
+            "slug",
+            "body",
+            "views",
+            "published",
+            "createdAt",
+            "updatedAt",
+            "publishedAt"
+        ]
+    );
+    let document_id = entry["documentId"].as_str().unwrap();
+    assert_eq!(document_id.len(), 24);
+    assert!(
+        document_id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    );
+    assert_eq!(entry["views"], 0, "default applied");
+    assert_eq!(entry["published"], "2024-05-01");
+    assert!(entry["publishedAt"].as_str().unwrap().ends_with('Z'));
+    let found = api.get(&format!("/api/articles/{document_id}"), "");
+    assert_eq!(found.status, 200);
+    assert_eq!(found.body["data"], reply.body["data"]);
+    assert!(
+        found.body["data"].get("secret").is_none(),
+        "private never returned"
+    );
+}
+
+#[test]
+fn find_one_missing_document_is_404() {
+    let api = Api::start();
+    let reply = api.get("/api/articles/abcdefghijklmnopqrstuvwx", "");
+    assert_error(&reply, 404, "NotFoundError", "Not Found");
+    assert_error(
+        &api.get("/api/nothing", ""),
+        404,
+        "NotFoundError",
+        "Not Found",
+    );
+    assert_error(
+        &api.get("/api/nothing/abc", ""),
+        404,
+        "NotFoundError",
+        "Not Found",
+    );
+}
+
+#[test]
+fn api_without_credentials_is_401() {
+    let api = Api::start();
+    let reply = api.server.get("/api/articles", None);
+    assert_error(
+        &reply,
+        401,
+        "UnauthorizedError",
+        "Missing or invalid credentials",
+    );
+    // An unknown type is 404 before any credential is looked at, as in Strapi.
+    assert_error(
+        &api.server.get("/api/nothing", None),
+        404,
+        "NotFoundError",
+        "Not Found",
+    );
+}
+
+#[test]
+fn create_without_data_is_400() {
+    let api = Api::start();
+    let missing = api.send("POST", "/api/articles", json!({"title": "x"}));
+    assert_error(
+        &missing,
+        400,
+        "ValidationError",
+        "Missing \"data\" payload in the request body",
+    );
+    let auth = format!("Bearer {}", api.token);
+    let text = api.server.raw(
+        "POST",
+        "/api/articles",
+        &[("authorization", &auth), ("content-type", "text/plain")],
+        br#"{"data":{"title":"x"}}"#.to_vec(),
+    );
+    assert_error(
+        &text,
+        400,
+        "ValidationError",
+        "Missing \"data\" payload in the request body",
+    );
+    let not_object = api.send("POST", "/api/articles", json!({"data": [1]}));
+    assert_eq!(not_object.status, 400);
+}
+
+#[test]
+fn create_invalid_data_lists_each_error() {
+    let api = Api::start();
+    let reply = api.send(
+        "POST",
+        "/api/articles",
+        json!({"data": {"views": -1, "slug": "not a uid", "unknown": 1, "body": 5}}),
+    );
+    assert_error(&reply, 400, "ValidationError", "5 errors occurred");
+    let errors = reply.body["error"]["details"]["errors"].as_array().unwrap();
+    let paths: Vec<&str> = errors
+        .iter()
+        .map(|e| e["path"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["unknown", "title", "slug", "body", "views"]);
+    let long = api.send(
+        "POST",
+        "/api/articles",
+        json!({"data": {"title": "x".repeat(41)}}),
+    );
+    assert_error(
+        &long,
+        400,
+        "ValidationError",
+        "title must be at most 40 characters",
+    );
+    let gadget = api.send(
+        "POST",
+        "/api/gadgets",
+        json!({"data": {"kind": "boat", "contact": "nope", "count": 1.5}}),
+    );
+    let messages: Vec<&str> = gadget.body["error"]["details"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "contact must be a valid email",
+            "kind must be one of the following values: tool, toy, gizmo",
+            "count must be an integer",
+        ]
+    );
+    assert_eq!(
+        api.get("/api/articles", "").body["meta"]["pagination"]["total"],
+        0
+    );
+}
+
+#[test]
+fn create_duplicate_unique_is_400_not_500() {
+    let api = Api::start();
+    api.create("/api/articles", json!({"title": "One", "slug": "same"}));
+    let reply = api.send(
+        "POST",
+        "/api/articles",
+        json!({"data": {"title": "Two", "slug": "same"}}),
+    );
+    assert_error(
+        &reply,
+        400,
+        "ValidationError",
+        "This attribute must be unique",
+    );
+    assert_eq!(
+        reply.body["error"]["details"]["errors"][0]["path"],
+        json!(["slug"])
+    );
+    assert_eq!(
+        api.get("/api/articles", "").body["meta"]["pagination"]["total"],
+        1
+    );
+}
+
+#[test]
+fn filters_each_operator_against_rows() {
+    let api = Api::start();
+    api.seed_gadgets();
+    let cases: &[(&str, &[&str])] = &[
+        ("filters[name][$eq]=Émile", &["Émile"]),
+        ("filters[name]=Émile", &["Émile"]),
+        ("filters[name][$eqi]=ÉMILE", &["Émile", "émile"]),
+        (
+            "filters[name][$ne]=Émile",
+            &["Gizmo Deluxe", "gizmo basic", "émile"],
+        ),
+        (
+            "filters[name][$nei]=émile",
+            &["Gizmo Deluxe", "gizmo basic"],
+        ),
+        ("filters[count][$lt]=2", &["Émile"]),
+        ("filters[count][$lte]=2", &["Émile", "émile"]),
+        ("filters[count][$gt]=4", &["<null>"]),
+        ("filters[count][$gte]=4", &["<null>", "gizmo basic"]),
+        (
+            "filters[count][$in][0]=1&filters[count][$in][1]=3",
+            &["Gizmo Deluxe", "Émile"],
+        ),
+        ("filters[kind][$notIn][0]=tool", &["Gizmo Deluxe", "émile"]),
+        (
+            "filters[name][$contains]=izmo",
+            &["Gizmo Deluxe", "gizmo basic"],
+        ),
+        ("filters[name][$contains]=Gizmo", &["Gizmo Deluxe"]),
+        (
+            "filters[name][$notContains]=Gizmo",
+            &["gizmo basic", "Émile", "émile"],
+        ),
+        (
+            "filters[name][$containsi]=GIZMO",
+            &["Gizmo Deluxe", "gizmo basic"],
+        ),
+        ("filters[name][$containsi]=MIL", &["Émile", "émile"]),
+        ("filters[name][$notContainsi]=gizmo", &["Émile", "émile"]),
+        ("filters[name][$startsWith]=giz", &["gizmo basic"]),
+        (
+            "filters[name][$startsWithi]=GIZ",
+            &["Gizmo Deluxe", "gizmo basic"],
+        ),
+        ("filters[name][$endsWith]=mile", &["Émile", "émile"]),
+        ("filters[name][$endsWithi]=BASIC", &["gizmo basic"]),
+        ("filters[name][$null]=true", &["<null>"]),
+        ("filters[name][$notNull]=false", &["<null>"]),
+        (
+            "filters[kind][$null]=false",
+            &["Gizmo Deluxe", "Émile", "émile"],
+        ),
+        (
+            "filters[madeOn][$between][0]=2024-01-01&filters[madeOn][$between][1]=2024-02-28",
+            &["Émile", "émile"],
+        ),
+        ("filters[seenAt][$gte]=2024-02-01T00:00:00Z", &["émile"]),
+        ("filters[active][$eq]=true", &["Gizmo Deluxe", "Émile"]),
+        ("filters[weight][$gt]=2", &["Gizmo Deluxe", "émile"]),
+        ("filters[serial][$eq]=9007199254740993", &["Émile"]),
+        ("filters[opensAt][$lt]=09:00", &["Émile"]),
+        (
+            "filters[$or][0][count][$eq]=1&filters[$or][1][count][$eq]=4",
+            &["Émile", "gizmo basic"],
+        ),
+        (
+            "filters[$and][0][count][$gte]=2&filters[$and][1][count][$lte]=3",
+            &["Gizmo Deluxe", "émile"],
+        ),
+        ("filters[$not][count][$lte]=3", &["<null>", "gizmo basic"]),
+        ("filters[name][$not][$containsi]=gizmo", &["Émile", "émile"]),
+        (
+            "filters[$or][0][$and][0][kind][$eq]=toy&filters[$or][0][$and][1][active][$eq]=false&filters[$or][1][name][$null]=true",
+            &["<null>", "émile"],
+        ),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(api.gadget_names(filter), names(expected), "{filter}");
+    }
+}
+
+#[test]
+fn filters_bad_keys_and_values_are_400() {
+    let api = Api::start();
+    for (query, message) in [
+        ("filters[nope][$eq]=1", "Invalid key nope"),
+        ("filters[name][$like]=x", "Invalid key $like"),
+        ("filters[secret][$eq]=x", "Invalid key secret"),
+        (
+            "filters[count][$eq]=abc",
+            "Invalid value for key count: count must be an integer, not `abc`",
+        ),
+        (
+            "filters[madeOn][$eq]=yesterday",
+            "Invalid value for key madeOn: madeOn must be a date (YYYY-MM-DD), not `yesterday`",
+        ),
+        (
+            "filters[count][$containsi]=1",
+            "Invalid key count: operator cannot be used on a integer field",
+        ),
+        (
+            "filters[count][$between][0]=1",
+            "Invalid value for key count: $between needs two values",
+        ),
+        ("sort=nope:asc", "Invalid key nope"),
+        ("sort=name:sideways", "Invalid sort order for key name"),
+        ("fields[0]=nope", "Invalid key nope"),
+        ("populate=owner", "Invalid key owner"),
+        (
+            "status=archived",
+            "Invalid status: expected `published` or `draft`",
+        ),
+    ] {
+        let path = if query.contains("secret") {
+            "/api/articles"
+        } else {
+            "/api/gadgets"
+        };
+        let reply = api.get(path, query);
+        assert_error(&reply, 400, "ValidationError", message);
+    }
+    let deep = format!("filters{}[name][$eq]=x", "[$not]".repeat(25));
+    let reply = api.get("/api/gadgets", &deep);
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    let wide: Vec<String> = (0..1100)
+        .map(|i| format!("filters[$or][{i}][count][$eq]={i}"))
+        .collect();
+    let reply = api.get("/api/gadgets", &wide.join("&"));
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    // Unknown top-level parameters are ignored.
+    assert_eq!(api.get("/api/gadgets", "foo=bar").status, 200);
+}
+
+#[test]
+fn filters_values_are_bound_not_interpolated() {
+    let api = Api::start();
+    api.seed_gadgets();
+    let hostile = "x' OR '1'='1";
+    assert_eq!(
+        api.gadget_names(&format!("filters[name][$eq]={hostile}")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        api.gadget_names("filters[name][$contains]=%"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        api.gadget_names("filters[name][$contains]=_"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        api.get("/api/gadgets", "").body["meta"]["pagination"]["total"],
+        5
+    );
+}
+
+#[test]
+fn sort_forms() {
+    let api = Api::start();
+    api.seed_gadgets();
+    let counts = |query: &str| -> Vec<Value> { api.column("/api/gadgets", query, "count") };
+    assert_eq!(
+        counts("sort=count:desc"),
+        [json!(5), json!(4), json!(3), json!(2), json!(1)]
+    );
+    assert_eq!(
+        counts("sort=count"),
+        [json!(1), json!(2), json!(3), json!(4), json!(5)]
+    );
+    assert_eq!(
+        counts("sort[0]=active:desc&sort[1]=count:desc"),
+        counts("sort=active:desc,count:desc")
+    );
+    assert_eq!(
+        counts("sort[0]=active:desc&sort[1]=count:desc"),
+        [json!(5), json!(4), json!(3), json!(1), json!(2)]
+    );
+    assert_eq!(counts("sort[count]=desc"), counts("sort=count:DESC"));
+    // NULL sorts as the largest value on both backends.
+    assert_eq!(
+        counts("sort=kind:asc"),
+        [json!(3), json!(1), json!(2), json!(4), json!(5)]
+    );
+}
+
+#[test]
+fn pagination_page_and_offset_modes() {
+    let api = Api::start();
+    api.seed_gadgets();
+    let reply = api.get(
+        "/api/gadgets",
+        "pagination[page]=2&pagination[pageSize]=2&sort=count",
+    );
+    assert_eq!(
+        reply.body["meta"]["pagination"],
+        json!({"page": 2, "pageSize": 2, "pageCount": 3, "total": 5})
+    );
+    let counts: Vec<Value> = reply.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["count"].clone())
+        .collect();
+    assert_eq!(counts, [json!(3), json!(4)]);
+    let offset = api.get(
+        "/api/gadgets",
+        "pagination[start]=3&pagination[limit]=10&sort=count",
+    );
+    assert_eq!(
+        offset.body["meta"]["pagination"],
+        json!({"start": 3, "limit": 10, "total": 5})
+    );
+    assert_eq!(offset.body["data"].as_array().unwrap().len(), 2);
+    let capped = api.get("/api/gadgets", "pagination[pageSize]=1000");
+    assert_eq!(capped.body["meta"]["pagination"]["pageSize"], 100);
+    let no_count = api.get(
+        "/api/gadgets",
+        "pagination[withCount]=false&pagination[pageSize]=2",
+    );
+    assert_eq!(
+        no_count.body["meta"]["pagination"],
+        json!({"page": 1, "pageSize": 2})
+    );
+    let mixed = api.get("/api/gadgets", "pagination[page]=1&pagination[limit]=2");
+    assert_error(
+        &mixed,
+        400,
+        "PaginationError",
+        "Cannot use both page & offset pagination in the same query",
+    );
+    let bad = api.get("/api/gadgets", "pagination[withCount]=maybe");
+    assert_error(
+        &bad,
+        400,
+        "ValidationError",
+        "Invalid withCount parameter. Expected \"t\",\"1\",\"true\",\"false\",\"0\",\"f\"",
+    );
+    assert_eq!(api.get("/api/gadgets", "pagination[page]=0").status, 400);
+    assert_eq!(api.get("/api/gadgets", "pagination[page]=abc").status, 400);
+}
+
+#[test]
+fn pagination_limits_come_from_config() {
+    let dir = fixture("content-types");
+    let server = TestServer::start_with(&[
+        ("CONTENT_TYPES_DIR", &dir),
+        ("API_REST_DEFAULT_LIMIT", "2"),
+        ("API_REST_MAX_LIMIT", "3"),
+    ]);
+    let token = server.register_admin();
+    let api = Api { server, token };
+    api.seed_gadgets();
+    assert_eq!(
+        api.get("/api/gadgets", "").body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let capped = api.get("/api/gadgets", "pagination[limit]=50");
+    assert_eq!(capped.body["meta"]["pagination"]["limit"], 3);
+}
+
+#[test]
+fn fields_select_attributes() {
+    let api = Api::start();
+    api.seed_gadgets();
+    let reply = api.get(
+        "/api/gadgets",
+        "fields[0]=name&fields[1]=count&sort=count&pagination[pageSize]=1",
+    );
+    let keys: Vec<String> = reply.body["data"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "documentId",
+            "name",
+            "count",
+            "createdAt",
+            "updatedAt",
+            "publishedAt"
+        ]
+    );
+    let comma = api.get(
+        "/api/gadgets",
+        "fields=name,count&sort=count&pagination[pageSize]=1",
+    );
+    assert_eq!(comma.body["data"], reply.body["data"]);
+    let auth = format!("Bearer {}", api.token);
+    let bare = api.server.raw(
+        "GET",
+        "/api/gadgets?fields%5B%5D&pagination%5BpageSize%5D=1",
+        &[("authorization", &auth)],
+        Vec::new(),
+    );
+    let keys: Vec<String> = bare.body["data"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(
+        keys,
+        ["id", "documentId", "createdAt", "updatedAt", "publishedAt"]
+    );
+}
+
+#[test]
+fn values_keep_their_types() {
+    let api = Api::start();
+    api.seed_gadgets();
+    let reply = api.get("/api/gadgets", "filters[count][$eq]=1");
+    let entry = &reply.body["data"][0];
+    assert_eq!(entry["serial"], "9007199254740993");
+    assert_eq!(entry["weight"], 1.5);
+    assert_eq!(entry["price"], 10.0);
+    assert_eq!(entry["active"], true);
+    assert_eq!(entry["madeOn"], "2024-01-10");
+    assert_eq!(entry["opensAt"], "08:00:00.000");
+    assert_eq!(entry["seenAt"], "2024-01-10T10:00:00.000Z");
+    assert_eq!(entry["specs"], json!({"volts": 5}));
+    let second = api.get("/api/gadgets", "filters[count][$eq]=2");
+    assert_eq!(second.body["data"][0]["opensAt"], "09:30:15.250");
+    assert_eq!(second.body["data"][0]["active"], false);
+}
+
+#[test]
+fn draft_and_published_are_separate_versions() {
+    let api = Api::start();
+    let published = api.create("/api/articles", json!({"title": "Live"}));
+    let draft = api.send(
+        "POST",
+        "/api/articles?status=draft",
+        json!({"data": {"title": "Hidden"}}),
+    );
+    assert_eq!(draft.status, 201);
+    assert_eq!(draft.body["data"]["publishedAt"], Value::Null);
+    let titles = |query: &str| api.column("/api/articles", query, "title");
+    assert_eq!(titles(""), [json!("Live")]);
+    assert_eq!(titles("status=published"), [json!("Live")]);
+    assert_eq!(
+        titles("status=draft&sort=title"),
+        [json!("Hidden"), json!("Live")]
+    );
+    let document = published["documentId"].as_str().unwrap();
+    // Changing only the draft leaves the published version as it was.
+    let edited = api.send(
+        "PUT",
+        &format!("/api/articles/{document}?status=draft"),
+        json!({"data": {"title": "Live v2"}}),
+    );
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    assert_eq!(edited.body["data"]["title"], "Live v2");
+    assert_eq!(titles(""), [json!("Live")]);
+    // A plain update publishes.
+    let republished = api.send(
+        "PUT",
+        &format!("/api/articles/{document}"),
+        json!({"data": {"views": 3}}),
+    );
+    assert_eq!(republished.body["data"]["title"], "Live v2");
+    assert_eq!(republished.body["data"]["views"], 3);
+    assert_eq!(titles(""), [json!("Live v2")]);
+    assert_eq!(republished.body["data"]["documentId"], document);
+    let hidden = draft.body["data"]["documentId"].as_str().unwrap();
+    assert_eq!(api.get(&format!("/api/articles/{hidden}"), "").status, 404);
+    assert_eq!(
+        api.get(&format!("/api/articles/{hidden}"), "status=draft")
+            .status,
+        200
+    );
+}
+
+#[test]
+fn update_unknown_document_is_404() {
+    let api = Api::start();
+    let reply = api.send(
+        "PUT",
+        "/api/articles/abcdefghijklmnopqrstuvwx",
+        json!({"data": {"title": "x"}}),
+    );
+    assert_error(&reply, 404, "NotFoundError", "Not Found");
+    let gadget = api.send(
+        "PUT",
+        "/api/gadgets/abcdefghijklmnopqrstuvwx",
+        json!({"data": {"name": "x"}}),
+    );
+    assert_error(&gadget, 404, "NotFoundError", "Not Found");
+}
+
+#[test]
+fn update_validates_what_is_sent() {
+    let api = Api::start();
+    let entry = api.create("/api/articles", json!({"title": "A"}));
+    let document = entry["documentId"].as_str().unwrap();
+    let cleared = api.send(
+        "PUT",
+        &format!("/api/articles/{document}"),
+        json!({"data": {"title": null}}),
+    );
+    assert_error(&cleared, 400, "ValidationError", "title must be defined.");
+    let partial = api.send(
+        "PUT",
+        &format!("/api/articles/{document}"),
+        json!({"data": {"body": "text"}}),
+    );
+    assert_eq!(partial.status, 200);
+    assert_eq!(partial.body["data"]["title"], "A");
+    assert_eq!(partial.body["data"]["body"], "text");
+    let gadget = api.create("/api/gadgets", json!({"name": "g"}));
+    let updated = api.send(
+        "PUT",
+        &format!("/api/gadgets/{}", gadget["documentId"].as_str().unwrap()),
+        json!({"data": {"count": 9}}),
+    );
+    assert_eq!(updated.body["data"]["count"], 9);
+    assert_eq!(updated.body["data"]["name"], "g");
+}
+
+#[test]
+fn delete_answers_204_then_404() {
+    let api = Api::start();
+    let entry = api.create("/api/articles", json!({"title": "Bye"}));
+    let path = format!("/api/articles/{}", entry["documentId"].as_str().unwrap());
+    let reply = api.server.call("DELETE", &path, Some(&api.token), None);
+    assert_eq!(reply.status, 204);
+    assert_eq!(reply.body, Value::Null);
+    assert_eq!(api.get(&path, "").status, 404);
+    assert_eq!(
+        api.get(&path, "status=draft").status,
+        404,
+        "every version deleted"
+    );
+    let again = api.server.call("DELETE", &path, Some(&api.token), None);
+    assert_error(&again, 404, "NotFoundError", "Not Found");
+}
+
+#[test]
+fn single_type_put_get_delete() {
+    let api = Api::start();
+    assert_error(
+        &api.get("/api/homepage", ""),
+        404,
+        "NotFoundError",
+        "Not Found",
+    );
+    let missing = api.send("PUT", "/api/homepage", json!({"data": {}}));
+    assert_error(
+        &missing,
+        400,
+        "ValidationError",
+        "headline must be defined.",
+    );
+    let created = api.send(
+        "PUT",
+        "/api/homepage",
+        json!({"data": {"headline": "Welcome"}}),
+    );
+    assert_eq!(created.status, 200, "{}", created.body);
+    let updated = api.send(
+        "PUT",
+        "/api/homepage",
+        json!({"data": {"headline": "Hello"}}),
+    );
+    assert_eq!(
+        updated.body["data"]["documentId"],
+        created.body["data"]["documentId"]
+    );
+    let found = api.get("/api/homepage", "");
+    assert_eq!(found.body["data"]["headline"], "Hello");
+    assert_eq!(found.body["meta"], json!({}));
+    assert_eq!(
+        api.server
+            .call("DELETE", "/api/homepage", Some(&api.token), None)
+            .status,
+        204
+    );
+    assert_eq!(api.get("/api/homepage", "").status, 404);
+    // A single type has no collection routes, and a collection type no single routes.
+    assert_eq!(api.get("/api/homepages", "").status, 404);
+    assert_eq!(
+        api.send("POST", "/api/homepage", json!({"data": {"headline": "x"}}))
+            .status,
+        404
+    );
+    assert_eq!(
+        api.send("PUT", "/api/articles", json!({"data": {}})).status,
+        404
+    );
+}
+
+#[test]
+fn role_without_the_content_action_is_403() {
+    let api = Api::start();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "author@example.com",
+            "--role",
+            "author",
+        ])
+        .env("VELLUM_ADMIN_PASSWORD", "Author-Pass-1")
+        .envs(api.server.database.env())
+        .env("CONTENT_TYPES_DIR", fixture("content-types"))
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let author = api.server.login("author@example.com", "Author-Pass-1");
+    let entry = api.create("/api/articles", json!({"title": "Mine"}));
+    let path = format!("/api/articles/{}", entry["documentId"].as_str().unwrap());
+    assert_eq!(api.server.get(&path, Some(&author)).status, 200);
+    let reply = api.server.call("DELETE", &path, Some(&author), None);
+    assert_error(&reply, 403, "ForbiddenError", "Forbidden");
+}
+
+#[test]
+fn schema_change_adds_columns_and_keeps_removed_data() {
+    let database = TestDatabase::fresh();
+    let v1 = fixture("content-types");
+    let first = TestServer::start_on(database.clone(), &[("CONTENT_TYPES_DIR", &v1)]);
+    let token = first.register_admin();
+    let created = first.post(
+        "/api/articles",
+        Some(&token),
+        &json!({"data": {"title": "Kept", "body": "old body"}}),
+    );
+    assert_eq!(created.status, 201);
+    let document = created.body["data"]["documentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    drop(first);
+
+    let v2 = fixture("content-types-v2");
+    let second = TestServer::start_on(database.clone(), &[("CONTENT_TYPES_DIR", &v2)]);
+    let token = second.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let entry = second.get(&format!("/api/articles/{document}"), Some(&token));
+    assert_eq!(entry.status, 200);
+    assert_eq!(entry.body["data"]["title"], "Kept");
+    assert_eq!(entry.body["data"]["summary"], Value::Null);
+    assert!(entry.body["data"].get("body").is_none());
+    let updated = second.call(
+        "PUT",
+        &format!("/api/articles/{document}"),
+        Some(&token),
+        Some(&json!({"data": {"summary": "new"}})),
+    );
+    assert_eq!(updated.body["data"]["summary"], "new");
+    drop(second);
+
+    // Back to the first schema: the removed attribute's data is still there.
+    let third = TestServer::start_on(database, &[("CONTENT_TYPES_DIR", &v1)]);
+    let token = third.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let entry = third.get(&format!("/api/articles/{document}"), Some(&token));
+    assert_eq!(entry.body["data"]["body"], "old body");
+}
+
+#[test]
+fn invalid_schema_stops_the_start_naming_file_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let types = dir.path().join("content-types");
+    std::fs::create_dir(&types).unwrap();
+    std::fs::write(
+        types.join("broken.json"),
+        r#"{"kind":"collectionType","info":{"singularName":"thing","pluralName":"things"},"attributes":{"size":{"type":"huge"}}}"#,
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env("RUST_LOG", "error")
+        .env_remove("DATABASE_URL")
+        .env_remove("CONTENT_TYPES_DIR")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("broken.json: attributes.size.type: unknown type `huge`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn incompatible_type_change_stops_the_start() {
+    let database = TestDatabase::fresh();
+    let v1 = fixture("content-types");
+    drop(TestServer::start_on(
+        database.clone(),
+        &[("CONTENT_TYPES_DIR", &v1)],
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let mut article: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{v1}/article.json")).unwrap())
+            .unwrap();
+    article["attributes"]["views"] = json!({"type": "string"});
+    std::fs::write(dir.path().join("article.json"), article.to_string()).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .arg("migrate")
+        .envs(database.env())
+        .env("CONTENT_TYPES_DIR", dir.path())
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("attribute `views` changed from integer to text storage"),
+        "{message}"
+    );
+}
