@@ -34,6 +34,8 @@ pub struct AppState {
     pub sessions: Arc<SessionKeys>,
     pub login_limiter: Arc<LoginLimiter>,
     content: Arc<RwLock<Arc<Registry>>>,
+    /// Held while a content type is changed through the Admin API, one change at a time.
+    pub schema_changes: Arc<std::sync::Mutex<()>>,
 }
 
 /// Why the server could not start; printed as one line.
@@ -92,6 +94,7 @@ impl AppState {
             clock,
             login_limiter: Arc::new(LoginLimiter::default()),
             content: Arc::new(RwLock::new(Arc::new(Registry::new(types)))),
+            schema_changes: Arc::new(std::sync::Mutex::new(())),
         })
     }
 
@@ -101,6 +104,14 @@ impl AppState {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+    }
+
+    /// Puts a new set of content types in force for the requests that follow.
+    pub fn replace_content(&self, registry: Registry) {
+        *self
+            .content
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(registry);
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool, so that actix workers

@@ -69,6 +69,20 @@ impl Registry {
     pub fn by_uid(&self, uid: &str) -> Option<Arc<ContentType>> {
         self.types.iter().find(|t| t.uid == uid).cloned()
     }
+
+    /// The types with `content_type` added, or replacing the type of the same uid; names are
+    /// checked across all of them.
+    pub fn with_type(&self, content_type: ContentType) -> Result<Registry, String> {
+        let mut types: Vec<ContentType> = self
+            .types
+            .iter()
+            .filter(|t| t.uid != content_type.uid)
+            .map(|t| (**t).clone())
+            .collect();
+        types.push(content_type);
+        Registry::check_names(&types)?;
+        Ok(Registry::new(types))
+    }
 }
 
 /// Reads every `*.json` and `*/schema.json` under `dir`, in name order. Any problem stops with
@@ -105,5 +119,20 @@ fn load_file(file: &Path) -> Result<ContentType, String> {
         .map_err(|e| format!("{}: cannot be read: {e}", file.display()))?;
     let document: Value = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not valid JSON: {e}", file.display()))?;
-    schema::parse(&document).map_err(|e| format!("{}: {e}", file.display()))
+    let mut content_type =
+        schema::parse(&document).map_err(|e| format!("{}: {e}", file.display()))?;
+    content_type.file = Some(file.to_path_buf());
+    Ok(content_type)
+}
+
+/// Writes a schema document to its file (through a temporary file and a rename, so a reader
+/// never sees half of it).
+pub fn write_file(file: &Path, document: &Value) -> std::io::Result<()> {
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let text = serde_json::to_string_pretty(document).map_err(std::io::Error::other)?;
+    let temporary = file.with_extension("json.tmp");
+    std::fs::write(&temporary, text + "\n")?;
+    std::fs::rename(&temporary, file)
 }

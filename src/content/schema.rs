@@ -133,6 +133,8 @@ pub struct ContentType {
     pub retired_columns: Vec<String>,
     /// The document as given, kept to show and to store.
     pub source: Value,
+    /// The file it was read from, where changes made through the Admin API are written.
+    pub file: Option<std::path::PathBuf>,
 }
 
 impl ContentType {
@@ -270,6 +272,7 @@ pub fn parse(document: &Value) -> Result<ContentType, SchemaError> {
         attributes,
         retired_columns: Vec::new(),
         source: document.clone(),
+        file: None,
     })
 }
 

@@ -94,6 +94,15 @@ pub fn sync_all(
     })
 }
 
+/// `sync` for one type, in its own transaction.
+pub fn sync_one(
+    conn: &mut DbConnection,
+    content_type: &mut ContentType,
+    now: NaiveDateTime,
+) -> Result<SyncReport, SyncError> {
+    crate::db::exclusive(conn, "content_types", |conn| sync(conn, content_type, now))
+}
+
 /// Creates the table of a new content type, or adds the columns of new attributes, and records
 /// the type's retired columns in it. Runs inside the caller's transaction.
 pub fn sync(

@@ -1,6 +1,7 @@
 //! The HTTP surface: one route table, thin handlers, and the body helpers they share.
 
 mod admin_auth;
+mod admin_content_types;
 mod admin_users;
 mod content_api;
 mod health;
@@ -42,7 +43,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/logout", web::post().to(admin_auth::logout))
                 .route("/users/me", web::get().to(admin_auth::me))
                 .route("/users", web::get().to(admin_users::list))
-                .route("/roles", web::get().to(admin_users::roles)),
+                .route("/roles", web::get().to(admin_users::roles))
+                .route("/content-types", web::get().to(admin_content_types::list))
+                .route(
+                    "/content-types",
+                    web::post().to(admin_content_types::create),
+                )
+                .route(
+                    "/content-types/{uid}",
+                    web::put().to(admin_content_types::update),
+                ),
         );
 }
 

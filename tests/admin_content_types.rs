@@ -1,0 +1,224 @@
+//! `/admin/content-types`: reading, creating and changing content types without a restart.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+/// A copy of the fixture content types in a temporary folder, so changes never touch the repo.
+fn copied_types() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture("content-types")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+fn author_schema() -> Value {
+    json!({
+        "kind": "collectionType",
+        "info": {"singularName": "author", "pluralName": "authors", "displayName": "Author"},
+        "options": {"draftAndPublish": false},
+        "attributes": {"name": {"type": "string", "required": true}}
+    })
+}
+
+#[test]
+fn list_shows_loaded_types() {
+    let dir = copied_types();
+    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", dir.path().to_str().unwrap())]);
+    let token = server.register_admin();
+    let reply = server.get("/admin/content-types", Some(&token));
+    assert_eq!(reply.status, 200);
+    let uids: Vec<&str> = reply.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["uid"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        uids,
+        [
+            "api::article.article",
+            "api::gadget.gadget",
+            "api::homepage.homepage"
+        ]
+    );
+    assert_eq!(
+        reply.body["data"][0]["schema"]["info"]["pluralName"],
+        "articles"
+    );
+    assert_eq!(server.get("/admin/content-types", None).status, 401);
+}
+
+#[test]
+fn create_type_is_served_at_once_and_written_to_disk() {
+    let dir = copied_types();
+    let path = dir.path().to_str().unwrap().to_string();
+    let database = TestDatabase::fresh();
+    let server = TestServer::start_on(database.clone(), &[("CONTENT_TYPES_DIR", &path)]);
+    let token = server.register_admin();
+    assert_eq!(server.get("/api/authors", Some(&token)).status, 404);
+    let reply = server.post(
+        "/admin/content-types",
+        Some(&token),
+        &json!({"data": author_schema()}),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.body["data"]["uid"], "api::author.author");
+    let created = server.post(
+        "/api/authors",
+        Some(&token),
+        &json!({"data": {"name": "Ada"}}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("author.json")).unwrap())
+            .unwrap();
+    assert_eq!(written, author_schema());
+    let again = server.post(
+        "/admin/content-types",
+        Some(&token),
+        &json!({"data": author_schema()}),
+    );
+    assert_error(
+        &again,
+        400,
+        "ApplicationError",
+        "The content type api::author.author already exists",
+    );
+    drop(server);
+    // The written file is what the next start serves.
+    let restarted = TestServer::start_on(database, &[("CONTENT_TYPES_DIR", &path)]);
+    let token = restarted.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let found = restarted.get("/api/authors", Some(&token));
+    assert_eq!(found.body["data"][0]["name"], "Ada");
+}
+
+#[test]
+fn update_type_adds_attribute_live_and_keeps_data() {
+    let dir = copied_types();
+    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", dir.path().to_str().unwrap())]);
+    let token = server.register_admin();
+    server.post(
+        "/admin/content-types",
+        Some(&token),
+        &json!({"data": author_schema()}),
+    );
+    let ada = server.post(
+        "/api/authors",
+        Some(&token),
+        &json!({"data": {"name": "Ada"}}),
+    );
+    let mut changed = author_schema();
+    changed["attributes"]["born"] = json!({"type": "integer"});
+    let reply = server.call(
+        "PUT",
+        "/admin/content-types/api::author.author",
+        Some(&token),
+        Some(&json!({"data": changed})),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let document = ada.body["data"]["documentId"].as_str().unwrap();
+    let updated = server.call(
+        "PUT",
+        &format!("/api/authors/{document}"),
+        Some(&token),
+        Some(&json!({"data": {"born": 1815}})),
+    );
+    assert_eq!(updated.status, 200, "{}", updated.body);
+    assert_eq!(updated.body["data"]["name"], "Ada");
+    assert_eq!(updated.body["data"]["born"], 1815);
+}
+
+#[test]
+fn update_type_refuses_bad_changes() {
+    let dir = copied_types();
+    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", dir.path().to_str().unwrap())]);
+    let token = server.register_admin();
+    let put = |uid: &str, schema: Value| {
+        server.call(
+            "PUT",
+            &format!("/admin/content-types/{uid}"),
+            Some(&token),
+            Some(&json!({"data": schema})),
+        )
+    };
+    let article: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("article.json")).unwrap())
+            .unwrap();
+    let mut retyped = article.clone();
+    retyped["attributes"]["views"] = json!({"type": "boolean"});
+    let reply = put("api::article.article", retyped);
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("changed from integer to boolean")
+    );
+    let mut unknown = article.clone();
+    unknown["attributes"]["views"] = json!({"type": "counter"});
+    let reply = put("api::article.article", unknown);
+    assert_error(&reply, 400, "ValidationError", "unknown type `counter`");
+    assert_eq!(
+        reply.body["error"]["details"]["errors"][0]["path"],
+        json!(["attributes", "views", "type"])
+    );
+    let reply = put("api::nothing.nothing", article.clone());
+    assert_error(&reply, 404, "NotFoundError", "Not Found");
+    let reply = put("api::gadget.gadget", article);
+    assert_error(
+        &reply,
+        400,
+        "ValidationError",
+        "The uid and kind of a content type cannot change",
+    );
+    // Nothing was applied: views is still an integer.
+    let created = server.post(
+        "/api/articles",
+        Some(&token),
+        &json!({"data": {"title": "t", "views": 2}}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+}
+
+#[test]
+fn editor_may_read_but_not_change_types() {
+    let dir = copied_types();
+    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", dir.path().to_str().unwrap())]);
+    server.register_admin();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "ed@example.com",
+            "--role",
+            "editor",
+        ])
+        .env("VELLUM_ADMIN_PASSWORD", "Editor-Pass-1")
+        .envs(server.database.env())
+        .env("CONTENT_TYPES_DIR", dir.path())
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let editor = server.login("ed@example.com", "Editor-Pass-1");
+    assert_eq!(
+        server.get("/admin/content-types", Some(&editor)).status,
+        200
+    );
+    let reply = server.post(
+        "/admin/content-types",
+        Some(&editor),
+        &json!({"data": author_schema()}),
+    );
+    assert_error(&reply, 403, "ForbiddenError", "Forbidden");
+    assert!(!dir.path().join("author.json").exists());
+}
