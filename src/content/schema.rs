@@ -109,6 +109,8 @@ pub struct Attribute {
     pub kind: AttributeType,
     pub required: bool,
     pub unique: bool,
+    /// Vellum's extension: an index on the column, for attributes that filters and sorts use.
+    pub index: bool,
     pub private: bool,
     pub default: Option<Value>,
     pub min_length: Option<u64>,
@@ -416,6 +418,7 @@ fn parse_attribute(name: &str, definition: &Value) -> Result<Attribute, SchemaEr
         column,
         required: flag("required")?,
         unique: flag("unique")?,
+        index: flag("index")?,
         private: flag("private")?,
         default: definition.get("default").filter(|v| !v.is_null()).cloned(),
         min_length: length("minLength")?,

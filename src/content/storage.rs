@@ -177,6 +177,18 @@ pub fn sync(
         } else {
             conn.batch_execute(&format!("DROP INDEX IF EXISTS {index}"))?;
         }
+        let plain = quote(&format!(
+            "{}_{}_index",
+            content_type.table, attribute.column
+        ));
+        if attribute.index {
+            conn.batch_execute(&format!(
+                "CREATE INDEX IF NOT EXISTS {plain} ON {table} ({})",
+                quote(&attribute.column)
+            ))?;
+        } else {
+            conn.batch_execute(&format!("DROP INDEX IF EXISTS {plain}"))?;
+        }
     }
     report.kept_columns = known
         .keys()
