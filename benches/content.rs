@@ -100,8 +100,11 @@ fn parse(article: &ContentType, raw: &str) -> Query {
     query::parse_query_string(article, raw, limits).unwrap()
 }
 
+/// A named read, run once per call.
+type Read<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
 /// The three reads of one setup, each as a closure over a pooled connection.
-fn reads(setup: &Setup) -> Vec<(&'static str, Box<dyn Fn() + '_>)> {
+fn reads(setup: &Setup) -> Vec<Read<'_>> {
     let middle = format!("{:024}", setup.rows / 2);
     let one = parse(&setup.article, "");
     let indexed = parse(

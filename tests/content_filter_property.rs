@@ -132,23 +132,17 @@ fn encode(tree: &Tree, prefix: &str, out: &mut Vec<String>) {
 /// SQL's three-valued logic: `None` is unknown.
 fn eval(tree: &Tree, row: &Row) -> Option<bool> {
     match tree {
-        Tree::And(children) => {
-            children
-                .iter()
-                .fold(Some(true), |acc, c| match (acc, eval(c, row)) {
-                    (Some(false), _) | (_, Some(false)) => Some(false),
-                    (Some(true), Some(true)) => Some(true),
-                    _ => None,
-                })
-        }
-        Tree::Or(children) => {
-            children
-                .iter()
-                .fold(Some(false), |acc, c| match (acc, eval(c, row)) {
-                    (Some(true), _) | (_, Some(true)) => Some(true),
-                    (Some(false), Some(false)) => Some(false),
-                    _ => None,
-                })
+        Tree::And(children) | Tree::Or(children) => {
+            // Kleene logic: AND is false if any part is false, OR true if any part is true.
+            let decisive = matches!(tree, Tree::Or(_));
+            let values: Vec<Option<bool>> = children.iter().map(|c| eval(c, row)).collect();
+            if values.contains(&Some(decisive)) {
+                Some(decisive)
+            } else if values.iter().all(Option::is_some) {
+                Some(!decisive)
+            } else {
+                None
+            }
         }
         Tree::Not(child) => eval(child, row).map(|b| !b),
         Tree::Name(op, value) => {
