@@ -51,6 +51,9 @@ pub struct Config {
     pub api_token_salt_previous: Vec<Secret>,
     pub admin_jwt_secret: Secret,
     pub admin_jwt_expires_in: Duration,
+    /// How long a verified token is trusted without asking the database: the bound within which
+    /// another instance's change to a token is seen.
+    pub token_cache_ttl: Duration,
     pub encryption_key: Option<Secret>,
     pub encryption_key_previous: Vec<Secret>,
     pub api_rest_default_limit: u32,
@@ -140,7 +143,11 @@ impl Config {
             admin_jwt_expires_in: parse_duration(
                 get("ADMIN_JWT_EXPIRES_IN"),
                 "ADMIN_JWT_EXPIRES_IN",
-            )?,
+            )?
+            .filter(|d| !d.is_zero())
+            .unwrap_or(Duration::from_secs(30 * 86_400)),
+            token_cache_ttl: parse_duration(get("TOKEN_CACHE_TTL"), "TOKEN_CACHE_TTL")?
+                .unwrap_or(Duration::from_secs(1)),
             encryption_key: get("ENCRYPTION_KEY").map(Secret),
             encryption_key_previous: split_list(get("ENCRYPTION_KEY_PREVIOUS")),
             api_rest_default_limit: default_limit.min(max_limit),
@@ -170,29 +177,30 @@ fn parse_number<T: std::str::FromStr>(
     }
 }
 
-/// Accepts seconds (`3600`) or a number with a unit: `45s`, `30m`, `12h`, `30d`. Default 30 days.
-fn parse_duration(value: Option<String>, name: &str) -> Result<Duration, ConfigError> {
+/// Accepts seconds (`3600`) or a number with a unit: `250ms`, `45s`, `30m`, `12h`, `30d`.
+fn parse_duration(value: Option<String>, name: &str) -> Result<Option<Duration>, ConfigError> {
     let Some(text) = value else {
-        return Ok(Duration::from_secs(30 * 86_400));
+        return Ok(None);
     };
     let text = text.trim();
     let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((at, _)) => text.split_at(at),
         None => (text, "s"),
     };
-    let multiplier = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3_600,
-        "d" => 86_400,
+    let milliseconds = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
         _ => 0,
     };
     match digits.parse::<u64>() {
-        Ok(amount) if multiplier > 0 && amount > 0 && amount <= 3_650 * 86_400 / multiplier => {
-            Ok(Duration::from_secs(amount * multiplier))
+        Ok(amount) if milliseconds > 0 && amount <= 3_650 * 86_400_000 / milliseconds => {
+            Ok(Some(Duration::from_millis(amount * milliseconds)))
         }
         _ => Err(ConfigError(format!(
-            "{name} must be a duration such as 3600, 30m, 12h or 30d, not `{text}`"
+            "{name} must be a duration such as 3600, 500ms, 30m, 12h or 30d, not `{text}`"
         ))),
     }
 }
@@ -284,11 +292,12 @@ mod tests {
 
     #[test]
     fn parse_duration_accepts_units_and_rejects_garbage() {
-        let parse = |text: &str| parse_duration(Some(text.into()), "X");
+        let parse = |text: &str| parse_duration(Some(text.into()), "X").map(Option::unwrap);
         assert_eq!(parse("90").unwrap(), Duration::from_secs(90));
         assert_eq!(parse("30m").unwrap(), Duration::from_secs(1800));
         assert_eq!(parse("2d").unwrap(), Duration::from_secs(172_800));
-        assert!(parse("0").is_err());
+        assert_eq!(parse("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse("0").unwrap(), Duration::ZERO);
         assert!(parse("5w").is_err());
         assert!(parse("h").is_err());
         assert!(parse("99999999999999d").is_err());

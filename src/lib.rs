@@ -11,6 +11,7 @@ pub mod content;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod tokens;
 
 use crate::admin::login_limit::LoginLimiter;
 use crate::admin::sessions::SessionKeys;
@@ -19,6 +20,7 @@ use crate::config::Config;
 use crate::content::Registry;
 use crate::db::{DbConnection, DbPool};
 use crate::error::ApiResult;
+use crate::tokens::service::Tokens;
 use actix_web::middleware::ErrorHandlers;
 use actix_web::{App, HttpServer, web};
 use std::fmt;
@@ -33,6 +35,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub sessions: Arc<SessionKeys>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub tokens: Arc<Tokens>,
     content: Arc<RwLock<Arc<Registry>>>,
     /// Held while a content type is changed through the Admin API, one change at a time.
     pub schema_changes: Arc<std::sync::Mutex<()>>,
@@ -83,8 +86,14 @@ impl AppState {
                 );
             }
         }
+        let tokens = Arc::new(Tokens::new(&config));
+        tokens
+            .create_defaults_if_fresh(&mut conn, clock.now())
+            .map_err(|e| InitError(format!("cannot create the default API tokens: {e:?}")))?;
         drop(conn);
+        spawn_usage_flusher(&tokens, &pool);
         Ok(AppState {
+            tokens,
             sessions: Arc::new(SessionKeys::new(
                 &config.admin_jwt_secret,
                 config.admin_jwt_expires_in,
@@ -150,4 +159,33 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// How often recorded token uses are looked at for writing.
+const USAGE_FLUSH_TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Writes recorded token uses in the background until the token system is dropped.
+fn spawn_usage_flusher(tokens: &Arc<Tokens>, pool: &DbPool) {
+    let tokens = Arc::downgrade(tokens);
+    let pool = pool.clone();
+    let spawned = std::thread::Builder::new()
+        .name("token-usage".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(USAGE_FLUSH_TICK);
+                let Some(tokens) = tokens.upgrade() else {
+                    return;
+                };
+                let written = pool
+                    .get()
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut conn| tokens.flush_usage(&mut conn).map_err(|e| e.to_string()));
+                if let Err(error) = written {
+                    tracing::warn!(error = %error, "could not record token uses; will retry");
+                }
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::error!(error = %error, "could not start the token usage writer");
+    }
 }

@@ -59,7 +59,8 @@ fn create_type_is_served_at_once_and_written_to_disk() {
     let database = TestDatabase::fresh();
     let server = TestServer::start_on(database.clone(), &[("CONTENT_TYPES_DIR", &path)]);
     let token = server.register_admin();
-    assert_eq!(server.get("/api/authors", Some(&token)).status, 404);
+    let api = server.token(&token, "full-access", &[]);
+    assert_eq!(server.get("/api/authors", Some(&api)).status, 404);
     let reply = server.post(
         "/admin/content-types",
         Some(&token),
@@ -69,7 +70,7 @@ fn create_type_is_served_at_once_and_written_to_disk() {
     assert_eq!(reply.body["data"]["uid"], "api::author.author");
     let created = server.post(
         "/api/authors",
-        Some(&token),
+        Some(&api),
         &json!({"data": {"name": "Ada"}}),
     );
     assert_eq!(created.status, 201, "{}", created.body);
@@ -91,8 +92,7 @@ fn create_type_is_served_at_once_and_written_to_disk() {
     drop(server);
     // The written file is what the next start serves.
     let restarted = TestServer::start_on(database, &[("CONTENT_TYPES_DIR", &path)]);
-    let token = restarted.login(ADMIN_EMAIL, ADMIN_PASSWORD);
-    let found = restarted.get("/api/authors", Some(&token));
+    let found = restarted.get("/api/authors", Some(&api));
     assert_eq!(found.body["data"][0]["name"], "Ada");
 }
 
@@ -106,9 +106,10 @@ fn update_type_adds_attribute_live_and_keeps_data() {
         Some(&token),
         &json!({"data": author_schema()}),
     );
+    let api = server.token(&token, "full-access", &[]);
     let ada = server.post(
         "/api/authors",
-        Some(&token),
+        Some(&api),
         &json!({"data": {"name": "Ada"}}),
     );
     let mut changed = author_schema();
@@ -124,7 +125,7 @@ fn update_type_adds_attribute_live_and_keeps_data() {
     let updated = server.call(
         "PUT",
         &format!("/api/authors/{document}"),
-        Some(&token),
+        Some(&api),
         Some(&json!({"data": {"born": 1815}})),
     );
     assert_eq!(updated.status, 200, "{}", updated.body);
@@ -176,9 +177,10 @@ fn update_type_refuses_bad_changes() {
         "The uid and kind of a content type cannot change",
     );
     // Nothing was applied: views is still an integer.
+    let api = server.token(&token, "full-access", &[]);
     let created = server.post(
         "/api/articles",
-        Some(&token),
+        Some(&api),
         &json!({"data": {"title": "t", "views": 2}}),
     );
     assert_eq!(created.status, 201, "{}", created.body);

@@ -16,7 +16,8 @@ impl Api {
     fn start() -> Api {
         let dir = fixture("content-types");
         let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", &dir)]);
-        let token = server.register_admin();
+        let admin = server.register_admin();
+        let token = server.token(&admin, "full-access", &[]);
         Api { server, token }
     }
 
@@ -538,7 +539,8 @@ fn pagination_limits_come_from_config() {
         ("API_REST_DEFAULT_LIMIT", "2"),
         ("API_REST_MAX_LIMIT", "3"),
     ]);
-    let token = server.register_admin();
+    let admin = server.register_admin();
+    let token = server.token(&admin, "full-access", &[]);
     let api = Api { server, token };
     api.seed_gadgets();
     assert_eq!(
@@ -787,33 +789,14 @@ fn single_type_put_get_delete() {
 }
 
 #[test]
-fn role_without_the_content_action_is_403() {
+fn token_without_the_content_action_is_403() {
     let api = Api::start();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .args([
-            "admin",
-            "create",
-            "--email",
-            "author@example.com",
-            "--role",
-            "author",
-        ])
-        .env("VELLUM_ADMIN_PASSWORD", "Author-Pass-1")
-        .envs(api.server.database.env())
-        .env("CONTENT_TYPES_DIR", fixture("content-types"))
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let author = api.server.login("author@example.com", "Author-Pass-1");
+    let admin = api.server.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let read_only = api.server.token(&admin, "read-only", &[]);
     let entry = api.create("/api/articles", json!({"title": "Mine"}));
     let path = format!("/api/articles/{}", entry["documentId"].as_str().unwrap());
-    assert_eq!(api.server.get(&path, Some(&author)).status, 200);
-    let reply = api.server.call("DELETE", &path, Some(&author), None);
+    assert_eq!(api.server.get(&path, Some(&read_only)).status, 200);
+    let reply = api.server.call("DELETE", &path, Some(&read_only), None);
     assert_error(&reply, 403, "ForbiddenError", "Forbidden");
 }
 
@@ -822,7 +805,8 @@ fn schema_change_adds_columns_and_keeps_removed_data() {
     let database = TestDatabase::fresh();
     let v1 = fixture("content-types");
     let first = TestServer::start_on(database.clone(), &[("CONTENT_TYPES_DIR", &v1)]);
-    let token = first.register_admin();
+    let admin = first.register_admin();
+    let token = first.token(&admin, "full-access", &[]);
     let created = first.post(
         "/api/articles",
         Some(&token),
@@ -837,7 +821,6 @@ fn schema_change_adds_columns_and_keeps_removed_data() {
 
     let v2 = fixture("content-types-v2");
     let second = TestServer::start_on(database.clone(), &[("CONTENT_TYPES_DIR", &v2)]);
-    let token = second.login(ADMIN_EMAIL, ADMIN_PASSWORD);
     let entry = second.get(&format!("/api/articles/{document}"), Some(&token));
     assert_eq!(entry.status, 200);
     assert_eq!(entry.body["data"]["title"], "Kept");
@@ -854,7 +837,6 @@ fn schema_change_adds_columns_and_keeps_removed_data() {
 
     // Back to the first schema: the removed attribute's data is still there.
     let third = TestServer::start_on(database, &[("CONTENT_TYPES_DIR", &v1)]);
-    let token = third.login(ADMIN_EMAIL, ADMIN_PASSWORD);
     let entry = third.get(&format!("/api/articles/{document}"), Some(&token));
     assert_eq!(entry.body["data"]["body"], "old body");
 }

@@ -198,7 +198,8 @@ fn eval(tree: &Tree, row: &Row) -> Option<bool> {
 fn random_filters_match_in_memory_evaluation() {
     let dir = fixture("content-types");
     let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", &dir)]);
-    let token = server.register_admin();
+    let admin = server.register_admin();
+    let token = server.token(&admin, "full-access", &[]);
     let mut rows = Vec::new();
     for i in 0..14usize {
         let name = (i % 10 != 9).then(|| NAMES[i % NAMES.len()].to_string());

@@ -1,13 +1,15 @@
-//! The principal of a Content API request, and the actions routes declare
-//! (`api::article.article.find`). Until content-API tokens exist, an admin session whose role
-//! may use the content manager is the only credential accepted.
+//! The principal of a Content API request: a content-API token. Its form is checked before any
+//! lookup; a verified token is cached; expiry and the route's action are checked on every
+//! request; the use is recorded in memory only.
 
 use crate::AppState;
-use crate::admin::roles::actions;
-use crate::auth::admin::AdminSession;
+use crate::auth::bearer_token;
 use crate::content::schema::ContentType;
 use crate::error::{ApiError, ApiResult};
-use actix_web::{FromRequest, HttpRequest, web};
+use crate::tokens::format::{PlainToken, TokenKind};
+use crate::tokens::{CONTENT_KIND, Credential};
+use actix_web::{HttpRequest, web};
+use chrono::NaiveDateTime;
 
 /// The five actions of a content type's routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +22,14 @@ pub enum ContentAction {
 }
 
 impl ContentAction {
+    pub const ALL: [ContentAction; 5] = [
+        ContentAction::Find,
+        ContentAction::FindOne,
+        ContentAction::Create,
+        ContentAction::Update,
+        ContentAction::Delete,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             ContentAction::Find => "find",
@@ -31,32 +41,69 @@ impl ContentAction {
     }
 }
 
-/// Who is calling the Content API.
+/// A caller of the Content API, authenticated by a content-API token.
 #[derive(Debug)]
-pub enum ContentPrincipal {
-    Admin(Box<AdminSession>),
+pub struct ContentPrincipal {
+    pub credential: Credential,
+    now: NaiveDateTime,
+    ip: Option<String>,
 }
 
 impl ContentPrincipal {
-    /// Authenticates the request: 401 `Missing or invalid credentials` without a credential.
+    /// 401 `Missing or invalid credentials` for no, malformed, unknown or admin tokens (a
+    /// malformed one costs no lookup); 401 `Token expired` for an expired one.
     pub async fn authenticate(
         request: &HttpRequest,
-        _state: &web::Data<AppState>,
+        state: &web::Data<AppState>,
     ) -> ApiResult<Self> {
-        let session = AdminSession::extract(request).await?;
-        Ok(ContentPrincipal::Admin(Box::new(session)))
+        let token = bearer_token(request)
+            .and_then(|text| PlainToken::parse(text).ok())
+            .filter(|token| token.kind() != TokenKind::Admin)
+            .ok_or_else(ApiError::unauthorized)?;
+        let tokens = &state.tokens;
+        let hash = tokens.salts.current.hash(&token);
+        let credential = match tokens.cache.get(&hash) {
+            Some(credential) => credential,
+            None => {
+                let lookup = state.clone();
+                let found = state
+                    .db(move |conn| Ok(lookup.tokens.find(conn, &token)?))
+                    .await?
+                    .ok_or_else(ApiError::unauthorized)?;
+                tokens.cache.insert(hash, found.clone());
+                found
+            }
+        };
+        if credential.kind != CONTENT_KIND {
+            return Err(ApiError::unauthorized());
+        }
+        let now = state.clock.now();
+        if credential.is_expired(now) {
+            return Err(ApiError::unauthorized_because("Token expired"));
+        }
+        let ip = request.peer_addr().map(|address| address.ip().to_string());
+        Ok(ContentPrincipal {
+            credential,
+            now,
+            ip,
+        })
     }
 
-    /// 403 `Forbidden` unless the principal may perform `action` on `content_type`.
-    pub fn require(&self, _content_type: &ContentType, action: ContentAction) -> ApiResult<()> {
-        match self {
-            ContentPrincipal::Admin(session) => session.require(match action {
-                ContentAction::Find | ContentAction::FindOne => actions::EXPLORER_READ,
-                ContentAction::Create => actions::EXPLORER_CREATE,
-                ContentAction::Update => actions::EXPLORER_UPDATE,
-                ContentAction::Delete => actions::EXPLORER_DELETE,
-            }),
+    /// 403 `Forbidden` unless the token may perform `action` on `content_type`; a permitted
+    /// request counts as a use of the token.
+    pub fn require(
+        &self,
+        state: &AppState,
+        content_type: &ContentType,
+        action: ContentAction,
+    ) -> ApiResult<()> {
+        if !self.credential.allows(&content_type.action(action.name())) {
+            return Err(ApiError::forbidden());
         }
-        .map_err(|_: ApiError| ApiError::forbidden())
+        state
+            .tokens
+            .usage
+            .record(self.credential.id, self.now, self.ip.clone());
+        Ok(())
     }
 }

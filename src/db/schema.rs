@@ -59,6 +59,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        kind -> Text,
+        name -> Text,
+        description -> Text,
+        #[sql_name = "type"]
+        token_type -> Text,
+        access_key_hash -> Text,
+        salt_version -> Text,
+        encrypted_key -> Nullable<Text>,
+        lifespan -> Nullable<BigInt>,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        last_used_ip -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_token_permissions (id) {
+        id -> Integer,
+        token_id -> Integer,
+        action -> Text,
+    }
+}
+
+diesel::joinable!(api_token_permissions -> api_tokens (token_id));
 diesel::joinable!(admin_permissions -> admin_roles (role_id));
 diesel::joinable!(admin_sessions -> admin_users (user_id));
 diesel::joinable!(admin_users_roles -> admin_users (user_id));
@@ -71,4 +100,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     admin_users_roles,
     admin_sessions,
     content_types,
+    api_tokens,
+    api_token_permissions,
 );

@@ -2,6 +2,7 @@
 
 mod admin_auth;
 mod admin_content_types;
+mod admin_tokens;
 mod admin_users;
 mod content_api;
 mod health;
@@ -44,6 +45,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/users/me", web::get().to(admin_auth::me))
                 .route("/users", web::get().to(admin_users::list))
                 .route("/roles", web::get().to(admin_users::roles))
+                .route("/api-tokens", web::get().to(admin_tokens::list))
+                .route("/api-tokens", web::post().to(admin_tokens::create))
+                .route("/api-tokens/{id}", web::get().to(admin_tokens::get))
+                .route("/api-tokens/{id}", web::put().to(admin_tokens::update))
+                .route("/api-tokens/{id}", web::delete().to(admin_tokens::delete))
+                .route(
+                    "/api-tokens/{id}/regenerate",
+                    web::post().to(admin_tokens::regenerate),
+                )
+                .route(
+                    "/content-api/permissions",
+                    web::get().to(admin_tokens::permissions),
+                )
                 .route("/content-types", web::get().to(admin_content_types::list))
                 .route(
                     "/content-types",

@@ -241,6 +241,26 @@ impl TestServer {
         reply.body["data"]["token"].as_str().unwrap().to_string()
     }
 
+    /// Creates a content-API token through the Admin API; returns its `data`.
+    pub fn create_token(&self, admin: &str, body: Value) -> Value {
+        let reply = self.post("/admin/api-tokens", Some(admin), &body);
+        assert_eq!(reply.status, 201, "create token: {}", reply.body);
+        reply.body["data"].clone()
+    }
+
+    /// A new token of `token_type` (and `permissions` for custom); returns its secret.
+    pub fn token(&self, admin: &str, token_type: &str, permissions: &[&str]) -> String {
+        let mut body =
+            json!({"name": format!("{token_type} {}", random_hex(4)), "type": token_type});
+        if token_type == "custom" {
+            body["permissions"] = json!(permissions);
+        }
+        self.create_token(admin, body)["accessKey"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// Signs in and returns the session JWT.
     pub fn login(&self, email: &str, password: &str) -> String {
         let reply = self.post(

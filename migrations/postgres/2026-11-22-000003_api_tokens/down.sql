@@ -1,0 +1,2 @@
+DROP TABLE api_token_permissions;
+DROP TABLE api_tokens;

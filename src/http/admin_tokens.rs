@@ -1,0 +1,359 @@
+//! Content-API token management, in Strapi's shapes and messages: `/admin/api-tokens` and
+//! `/admin/content-api/permissions`.
+
+use crate::AppState;
+use crate::admin::roles::actions;
+use crate::auth::admin::AdminSession;
+use crate::auth::content::ContentAction;
+use crate::clock::iso;
+use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::http::object_body;
+use crate::tokens::format::PlainToken;
+use crate::tokens::service::TokenRequest;
+use crate::tokens::store::{self, StoreError, TokenChanges};
+use crate::tokens::{LIFESPANS, TokenRecord, TokenType};
+use actix_web::{HttpResponse, web};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+
+/// The longest token name (the column is unbounded; this keeps names displayable).
+const MAX_NAME_CHARS: usize = 255;
+
+fn not_found() -> ApiError {
+    ApiError::not_found("API Token not found")
+}
+
+fn store_error(error: StoreError) -> ApiError {
+    match error {
+        StoreError::NameTaken => ApiError::application("Name already taken"),
+        StoreError::Database(error) => ApiError::from(error),
+    }
+}
+
+/// A token as Strapi shows it; `accessKey` only where given.
+fn token_json(record: &TokenRecord, access_key: Option<&PlainToken>) -> Value {
+    let mut shown = json!({
+        "id": record.id,
+        "kind": record.kind,
+        "name": record.name,
+        "description": record.description,
+        "type": record.token_type.as_str(),
+        "permissions": record.permissions.iter().collect::<Vec<_>>(),
+        "lastUsedAt": record.last_used_at.map(iso),
+        "expiresAt": record.expires_at.map(iso),
+        "lifespan": record.lifespan.map(|ms| ms.to_string()),
+        "createdAt": iso(record.created_at),
+        "updatedAt": iso(record.updated_at),
+    });
+    if let Some(token) = access_key {
+        shown["accessKey"] = json!(token.expose());
+    }
+    shown
+}
+
+/// A numeric id from the path, else 400 (Strapi answers 500 here).
+fn token_id(raw: &str) -> ApiResult<i32> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::validation("The id must be a positive integer"))
+}
+
+/// `name` and `description` as Strapi treats them: strings, trimmed, name 1–255 characters.
+fn text_field(body: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<String> {
+    match body.get(key) {
+        None => None,
+        Some(Value::Null) if key == "description" => Some(String::new()),
+        Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text.trim().to_string()),
+        Some(_) => {
+            errors.add(key, format!("{key} must be a `string` type"));
+            None
+        }
+    }
+}
+
+fn check_name(name: &str, errors: &mut FieldErrors) {
+    if name.is_empty() {
+        errors.add("name", "name is a required field");
+        errors.add("name", "name must be at least 1 characters");
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        errors.add(
+            "name",
+            format!("name must be at most {MAX_NAME_CHARS} characters"),
+        );
+    }
+}
+
+fn type_field(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<TokenType> {
+    let value = body.get("type")?;
+    let parsed = value.as_str().and_then(TokenType::parse);
+    if parsed.is_none() {
+        errors.add(
+            "type",
+            "type must be one of the following values: read-only, full-access, custom",
+        );
+    }
+    parsed
+}
+
+fn permissions_field(
+    body: &Map<String, Value>,
+    errors: &mut FieldErrors,
+) -> Option<BTreeSet<String>> {
+    match body.get("permissions") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+        ),
+        Some(_) => {
+            errors.add("permissions", "permissions must be an array of strings");
+            None
+        }
+    }
+}
+
+/// Every action the loaded content types offer.
+fn known_actions(state: &AppState) -> BTreeSet<String> {
+    state
+        .content()
+        .types
+        .iter()
+        .flat_map(|t| ContentAction::ALL.map(|action| t.action(action.name())))
+        .collect()
+}
+
+/// Strapi's rules between type and permissions.
+fn check_permissions(
+    state: &AppState,
+    token_type: TokenType,
+    permissions: Option<&BTreeSet<String>>,
+) -> ApiResult<()> {
+    match (token_type, permissions) {
+        (TokenType::Custom, None) => Err(ApiError::validation(
+            "Missing permissions attribute for custom token",
+        )),
+        (TokenType::Custom, Some(asked)) => {
+            let known = known_actions(state);
+            let unknown: Vec<&str> = asked
+                .iter()
+                .filter(|a| !known.contains(*a))
+                .map(String::as_str)
+                .collect();
+            if unknown.is_empty() {
+                Ok(())
+            } else {
+                Err(ApiError::validation(format!(
+                    "Unknown permissions provided: {}",
+                    unknown.join(", ")
+                )))
+            }
+        }
+        (_, Some(asked)) if !asked.is_empty() => Err(ApiError::validation(
+            "Non-custom tokens should not reference permissions",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `POST /admin/api-tokens`: 201 with the token and its `accessKey`, shown this once.
+pub async fn create(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::API_TOKENS_CREATE)?;
+    let body = object_body(body.into_inner())?;
+    let mut errors = FieldErrors::default();
+    let name = text_field(&body, "name", &mut errors).unwrap_or_default();
+    if errors.is_empty() {
+        check_name(&name, &mut errors);
+    }
+    let description = text_field(&body, "description", &mut errors).unwrap_or_default();
+    let token_type = type_field(&body, &mut errors).unwrap_or(TokenType::ReadOnly);
+    let permissions = permissions_field(&body, &mut errors);
+    let lifespan = match body.get("lifespan") {
+        None | Some(Value::Null) => None,
+        Some(value) => match value.as_i64().filter(|ms| LIFESPANS.contains(ms)) {
+            Some(ms) => Some(ms),
+            None => {
+                errors.add(
+                    "lifespan",
+                    "lifespan must be one of the following values: , 604800000, 2592000000, 7776000000",
+                );
+                None
+            }
+        },
+    };
+    errors.into_result()?;
+    check_permissions(&state, token_type, permissions.as_ref())?;
+    let request = TokenRequest {
+        name,
+        description,
+        token_type,
+        permissions: permissions.unwrap_or_default(),
+        lifespan,
+    };
+    let now = state.clock.now();
+    let worker = state.clone();
+    let (record, token) = state
+        .db(move |conn| worker.tokens.issue(conn, request, now).map_err(store_error))
+        .await?;
+    Ok(HttpResponse::Created().json(json!({ "data": token_json(&record, Some(&token)) })))
+}
+
+/// `GET /admin/api-tokens`: every token by name, never with `accessKey`.
+pub async fn list(state: web::Data<AppState>, session: AdminSession) -> ApiResult<HttpResponse> {
+    session.require(actions::API_TOKENS_READ)?;
+    let worker = state.clone();
+    let records = state
+        .db(move |conn| {
+            worker.tokens.flush_usage(conn)?;
+            Ok(store::list(conn)?)
+        })
+        .await?;
+    let shown: Vec<Value> = records.iter().map(|r| token_json(r, None)).collect();
+    Ok(HttpResponse::Ok().json(json!({ "data": shown })))
+}
+
+/// `GET /admin/api-tokens/{id}`: with `accessKey` when tokens are viewable.
+pub async fn get(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::API_TOKENS_READ)?;
+    let id = token_id(&id)?;
+    let worker = state.clone();
+    let (record, key) = state
+        .db(move |conn| {
+            worker.tokens.flush_usage(conn)?;
+            let record = store::find(conn, id)?.ok_or_else(not_found)?;
+            let key = worker.tokens.view(conn, &record);
+            Ok((record, key))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, key.as_ref()) })))
+}
+
+/// `PUT /admin/api-tokens/{id}`: name, description, type and permissions only.
+pub async fn update(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::API_TOKENS_UPDATE)?;
+    let id = token_id(&id)?;
+    let body = object_body(body.into_inner())?;
+    let unknown: Vec<&str> = body
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !["name", "description", "type", "permissions"].contains(k))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::validation(format!(
+            "this field has unspecified keys: {}",
+            unknown.join(", ")
+        )));
+    }
+    let mut errors = FieldErrors::default();
+    let name = text_field(&body, "name", &mut errors);
+    if let Some(name) = &name
+        && errors.is_empty()
+    {
+        check_name(name, &mut errors);
+    }
+    let changes = TokenChanges {
+        name,
+        description: text_field(&body, "description", &mut errors),
+        token_type: type_field(&body, &mut errors),
+        permissions: permissions_field(&body, &mut errors),
+    };
+    errors.into_result()?;
+    let now = state.clock.now();
+    let worker = state.clone();
+    let record = state
+        .db(move |conn| {
+            let existing = store::find(conn, id)?.ok_or_else(not_found)?;
+            let token_type = changes.token_type.unwrap_or(existing.token_type);
+            let permissions = match (&changes.permissions, token_type) {
+                (Some(asked), _) => Some(asked.clone()),
+                (None, TokenType::Custom) if existing.token_type == TokenType::Custom => {
+                    Some(existing.permissions.clone())
+                }
+                (None, _) => None,
+            };
+            check_permissions(&worker, token_type, permissions.as_ref())?;
+            let updated = store::update(conn, id, changes, now).map_err(store_error)?;
+            worker.tokens.cache.clear();
+            updated.ok_or_else(not_found)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, None) })))
+}
+
+/// `DELETE /admin/api-tokens/{id}`: 200 with the deleted token, or `{data: null}` when there was
+/// none (as Strapi answers).
+pub async fn delete(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::API_TOKENS_DELETE)?;
+    let id = token_id(&id)?;
+    let worker = state.clone();
+    let deleted = state
+        .db(move |conn| {
+            let deleted = store::delete(conn, id)?;
+            worker.tokens.cache.clear();
+            Ok(deleted)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": deleted.as_ref().map(|r| token_json(r, None)) })))
+}
+
+/// `POST /admin/api-tokens/{id}/regenerate`: 201 `{id, accessKey, kind}`; the old secret stops
+/// working at once.
+pub async fn regenerate(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::API_TOKENS_REGENERATE)?;
+    let id = token_id(&id)?;
+    let now = state.clock.now();
+    let worker = state.clone();
+    let token = state
+        .db(move |conn| {
+            worker
+                .tokens
+                .regenerate(conn, id, now)
+                .map_err(store_error)?
+                .ok_or_else(not_found)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(json!({
+        "data": {"id": id, "accessKey": token.expose(), "kind": crate::tokens::CONTENT_KIND}
+    })))
+}
+
+/// `GET /admin/content-api/permissions`: the actions of every loaded content type.
+pub async fn permissions(
+    state: web::Data<AppState>,
+    _session: AdminSession,
+) -> ApiResult<HttpResponse> {
+    let mut catalogue = Map::new();
+    for content_type in &state.content().types {
+        let names: Vec<&str> = ContentAction::ALL.iter().map(|a| a.name()).collect();
+        catalogue.insert(
+            format!("api::{}", content_type.singular_name),
+            json!({ "controllers": { content_type.singular_name.clone(): names } }),
+        );
+    }
+    Ok(HttpResponse::Ok().json(json!({ "data": catalogue })))
+}

@@ -1,0 +1,126 @@
+//! The token domain, no HTTP: the format of tokens, the keys that hash and encrypt them, their
+//! storage, and the cache and usage records that keep the request path free of database work.
+
+pub mod cache;
+pub mod format;
+pub mod keyring;
+pub mod service;
+pub mod store;
+
+use chrono::NaiveDateTime;
+use std::collections::BTreeSet;
+
+/// Strapi's lifespans in milliseconds: 7, 30 and 90 days (or none: unlimited).
+pub const LIFESPANS: [i64; 3] = [604_800_000, 2_592_000_000, 7_776_000_000];
+
+/// What a content token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenType {
+    /// `find` and `findOne` of every content type.
+    ReadOnly,
+    /// Every content action.
+    FullAccess,
+    /// Exactly the listed actions.
+    Custom,
+}
+
+impl TokenType {
+    pub fn parse(name: &str) -> Option<TokenType> {
+        match name {
+            "read-only" => Some(TokenType::ReadOnly),
+            "full-access" => Some(TokenType::FullAccess),
+            "custom" => Some(TokenType::Custom),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenType::ReadOnly => "read-only",
+            TokenType::FullAccess => "full-access",
+            TokenType::Custom => "custom",
+        }
+    }
+}
+
+/// A stored token, without any secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    pub id: i32,
+    pub kind: String,
+    pub name: String,
+    pub description: String,
+    pub token_type: TokenType,
+    pub permissions: BTreeSet<String>,
+    pub encrypted_key: Option<String>,
+    pub lifespan: Option<i64>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What authorizing a request needs to know of a token; cached on the request path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credential {
+    pub id: i32,
+    pub kind: String,
+    pub token_type: TokenType,
+    pub permissions: BTreeSet<String>,
+    pub expires_at: Option<NaiveDateTime>,
+}
+
+impl Credential {
+    pub fn of(record: &TokenRecord) -> Credential {
+        Credential {
+            id: record.id,
+            kind: record.kind.clone(),
+            token_type: record.token_type,
+            permissions: record.permissions.clone(),
+            expires_at: record.expires_at,
+        }
+    }
+
+    pub fn is_expired(&self, now: NaiveDateTime) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
+    /// Whether the token may perform `action` (`api::article.article.find`). Read-only is
+    /// decided by the action's name, as Strapi does.
+    pub fn allows(&self, action: &str) -> bool {
+        match self.token_type {
+            TokenType::FullAccess => true,
+            TokenType::ReadOnly => action.ends_with(".find") || action.ends_with(".findOne"),
+            TokenType::Custom => self.permissions.contains(action),
+        }
+    }
+}
+
+pub const CONTENT_KIND: &str = "content-api";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credential(token_type: TokenType, permissions: &[&str]) -> Credential {
+        Credential {
+            id: 1,
+            kind: CONTENT_KIND.into(),
+            token_type,
+            permissions: permissions.iter().map(|p| p.to_string()).collect(),
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn allows_follows_the_type() {
+        let read_only = credential(TokenType::ReadOnly, &[]);
+        assert!(read_only.allows("api::article.article.find"));
+        assert!(read_only.allows("api::article.article.findOne"));
+        assert!(!read_only.allows("api::article.article.create"));
+        assert!(credential(TokenType::FullAccess, &[]).allows("api::article.article.delete"));
+        let custom = credential(TokenType::Custom, &["api::article.article.find"]);
+        assert!(custom.allows("api::article.article.find"));
+        assert!(!custom.allows("api::article.article.findOne"));
+    }
+}

@@ -1,0 +1,202 @@
+//! The token system as the rest of Vellum uses it: issuing, regenerating, viewing, and
+//! verifying a presented token (cache first, then the database under each salt).
+
+use crate::config::Config;
+use crate::db::DbConnection;
+use crate::tokens::cache::{TokenCache, UsageRecorder};
+use crate::tokens::format::{PlainToken, TokenKind};
+use crate::tokens::keyring::{CipherRing, SaltRing};
+use crate::tokens::store::{self, NewToken, StoreError};
+use crate::tokens::{CONTENT_KIND, Credential, TokenRecord, TokenType};
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+use std::collections::BTreeSet;
+
+/// The token system of one process.
+pub struct Tokens {
+    pub salts: SaltRing,
+    pub ciphers: CipherRing,
+    pub cache: TokenCache,
+    pub usage: UsageRecorder,
+}
+
+/// What a new content token is made of (already validated).
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    pub name: String,
+    pub description: String,
+    pub token_type: TokenType,
+    pub permissions: BTreeSet<String>,
+    pub lifespan: Option<i64>,
+}
+
+impl Tokens {
+    pub fn new(config: &Config) -> Tokens {
+        Tokens {
+            salts: SaltRing::new(&config.api_token_salt, &config.api_token_salt_previous),
+            ciphers: CipherRing::new(
+                config.encryption_key.as_ref(),
+                &config.encryption_key_previous,
+            ),
+            cache: TokenCache::new(config.token_cache_ttl),
+            usage: UsageRecorder::default(),
+        }
+    }
+
+    fn generate() -> Result<PlainToken, StoreError> {
+        PlainToken::generate(TokenKind::Content).map_err(|_| {
+            StoreError::Database(diesel::result::Error::QueryBuilderError(
+                "the operating system gave no randomness".into(),
+            ))
+        })
+    }
+
+    /// Creates a content token; returns it with its plain text, shown this once.
+    pub fn issue(
+        &self,
+        conn: &mut DbConnection,
+        request: TokenRequest,
+        now: NaiveDateTime,
+    ) -> Result<(TokenRecord, PlainToken), StoreError> {
+        let token = Self::generate()?;
+        let expires_at = request
+            .lifespan
+            .map(|ms| now + chrono::Duration::milliseconds(ms));
+        let record = store::create(
+            conn,
+            NewToken {
+                kind: CONTENT_KIND.into(),
+                name: request.name,
+                description: request.description,
+                token_type: request.token_type,
+                permissions: request.permissions,
+                lifespan: request.lifespan,
+                expires_at,
+                hash: self.salts.current.hash(&token),
+                salt_version: self.salts.current.version.clone(),
+                encrypted_key: self.ciphers.encrypt(&token),
+            },
+            now,
+        )?;
+        self.cache.clear();
+        Ok((record, token))
+    }
+
+    /// A new secret for a token (the old one stops working at once); `None` for an unknown id.
+    /// The expiry does not change, as in Strapi.
+    pub fn regenerate(
+        &self,
+        conn: &mut DbConnection,
+        id: i32,
+        now: NaiveDateTime,
+    ) -> Result<Option<PlainToken>, StoreError> {
+        let token = Self::generate()?;
+        let encrypted = self.ciphers.encrypt(&token);
+        let changed = store::set_secret(
+            conn,
+            id,
+            &self.salts.current.hash(&token),
+            &self.salts.current.version,
+            encrypted.as_deref(),
+            Some(now),
+        )?;
+        self.cache.clear();
+        Ok(changed.then_some(token))
+    }
+
+    /// The plain text of a stored token when viewable tokens are on and its ciphertext opens;
+    /// a ciphertext under an older key is re-encrypted under the current one.
+    pub fn view(&self, conn: &mut DbConnection, record: &TokenRecord) -> Option<PlainToken> {
+        let decrypted = self.ciphers.decrypt(record.encrypted_key.as_deref()?)?;
+        if decrypted.stale
+            && let Some(fresh) = self.ciphers.encrypt(&decrypted.token)
+            && let Err(error) = store::set_encrypted(conn, record.id, &fresh)
+        {
+            tracing::warn!(token_id = record.id, error = %error, "could not re-encrypt a token");
+        }
+        Some(decrypted.token)
+    }
+
+    /// The stored token a presented one names: under the current salt, else under each previous
+    /// salt (and then re-hashed to the current one, so the old salt can later be dropped).
+    pub fn find(
+        &self,
+        conn: &mut DbConnection,
+        token: &PlainToken,
+    ) -> QueryResult<Option<Credential>> {
+        let current = self.salts.current.hash(token);
+        if let Some(record) = store::find_by_hash(conn, &current)? {
+            return Ok(Some(Credential::of(&record)));
+        }
+        for salt in &self.salts.previous {
+            if let Some(record) = store::find_by_hash(conn, &salt.hash(token))? {
+                store::set_secret(
+                    conn,
+                    record.id,
+                    &current,
+                    &self.salts.current.version,
+                    None,
+                    None,
+                )?;
+                tracing::info!(
+                    token_id = record.id,
+                    "token re-hashed under the current salt"
+                );
+                return Ok(Some(Credential::of(&record)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Writes the last uses that are due (from the background flusher and before admin reads).
+    pub fn flush_usage(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        for (id, at, ip) in self.usage.take_due() {
+            store::set_last_used(conn, id, at, ip.as_deref())?;
+        }
+        Ok(())
+    }
+
+    /// Writes every pending last use (at shutdown).
+    pub fn flush_all_usage(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        for (id, at, ip) in self.usage.take_all() {
+            store::set_last_used(conn, id, at, ip.as_deref())?;
+        }
+        Ok(())
+    }
+
+    /// Strapi's two default tokens, on a fresh install only (no admin and no token yet).
+    pub fn create_defaults_if_fresh(
+        &self,
+        conn: &mut DbConnection,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        if crate::admin::users::count(conn)? > 0 || store::count(conn)? > 0 {
+            return Ok(());
+        }
+        for (name, description, token_type) in [
+            (
+                "Read Only",
+                "A default API token with read-only permissions, only used for accessing resources",
+                TokenType::ReadOnly,
+            ),
+            (
+                "Full Access",
+                "A default API token with full access permissions, used for accessing or modifying resources",
+                TokenType::FullAccess,
+            ),
+        ] {
+            let request = TokenRequest {
+                name: name.into(),
+                description: description.into(),
+                token_type,
+                permissions: BTreeSet::new(),
+                lifespan: None,
+            };
+            match self.issue(conn, request, now) {
+                Ok(_) | Err(StoreError::NameTaken) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,354 @@
+//! API tokens in the database: one row each (name unique, HMAC unique), and one row per action
+//! of a custom token.
+
+use crate::db::DbConnection;
+use crate::db::schema::{api_token_permissions, api_tokens};
+use crate::tokens::keyring::TokenHash;
+use crate::tokens::{TokenRecord, TokenType};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+type Row = (
+    i32,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+    NaiveDateTime,
+);
+
+fn columns() -> (
+    api_tokens::id,
+    api_tokens::kind,
+    api_tokens::name,
+    api_tokens::description,
+    api_tokens::token_type,
+    api_tokens::encrypted_key,
+    api_tokens::lifespan,
+    api_tokens::expires_at,
+    api_tokens::last_used_at,
+    api_tokens::created_at,
+    api_tokens::updated_at,
+) {
+    (
+        api_tokens::id,
+        api_tokens::kind,
+        api_tokens::name,
+        api_tokens::description,
+        api_tokens::token_type,
+        api_tokens::encrypted_key,
+        api_tokens::lifespan,
+        api_tokens::expires_at,
+        api_tokens::last_used_at,
+        api_tokens::created_at,
+        api_tokens::updated_at,
+    )
+}
+
+fn record(row: Row, permissions: BTreeSet<String>) -> TokenRecord {
+    let (
+        id,
+        kind,
+        name,
+        description,
+        token_type,
+        encrypted_key,
+        lifespan,
+        expires_at,
+        last_used_at,
+        created_at,
+        updated_at,
+    ) = row;
+    TokenRecord {
+        id,
+        kind,
+        name,
+        description,
+        // Rows are written only by this module, so an unknown type cannot occur; read-only is
+        // the least a damaged row can grant.
+        token_type: TokenType::parse(&token_type).unwrap_or(TokenType::ReadOnly),
+        permissions,
+        encrypted_key,
+        lifespan,
+        expires_at,
+        last_used_at,
+        created_at,
+        updated_at,
+    }
+}
+
+fn permissions_of(
+    conn: &mut DbConnection,
+    ids: &[i32],
+) -> QueryResult<BTreeMap<i32, BTreeSet<String>>> {
+    let rows: Vec<(i32, String)> = api_token_permissions::table
+        .filter(api_token_permissions::token_id.eq_any(ids))
+        .select((
+            api_token_permissions::token_id,
+            api_token_permissions::action,
+        ))
+        .load(conn)?;
+    let mut map: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
+    for (id, action) in rows {
+        map.entry(id).or_default().insert(action);
+    }
+    Ok(map)
+}
+
+fn with_permissions(conn: &mut DbConnection, rows: Vec<Row>) -> QueryResult<Vec<TokenRecord>> {
+    let ids: Vec<i32> = rows.iter().map(|row| row.0).collect();
+    let mut permissions = permissions_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let actions = permissions.remove(&row.0).unwrap_or_default();
+            record(row, actions)
+        })
+        .collect())
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    api_tokens::table.count().get_result(conn)
+}
+
+/// Every token, by name.
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<TokenRecord>> {
+    let rows: Vec<Row> = api_tokens::table
+        .select(columns())
+        .order((api_tokens::name.asc(), api_tokens::id.asc()))
+        .load(conn)?;
+    with_permissions(conn, rows)
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TokenRecord>> {
+    let rows: Vec<Row> = api_tokens::table
+        .filter(api_tokens::id.eq(id))
+        .select(columns())
+        .load(conn)?;
+    Ok(with_permissions(conn, rows)?.pop())
+}
+
+pub fn find_by_hash(conn: &mut DbConnection, hash: &TokenHash) -> QueryResult<Option<TokenRecord>> {
+    let rows: Vec<Row> = api_tokens::table
+        .filter(api_tokens::access_key_hash.eq(&hash.0))
+        .select(columns())
+        .load(conn)?;
+    Ok(with_permissions(conn, rows)?.pop())
+}
+
+fn name_taken(conn: &mut DbConnection, name: &str, except: Option<i32>) -> QueryResult<bool> {
+    let mut query = api_tokens::table
+        .filter(api_tokens::name.eq(name))
+        .select(api_tokens::id)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(api_tokens::id.ne(id));
+    }
+    Ok(query.first::<i32>(conn).optional()?.is_some())
+}
+
+/// Why a token could not be written.
+#[derive(Debug)]
+pub enum StoreError {
+    NameTaken,
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(error: diesel::result::Error) -> Self {
+        match error {
+            // The check before the write runs under the table's write lock, so the only unique
+            // index a write can still meet is the name's.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => StoreError::NameTaken,
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+/// A token to store.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub kind: String,
+    pub name: String,
+    pub description: String,
+    pub token_type: TokenType,
+    pub permissions: BTreeSet<String>,
+    pub lifespan: Option<i64>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub hash: TokenHash,
+    pub salt_version: String,
+    pub encrypted_key: Option<String>,
+}
+
+fn replace_permissions(
+    conn: &mut DbConnection,
+    id: i32,
+    permissions: &BTreeSet<String>,
+) -> QueryResult<()> {
+    diesel::delete(api_token_permissions::table.filter(api_token_permissions::token_id.eq(id)))
+        .execute(conn)?;
+    for action in permissions {
+        diesel::insert_into(api_token_permissions::table)
+            .values((
+                api_token_permissions::token_id.eq(id),
+                api_token_permissions::action.eq(action),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Stores a new token; its name must be free. Concurrent creates with one name store one.
+pub fn create(
+    conn: &mut DbConnection,
+    token: NewToken,
+    now: NaiveDateTime,
+) -> Result<TokenRecord, StoreError> {
+    crate::db::exclusive(conn, "api_tokens", |conn| {
+        if name_taken(conn, &token.name, None)? {
+            return Err(StoreError::NameTaken);
+        }
+        diesel::insert_into(api_tokens::table)
+            .values((
+                api_tokens::kind.eq(&token.kind),
+                api_tokens::name.eq(&token.name),
+                api_tokens::description.eq(&token.description),
+                api_tokens::token_type.eq(token.token_type.as_str()),
+                api_tokens::access_key_hash.eq(&token.hash.0),
+                api_tokens::salt_version.eq(&token.salt_version),
+                api_tokens::encrypted_key.eq(&token.encrypted_key),
+                api_tokens::lifespan.eq(token.lifespan),
+                api_tokens::expires_at.eq(token.expires_at),
+                api_tokens::created_at.eq(now),
+                api_tokens::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let id: i32 = api_tokens::table
+            .filter(api_tokens::access_key_hash.eq(&token.hash.0))
+            .select(api_tokens::id)
+            .first(conn)?;
+        replace_permissions(conn, id, &token.permissions)?;
+        find(conn, id)?.ok_or(StoreError::Database(diesel::result::Error::NotFound))
+    })
+}
+
+/// A change to a token's editable fields; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TokenChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub token_type: Option<TokenType>,
+    pub permissions: Option<BTreeSet<String>>,
+}
+
+/// Applies `changes`; `Ok(None)` when there is no such token.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i32,
+    changes: TokenChanges,
+    now: NaiveDateTime,
+) -> Result<Option<TokenRecord>, StoreError> {
+    crate::db::exclusive(conn, "api_tokens", |conn| {
+        let Some(existing) = find(conn, id)? else {
+            return Ok(None);
+        };
+        if let Some(name) = &changes.name
+            && name_taken(conn, name, Some(id))?
+        {
+            return Err(StoreError::NameTaken);
+        }
+        let token_type = changes.token_type.unwrap_or(existing.token_type);
+        diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
+            .set((
+                api_tokens::name.eq(changes.name.as_ref().unwrap_or(&existing.name)),
+                api_tokens::description.eq(changes
+                    .description
+                    .as_ref()
+                    .unwrap_or(&existing.description)),
+                api_tokens::token_type.eq(token_type.as_str()),
+                api_tokens::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        // Only custom tokens carry permissions; any other type clears them.
+        let permissions = match token_type {
+            TokenType::Custom => changes.permissions.unwrap_or(existing.permissions),
+            _ => BTreeSet::new(),
+        };
+        replace_permissions(conn, id, &permissions)?;
+        Ok(find(conn, id)?)
+    })
+}
+
+/// Deletes a token; the deleted record, or `None` when there was none.
+pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TokenRecord>> {
+    crate::db::exclusive(conn, "api_tokens", |conn| {
+        let existing = find(conn, id)?;
+        if existing.is_some() {
+            diesel::delete(api_tokens::table.filter(api_tokens::id.eq(id))).execute(conn)?;
+        }
+        Ok(existing)
+    })
+}
+
+/// Replaces a token's secret (regenerate) or re-hashes it under the current salt; `false` when
+/// there is no such token. `encrypted_key` `None` keeps no ciphertext.
+pub fn set_secret(
+    conn: &mut DbConnection,
+    id: i32,
+    hash: &TokenHash,
+    salt_version: &str,
+    encrypted_key: Option<&str>,
+    now: Option<NaiveDateTime>,
+) -> QueryResult<bool> {
+    let target = api_tokens::table.filter(api_tokens::id.eq(id));
+    let changed = match now {
+        Some(now) => diesel::update(target)
+            .set((
+                api_tokens::access_key_hash.eq(&hash.0),
+                api_tokens::salt_version.eq(salt_version),
+                api_tokens::encrypted_key.eq(encrypted_key),
+                api_tokens::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set((
+                api_tokens::access_key_hash.eq(&hash.0),
+                api_tokens::salt_version.eq(salt_version),
+            ))
+            .execute(conn)?,
+    };
+    Ok(changed > 0)
+}
+
+/// Stores a token's ciphertext again (after re-encryption under the current key).
+pub fn set_encrypted(conn: &mut DbConnection, id: i32, encrypted_key: &str) -> QueryResult<()> {
+    diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
+        .set(api_tokens::encrypted_key.eq(encrypted_key))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Records a token's last use (the flush of the usage recorder).
+pub fn set_last_used(
+    conn: &mut DbConnection,
+    id: i32,
+    at: NaiveDateTime,
+    ip: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
+        .set((
+            api_tokens::last_used_at.eq(at),
+            api_tokens::last_used_ip.eq(ip),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
