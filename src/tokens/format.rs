@@ -188,4 +188,18 @@ mod tests {
         let wide = format!("vct_{}é", "a".repeat(TOKEN_LENGTH - 6));
         assert_eq!(PlainToken::parse(&wide), Err(FormatError::BadCharacter));
     }
+
+    proptest::proptest! {
+        /// Any single-character change to a token is refused by its form alone, before any
+        /// lookup: CRC32 detects every error within one byte, and the prefix is checked too.
+        #[test]
+        fn any_single_character_change_is_refused(position in 0usize..TOKEN_LENGTH, replacement in 0u8..128) {
+            let token = PlainToken::generate(TokenKind::Content).unwrap();
+            let mut bytes = token.expose().as_bytes().to_vec();
+            proptest::prop_assume!(bytes[position] != replacement);
+            bytes[position] = replacement;
+            let changed = String::from_utf8(bytes).unwrap();
+            proptest::prop_assert!(PlainToken::parse(&changed).is_err(), "{} accepted", changed);
+        }
+    }
 }

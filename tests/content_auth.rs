@@ -1,0 +1,405 @@
+//! Authentication and authorization on `/api` with content-API tokens: header forms, each 401
+//! and 403, expiry, immediate effect of changes, several instances, salt and key rotation,
+//! last use.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+fn start_with(vars: &[(&str, &str)]) -> (TestServer, String) {
+    let dir = fixture("content-types");
+    let mut all = vec![("CONTENT_TYPES_DIR", dir.as_str())];
+    all.extend_from_slice(vars);
+    let server = TestServer::start_with(&all);
+    let admin = server.register_admin();
+    (server, admin)
+}
+
+fn auth(server: &TestServer, header: &str) -> Reply {
+    server.raw(
+        "GET",
+        "/api/articles",
+        &[("authorization", header)],
+        Vec::new(),
+    )
+}
+
+#[test]
+fn bearer_scheme_in_any_case_authenticates() {
+    let (server, admin) = start_with(&[]);
+    let token = server.token(&admin, "read-only", &[]);
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        assert_eq!(
+            auth(&server, &format!("{scheme} {token}")).status,
+            200,
+            "{scheme}"
+        );
+    }
+    for header in [
+        format!("Token {token}"),
+        "Bearer".to_string(),
+        format!("Bearer {token} extra"),
+        token.clone(),
+        format!("Basic {token}"),
+    ] {
+        let reply = auth(&server, &header);
+        assert_error(
+            &reply,
+            401,
+            "UnauthorizedError",
+            "Missing or invalid credentials",
+        );
+    }
+}
+
+#[test]
+fn no_credentials_is_401_envelope() {
+    let (server, _) = start_with(&[]);
+    let reply = server.get("/api/articles", None);
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.body,
+        json!({"data": null, "error": {"status": 401, "name": "UnauthorizedError", "message": "Missing or invalid credentials", "details": {}}})
+    );
+}
+
+#[test]
+fn malformed_token_is_refused_without_database_work() {
+    let (server, admin) = start_with(&[("DATABASE_POOL_SIZE", "2")]);
+    let token = server.token(&admin, "read-only", &[]);
+    let mut typo = token.clone().into_bytes();
+    typo[20] = if typo[20] == b'A' { b'B' } else { b'A' };
+    let typo = String::from_utf8(typo).unwrap();
+    let unknown_but_well_formed = {
+        // A real token of another server: right form and checksum, unknown here.
+        let other = TestServer::start();
+        let other_admin = other.register_admin();
+        other.token(&other_admin, "read-only", &[])
+    };
+    // With every connection taken, anything that needs the database answers 503.
+    let held: Vec<_> = (0..2).map(|_| server.state.pool.get().unwrap()).collect();
+    for refused in [typo.as_str(), "vct_short", &"z".repeat(256), "vat_whatever"] {
+        let reply = server.get("/api/articles", Some(refused));
+        assert_error(
+            &reply,
+            401,
+            "UnauthorizedError",
+            "Missing or invalid credentials",
+        );
+    }
+    assert_eq!(
+        server
+            .get("/api/articles", Some(&unknown_but_well_formed))
+            .status,
+        503
+    );
+    drop(held);
+    let reply = server.get("/api/articles", Some(&unknown_but_well_formed));
+    assert_error(
+        &reply,
+        401,
+        "UnauthorizedError",
+        "Missing or invalid credentials",
+    );
+}
+
+#[test]
+fn expired_token_is_401_token_expired() {
+    let (server, admin) = start_with(&[]);
+    let made = server.create_token(&admin, json!({"name": "week", "lifespan": 604_800_000}));
+    let token = made["accessKey"].as_str().unwrap();
+    assert_eq!(
+        server.get("/api/articles", Some(token)).status,
+        200,
+        "cached now"
+    );
+    server
+        .clock
+        .advance(chrono::Duration::days(7) + chrono::Duration::seconds(1));
+    let reply = server.get("/api/articles", Some(token));
+    assert_error(&reply, 401, "UnauthorizedError", "Token expired");
+    // Regenerating does not revive it, as in Strapi.
+    let id = made["id"].as_i64().unwrap();
+    let fresh = server.post(
+        &format!("/admin/api-tokens/{id}/regenerate"),
+        Some(&admin),
+        &json!({}),
+    );
+    let fresh = fresh.body["data"]["accessKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_error(
+        &server.get("/api/articles", Some(&fresh)),
+        401,
+        "UnauthorizedError",
+        "Token expired",
+    );
+}
+
+fn crud_statuses(server: &TestServer, token: &str, document: &str) -> Vec<u16> {
+    let one = format!("/api/articles/{document}");
+    let data = json!({"data": {"title": "t"}});
+    vec![
+        server.get("/api/articles", Some(token)).status,
+        server.get(&one, Some(token)).status,
+        server.post("/api/articles", Some(token), &data).status,
+        server.call("PUT", &one, Some(token), Some(&data)).status,
+        server.call("DELETE", &one, Some(token), None).status,
+    ]
+}
+
+#[test]
+fn token_types_decide_the_actions() {
+    let (server, admin) = start_with(&[]);
+    let full = server.token(&admin, "full-access", &[]);
+    let document = |server: &TestServer| {
+        server
+            .post(
+                "/api/articles",
+                Some(&full),
+                &json!({"data": {"title": "doc"}}),
+            )
+            .body["data"]["documentId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let read_only = server.token(&admin, "read-only", &[]);
+    assert_eq!(
+        crud_statuses(&server, &read_only, &document(&server)),
+        [200, 200, 403, 403, 403]
+    );
+    let custom = server.token(&admin, "custom", &["api::article.article.find"]);
+    assert_eq!(
+        crud_statuses(&server, &custom, &document(&server)),
+        [200, 403, 403, 403, 403]
+    );
+    let writer = server.token(
+        &admin,
+        "custom",
+        &["api::article.article.create", "api::article.article.delete"],
+    );
+    assert_eq!(
+        crud_statuses(&server, &writer, &document(&server)),
+        [403, 403, 201, 403, 204]
+    );
+    assert_eq!(
+        crud_statuses(&server, &full, &document(&server)),
+        [200, 200, 201, 200, 204]
+    );
+    let forbidden = server.post(
+        "/api/articles",
+        Some(&read_only),
+        &json!({"data": {"title": "x"}}),
+    );
+    assert_eq!(
+        forbidden.body,
+        json!({"data": null, "error": {"status": 403, "name": "ForbiddenError", "message": "Forbidden", "details": {}}})
+    );
+}
+
+#[test]
+fn token_changes_take_effect_on_the_next_request() {
+    let (server, admin) = start_with(&[("TOKEN_CACHE_TTL", "1h")]);
+    let made = server.create_token(&admin, json!({"name": "changing", "type": "read-only"}));
+    let token = made["accessKey"].as_str().unwrap();
+    let path = format!("/admin/api-tokens/{}", made["id"]);
+    let create = || {
+        server
+            .post(
+                "/api/articles",
+                Some(token),
+                &json!({"data": {"title": "x"}}),
+            )
+            .status
+    };
+    assert_eq!(create(), 403);
+    server.call(
+        "PUT",
+        &path,
+        Some(&admin),
+        Some(&json!({"type": "full-access"})),
+    );
+    assert_eq!(
+        create(),
+        201,
+        "update seen at once despite a one-hour cache"
+    );
+    server.call(
+        "PUT",
+        &path,
+        Some(&admin),
+        Some(&json!({"type": "custom", "permissions": ["api::article.article.find"]})),
+    );
+    assert_eq!(create(), 403);
+    assert_eq!(server.get("/api/articles", Some(token)).status, 200);
+    server.call("DELETE", &path, Some(&admin), None);
+    assert_eq!(server.get("/api/articles", Some(token)).status, 401);
+}
+
+#[test]
+fn content_token_on_admin_routes_is_401() {
+    let (server, admin) = start_with(&[]);
+    let token = server.token(&admin, "full-access", &[]);
+    for path in [
+        "/admin/users/me",
+        "/admin/api-tokens",
+        "/admin/content-types",
+    ] {
+        assert_error(
+            &server.get(path, Some(&token)),
+            401,
+            "UnauthorizedError",
+            "Missing or invalid credentials",
+        );
+    }
+    // And an admin session is no credential on /api, as in Strapi.
+    assert_eq!(server.get("/api/articles", Some(&admin)).status, 401);
+}
+
+#[test]
+fn last_used_is_set_on_successful_use_only() {
+    let (server, admin) = start_with(&[]);
+    let made = server.create_token(&admin, json!({"name": "usage", "type": "read-only"}));
+    let token = made["accessKey"].as_str().unwrap();
+    let path = format!("/admin/api-tokens/{}", made["id"]);
+    let last_used = || server.get(&path, Some(&admin)).body["data"]["lastUsedAt"].clone();
+    assert_eq!(
+        server
+            .post(
+                "/api/articles",
+                Some(token),
+                &json!({"data": {"title": "x"}})
+            )
+            .status,
+        403
+    );
+    assert_eq!(last_used(), Value::Null, "a forbidden request is no use");
+    assert_eq!(server.get("/api/articles", Some(token)).status, 200);
+    let first = last_used();
+    assert!(first.as_str().is_some_and(|t| t.ends_with('Z')), "{first}");
+    server.clock.advance(chrono::Duration::seconds(10));
+    assert_eq!(server.get("/api/articles", Some(token)).status, 200);
+    assert_eq!(last_used(), first, "written at most once a minute");
+}
+
+#[test]
+fn another_instance_sees_changes_within_the_bound() {
+    let database = TestDatabase::fresh();
+    let dir = fixture("content-types");
+    let vars = [
+        ("CONTENT_TYPES_DIR", dir.as_str()),
+        ("TOKEN_CACHE_TTL", "300ms"),
+    ];
+    let first = TestServer::start_on(database.clone(), &vars);
+    let second = TestServer::start_on(database, &vars);
+    let admin = first.register_admin();
+    let made = first.create_token(&admin, json!({"name": "shared", "type": "full-access"}));
+    let token = made["accessKey"].as_str().unwrap();
+    assert_eq!(
+        second.get("/api/articles", Some(token)).status,
+        200,
+        "created on one, works on the other"
+    );
+    first.call(
+        "DELETE",
+        &format!("/admin/api-tokens/{}", made["id"]),
+        Some(&admin),
+        None,
+    );
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert_eq!(
+        second.get("/api/articles", Some(token)).status,
+        401,
+        "refused within the bound"
+    );
+}
+
+#[test]
+fn salt_rotation_keeps_tokens_working() {
+    let database = TestDatabase::fresh();
+    let dir = fixture("content-types");
+    let old = TestServer::start_on(database.clone(), &[("CONTENT_TYPES_DIR", &dir)]);
+    let admin = old.register_admin();
+    let token = old.token(&admin, "read-only", &[]);
+    drop(old);
+    // A new salt with the old one listed as previous: the token works and is re-hashed.
+    let rotating = TestServer::start_on(
+        database.clone(),
+        &[
+            ("CONTENT_TYPES_DIR", &dir),
+            ("API_TOKEN_SALT", "new-salt"),
+            ("API_TOKEN_SALT_PREVIOUS", TOKEN_SALT),
+        ],
+    );
+    assert_eq!(rotating.get("/api/articles", Some(&token)).status, 200);
+    drop(rotating);
+    // The old salt can now be dropped.
+    let rotated = TestServer::start_on(
+        database.clone(),
+        &[("CONTENT_TYPES_DIR", &dir), ("API_TOKEN_SALT", "new-salt")],
+    );
+    assert_eq!(rotated.get("/api/articles", Some(&token)).status, 200);
+    drop(rotated);
+    // A salt changed with no previous list invalidates every token, as in Strapi.
+    let changed = TestServer::start_on(
+        database,
+        &[
+            ("CONTENT_TYPES_DIR", &dir),
+            ("API_TOKEN_SALT", "other-salt"),
+        ],
+    );
+    assert_eq!(changed.get("/api/articles", Some(&token)).status, 401);
+}
+
+#[test]
+fn encryption_key_rotation_keeps_tokens_viewable() {
+    let database = TestDatabase::fresh();
+    let dir = fixture("content-types");
+    let first = TestServer::start_on(
+        database.clone(),
+        &[("CONTENT_TYPES_DIR", &dir), ("ENCRYPTION_KEY", "key-one")],
+    );
+    let admin = first.register_admin();
+    let made = first.create_token(&admin, json!({"name": "viewable"}));
+    let token = made["accessKey"].as_str().unwrap().to_string();
+    let path = format!("/admin/api-tokens/{}", made["id"]);
+    drop(first);
+    // Only the key changed: the token works, but can no longer be viewed.
+    let lost = TestServer::start_on(
+        database.clone(),
+        &[("CONTENT_TYPES_DIR", &dir), ("ENCRYPTION_KEY", "key-two")],
+    );
+    let admin = lost.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let reply = lost.get(&path, Some(&admin));
+    assert_eq!(reply.status, 200);
+    assert!(reply.body["data"].get("accessKey").is_none());
+    assert_eq!(lost.get("/api/articles", Some(&token)).status, 200);
+    drop(lost);
+    // With the old key listed as previous, it is viewable, and re-encrypted under the new key.
+    let rotating = TestServer::start_on(
+        database.clone(),
+        &[
+            ("CONTENT_TYPES_DIR", &dir),
+            ("ENCRYPTION_KEY", "key-two"),
+            ("ENCRYPTION_KEY_PREVIOUS", "key-one"),
+        ],
+    );
+    let admin = rotating.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    assert_eq!(
+        rotating.get(&path, Some(&admin)).body["data"]["accessKey"],
+        token.as_str()
+    );
+    drop(rotating);
+    let rotated = TestServer::start_on(
+        database,
+        &[("CONTENT_TYPES_DIR", &dir), ("ENCRYPTION_KEY", "key-two")],
+    );
+    let admin = rotated.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    assert_eq!(
+        rotated.get(&path, Some(&admin)).body["data"]["accessKey"],
+        token.as_str()
+    );
+}
