@@ -1,12 +1,17 @@
 //! The `vellum` command: serve (the default), migrate, and admin management.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::process::ExitCode;
 use std::sync::Arc;
 use vellum::admin::{password, roles, users};
+use vellum::clock::iso;
 use vellum::clock::{Clock, SystemClock};
 use vellum::config::Config;
+use vellum::tokens::service::TokenRequest;
+use vellum::tokens::store::{self, StoreError};
+use vellum::tokens::{LIFESPANS, TokenType, check_permissions, import};
 use vellum::{AppState, InitError};
 
 #[derive(Parser)]
@@ -29,6 +34,41 @@ enum Command {
     /// Manage admin accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Manage content-API tokens (for scripts and infrastructure as code).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (the only time it is shown, unless tokens are viewable).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// read-only, full-access or custom.
+        #[arg(long = "type", default_value = "read-only")]
+        token_type: String,
+        /// An action of a custom token, e.g. api::article.article.find (repeat for more).
+        #[arg(long = "permission")]
+        permissions: Vec<String>,
+        /// 7d, 30d or 90d; unlimited when absent.
+        #[arg(long)]
+        lifespan: Option<String>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Give a token a new secret and print it; the old one stops working.
+    Regenerate { id: i32 },
+    /// Delete a token.
+    Delete { id: i32 },
+    /// Import tokens exported from Strapi; list Strapi's salt in API_TOKEN_SALT_PREVIOUS so that
+    /// their keys keep working.
+    Import {
+        #[arg(long = "from-strapi", value_name = "JSON")]
+        from_strapi: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -96,7 +136,135 @@ fn run(command: Command) -> Result<(), InitError> {
             lastname,
             role,
         }) => create_admin(&state, email, plain, firstname, lastname, role),
+        Command::Token(command) => token_command(&state, command),
     }
+}
+
+fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitError> {
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| InitError(format!("cannot use the database: {e}")))?;
+    let now = SystemClock.now();
+    let store_error = |e: StoreError| match e {
+        StoreError::NameTaken => InitError("Name already taken".into()),
+        StoreError::Database(e) => InitError(format!("database: {e}")),
+    };
+    match command {
+        TokenCommand::Create {
+            name,
+            description,
+            token_type,
+            permissions,
+            lifespan,
+        } => {
+            let token_type = TokenType::parse(&token_type).ok_or_else(|| {
+                InitError("--type must be read-only, full-access or custom".into())
+            })?;
+            let lifespan = match lifespan.as_deref() {
+                None => None,
+                Some("7d") => Some(LIFESPANS[0]),
+                Some("30d") => Some(LIFESPANS[1]),
+                Some("90d") => Some(LIFESPANS[2]),
+                Some(other) => {
+                    return Err(InitError(format!(
+                        "--lifespan must be 7d, 30d or 90d, not {other}"
+                    )));
+                }
+            };
+            let name = name.trim().to_string();
+            if name.is_empty() || name.chars().count() > 255 {
+                return Err(InitError("--name must have 1 to 255 characters".into()));
+            }
+            let permissions: BTreeSet<String> = permissions.into_iter().collect();
+            let asked = (!permissions.is_empty()).then_some(&permissions);
+            check_permissions(token_type, asked, &state.content().actions()).map_err(InitError)?;
+            let request = TokenRequest {
+                name,
+                description: description.trim().to_string(),
+                token_type,
+                permissions,
+                lifespan,
+            };
+            let (record, token) = state
+                .tokens
+                .issue(&mut conn, request, now)
+                .map_err(store_error)?;
+            eprintln!(
+                "created token {} (id {}); it is shown once:",
+                record.name, record.id
+            );
+            println!("{}", token.expose());
+        }
+        TokenCommand::List => {
+            state.tokens.flush_all_usage(&mut conn).ok();
+            let records =
+                store::list(&mut conn).map_err(|e| InitError(format!("database: {e}")))?;
+            println!(
+                "{:>5}  {:<30} {:<12} {:<25} {:<25}",
+                "id", "name", "type", "expires", "last used"
+            );
+            for record in records {
+                println!(
+                    "{:>5}  {:<30} {:<12} {:<25} {:<25}",
+                    record.id,
+                    record.name,
+                    record.token_type.as_str(),
+                    record.expires_at.map(iso).unwrap_or_else(|| "never".into()),
+                    record
+                        .last_used_at
+                        .map(iso)
+                        .unwrap_or_else(|| "never".into()),
+                );
+            }
+        }
+        TokenCommand::Regenerate { id } => {
+            let token = state
+                .tokens
+                .regenerate(&mut conn, id, now)
+                .map_err(store_error)?
+                .ok_or_else(|| InitError(format!("there is no token {id}")))?;
+            eprintln!("token {id} regenerated; the old secret no longer works. It is shown once:");
+            println!("{}", token.expose());
+        }
+        TokenCommand::Delete { id } => {
+            store::delete(&mut conn, id)
+                .map_err(|e| InitError(format!("database: {e}")))?
+                .ok_or_else(|| InitError(format!("there is no token {id}")))?;
+            println!("token {id} deleted");
+        }
+        TokenCommand::Import { from_strapi } => {
+            let text = std::fs::read_to_string(&from_strapi)
+                .map_err(|e| InitError(format!("cannot read {}: {e}", from_strapi.display())))?;
+            let document: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                InitError(format!("{}: not valid JSON: {e}", from_strapi.display()))
+            })?;
+            let imported = import::parse(&document)
+                .map_err(|e| InitError(format!("{}: {e}", from_strapi.display())))?;
+            let mut failed = 0;
+            for (name, outcome) in import::store_all(&mut conn, imported, now) {
+                match outcome {
+                    Ok(()) => println!("imported {name}"),
+                    Err(StoreError::NameTaken) => {
+                        failed += 1;
+                        println!("skipped {name}: name already taken");
+                    }
+                    Err(StoreError::Database(e)) => {
+                        return Err(InitError(format!("database: {e}")));
+                    }
+                }
+            }
+            if state.config.api_token_salt_previous.is_empty() {
+                eprintln!(
+                    "note: set API_TOKEN_SALT_PREVIOUS to Strapi's salt, or these keys will not work"
+                );
+            }
+            if failed > 0 {
+                return Err(InitError(format!("{failed} token(s) not imported")));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn serve(state: AppState) -> Result<(), InitError> {
@@ -104,9 +272,17 @@ fn serve(state: AppState) -> Result<(), InitError> {
     let listener = TcpListener::bind(&address)
         .map_err(|e| InitError(format!("cannot listen on {address}: {e}")))?;
     tracing::info!("Vellum listening on http://{address}");
-    actix_web::rt::System::new()
-        .block_on(async move { vellum::server(state, listener)?.await })
-        .map_err(|e| InitError(format!("server stopped: {e}")))
+    let served = state.clone();
+    let outcome = actix_web::rt::System::new()
+        .block_on(async move { vellum::server(served, listener)?.await })
+        .map_err(|e| InitError(format!("server stopped: {e}")));
+    // Token uses recorded since the last background write are not lost at shutdown.
+    if let Ok(mut conn) = state.pool.get()
+        && let Err(error) = state.tokens.flush_all_usage(&mut conn)
+    {
+        tracing::warn!(error = %error, "could not record the last token uses");
+    }
+    outcome
 }
 
 fn create_admin(

@@ -13,6 +13,9 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 
+/// The actions of every content type, as routes name them.
+pub const ACTIONS: [&str; 5] = ["find", "findOne", "create", "update", "delete"];
+
 /// The loaded content types, looked up by the name a route uses.
 #[derive(Debug, Default, Clone)]
 pub struct Registry {
@@ -64,6 +67,14 @@ impl Registry {
             Kind::Single if t.singular_name == name => Some(RouteTarget::Single(t.clone())),
             _ => None,
         })
+    }
+
+    /// Every action the types offer: `api::article.article.find`, … (a token's permissions).
+    pub fn actions(&self) -> std::collections::BTreeSet<String> {
+        self.types
+            .iter()
+            .flat_map(|t| ACTIONS.map(|action| t.action(action)))
+            .collect()
     }
 
     pub fn by_uid(&self, uid: &str) -> Option<Arc<ContentType>> {

@@ -117,47 +117,14 @@ fn permissions_field(
     }
 }
 
-/// Every action the loaded content types offer.
-fn known_actions(state: &AppState) -> BTreeSet<String> {
-    state
-        .content()
-        .types
-        .iter()
-        .flat_map(|t| ContentAction::ALL.map(|action| t.action(action.name())))
-        .collect()
-}
-
-/// Strapi's rules between type and permissions.
+/// Strapi's rules between type and permissions, against the loaded content types.
 fn check_permissions(
     state: &AppState,
     token_type: TokenType,
     permissions: Option<&BTreeSet<String>>,
 ) -> ApiResult<()> {
-    match (token_type, permissions) {
-        (TokenType::Custom, None) => Err(ApiError::validation(
-            "Missing permissions attribute for custom token",
-        )),
-        (TokenType::Custom, Some(asked)) => {
-            let known = known_actions(state);
-            let unknown: Vec<&str> = asked
-                .iter()
-                .filter(|a| !known.contains(*a))
-                .map(String::as_str)
-                .collect();
-            if unknown.is_empty() {
-                Ok(())
-            } else {
-                Err(ApiError::validation(format!(
-                    "Unknown permissions provided: {}",
-                    unknown.join(", ")
-                )))
-            }
-        }
-        (_, Some(asked)) if !asked.is_empty() => Err(ApiError::validation(
-            "Non-custom tokens should not reference permissions",
-        )),
-        _ => Ok(()),
-    }
+    crate::tokens::check_permissions(token_type, permissions, &state.content().actions())
+        .map_err(ApiError::validation)
 }
 
 /// `POST /admin/api-tokens`: 201 with the token and its `accessKey`, shown this once.
@@ -348,8 +315,8 @@ pub async fn permissions(
     _session: AdminSession,
 ) -> ApiResult<HttpResponse> {
     let mut catalogue = Map::new();
+    let names: Vec<&str> = ContentAction::ALL.iter().map(|a| a.name()).collect();
     for content_type in &state.content().types {
-        let names: Vec<&str> = ContentAction::ALL.iter().map(|a| a.name()).collect();
         catalogue.insert(
             format!("api::{}", content_type.singular_name),
             json!({ "controllers": { content_type.singular_name.clone(): names } }),

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod format;
+pub mod import;
 pub mod keyring;
 pub mod service;
 pub mod store;
@@ -97,6 +98,37 @@ impl Credential {
 }
 
 pub const CONTENT_KIND: &str = "content-api";
+
+/// Strapi's rules between a token's type and its permissions; `known` is every action the
+/// content types offer. The error is Strapi's message.
+pub fn check_permissions(
+    token_type: TokenType,
+    permissions: Option<&BTreeSet<String>>,
+    known: &BTreeSet<String>,
+) -> Result<(), String> {
+    match (token_type, permissions) {
+        (TokenType::Custom, None) => Err("Missing permissions attribute for custom token".into()),
+        (TokenType::Custom, Some(asked)) => {
+            let unknown: Vec<&str> = asked
+                .iter()
+                .filter(|action| !known.contains(*action))
+                .map(String::as_str)
+                .collect();
+            if unknown.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "Unknown permissions provided: {}",
+                    unknown.join(", ")
+                ))
+            }
+        }
+        (_, Some(asked)) if !asked.is_empty() => {
+            Err("Non-custom tokens should not reference permissions".into())
+        }
+        _ => Ok(()),
+    }
+}
 
 #[cfg(test)]
 mod tests {
