@@ -10,6 +10,7 @@ use crate::tokens::format::{PlainToken, TokenKind};
 use crate::tokens::{CONTENT_KIND, Credential};
 use actix_web::{HttpRequest, web};
 use chrono::NaiveDateTime;
+use std::sync::Arc;
 
 /// The five actions of a content type's routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,14 +23,6 @@ pub enum ContentAction {
 }
 
 impl ContentAction {
-    pub const ALL: [ContentAction; 5] = [
-        ContentAction::Find,
-        ContentAction::FindOne,
-        ContentAction::Create,
-        ContentAction::Update,
-        ContentAction::Delete,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             ContentAction::Find => "find",
@@ -44,7 +37,7 @@ impl ContentAction {
 /// A caller of the Content API, authenticated by a content-API token.
 #[derive(Debug)]
 pub struct ContentPrincipal {
-    pub credential: Credential,
+    pub credential: Arc<Credential>,
     now: NaiveDateTime,
     ip: Option<String>,
 }
@@ -69,6 +62,7 @@ impl ContentPrincipal {
                 let found = state
                     .db(move |conn| Ok(lookup.tokens.find(conn, &token)?))
                     .await?
+                    .map(Arc::new)
                     .ok_or_else(ApiError::unauthorized)?;
                 tokens.cache.insert(hash, found.clone());
                 found

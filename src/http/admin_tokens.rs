@@ -4,7 +4,6 @@
 use crate::AppState;
 use crate::admin::roles::actions;
 use crate::auth::admin::AdminSession;
-use crate::auth::content::ContentAction;
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::object_body;
@@ -315,11 +314,10 @@ pub async fn permissions(
     _session: AdminSession,
 ) -> ApiResult<HttpResponse> {
     let mut catalogue = Map::new();
-    let names: Vec<&str> = ContentAction::ALL.iter().map(|a| a.name()).collect();
     for content_type in &state.content().types {
         catalogue.insert(
             format!("api::{}", content_type.singular_name),
-            json!({ "controllers": { content_type.singular_name.clone(): names } }),
+            json!({ "controllers": { content_type.singular_name.clone(): crate::content::ACTIONS } }),
         );
     }
     Ok(HttpResponse::Ok().json(json!({ "data": catalogue })))

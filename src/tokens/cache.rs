@@ -5,7 +5,7 @@ use crate::tokens::Credential;
 use crate::tokens::keyring::TokenHash;
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 /// Above this many entries the cache starts over, so a flood of distinct tokens cannot grow it.
@@ -15,7 +15,7 @@ const MAX_ENTRIES: usize = 100_000;
 /// by another instance is seen; a change made by this process clears the cache at once.
 pub struct TokenCache {
     ttl: Duration,
-    entries: RwLock<HashMap<TokenHash, (Credential, Instant)>>,
+    entries: RwLock<HashMap<TokenHash, (Arc<Credential>, Instant)>>,
 }
 
 impl TokenCache {
@@ -26,7 +26,7 @@ impl TokenCache {
         }
     }
 
-    pub fn get(&self, hash: &TokenHash) -> Option<Credential> {
+    pub fn get(&self, hash: &TokenHash) -> Option<Arc<Credential>> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         entries
             .get(hash)
@@ -34,7 +34,7 @@ impl TokenCache {
             .map(|(credential, _)| credential.clone())
     }
 
-    pub fn insert(&self, hash: TokenHash, credential: Credential) {
+    pub fn insert(&self, hash: TokenHash, credential: Arc<Credential>) {
         if self.ttl.is_zero() {
             return;
         }
@@ -119,6 +119,7 @@ mod tests {
             permissions: Default::default(),
             expires_at: None,
         };
+        let credential = Arc::new(credential);
         let cache = TokenCache::new(Duration::from_millis(50));
         let hash = TokenHash("h".into());
         cache.insert(hash.clone(), credential.clone());

@@ -92,13 +92,13 @@ impl Tokens {
     ) -> Result<Option<PlainToken>, StoreError> {
         let token = Self::generate()?;
         let encrypted = self.ciphers.encrypt(&token);
-        let changed = store::set_secret(
+        let changed = store::replace_secret(
             conn,
             id,
             &self.salts.current.hash(&token),
             &self.salts.current.version,
             encrypted.as_deref(),
-            Some(now),
+            now,
         )?;
         self.cache.clear();
         Ok(changed.then_some(token))
@@ -130,14 +130,7 @@ impl Tokens {
         }
         for salt in &self.salts.previous {
             if let Some(record) = store::find_by_hash(conn, &salt.hash(token))? {
-                store::set_secret(
-                    conn,
-                    record.id,
-                    &current,
-                    &self.salts.current.version,
-                    None,
-                    None,
-                )?;
+                store::rehash(conn, record.id, &current, &self.salts.current.version)?;
                 tracing::info!(
                     token_id = record.id,
                     "token re-hashed under the current salt"

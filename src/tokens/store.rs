@@ -299,34 +299,40 @@ pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TokenRecor
     })
 }
 
-/// Replaces a token's secret (regenerate) or re-hashes it under the current salt; `false` when
-/// there is no such token. `encrypted_key` `None` keeps no ciphertext.
-pub fn set_secret(
+/// Gives a token a new secret (regenerate); `false` when there is no such token.
+pub fn replace_secret(
     conn: &mut DbConnection,
     id: i32,
     hash: &TokenHash,
     salt_version: &str,
     encrypted_key: Option<&str>,
-    now: Option<NaiveDateTime>,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let target = api_tokens::table.filter(api_tokens::id.eq(id));
-    let changed = match now {
-        Some(now) => diesel::update(target)
-            .set((
-                api_tokens::access_key_hash.eq(&hash.0),
-                api_tokens::salt_version.eq(salt_version),
-                api_tokens::encrypted_key.eq(encrypted_key),
-                api_tokens::updated_at.eq(now),
-            ))
-            .execute(conn)?,
-        None => diesel::update(target)
-            .set((
-                api_tokens::access_key_hash.eq(&hash.0),
-                api_tokens::salt_version.eq(salt_version),
-            ))
-            .execute(conn)?,
-    };
+    let changed = diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
+        .set((
+            api_tokens::access_key_hash.eq(&hash.0),
+            api_tokens::salt_version.eq(salt_version),
+            api_tokens::encrypted_key.eq(encrypted_key),
+            api_tokens::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     Ok(changed > 0)
+}
+
+/// Stores the same secret's hash under another salt (salt rotation).
+pub fn rehash(
+    conn: &mut DbConnection,
+    id: i32,
+    hash: &TokenHash,
+    salt_version: &str,
+) -> QueryResult<()> {
+    diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
+        .set((
+            api_tokens::access_key_hash.eq(&hash.0),
+            api_tokens::salt_version.eq(salt_version),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Stores a token's ciphertext again (after re-encryption under the current key).
