@@ -326,8 +326,7 @@ fn users_me_expired_session_is_401() {
 fn admin_route_without_its_action_is_403() {
     let server = TestServer::start();
     let super_admin = server.register_admin();
-    create_admin_with_cli(&server, "editor@example.com", "editor");
-    let session = server.login("editor@example.com", "Editor-Pass-1");
+    let session = create_admin_with_cli(&server, "editor@example.com", "editor");
     let me = server.get("/admin/users/me", Some(&session));
     assert_eq!(me.body["data"]["roles"][0]["code"], "strapi-editor");
     assert_error(
@@ -356,34 +355,6 @@ fn admin_route_without_its_action_is_403() {
         codes,
         ["strapi-super-admin", "strapi-editor", "strapi-author"]
     );
-}
-
-/// Runs `vellum admin create` against the server's database, as an operator would.
-fn create_admin_with_cli(server: &TestServer, email: &str, role: &str) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .args([
-            "admin",
-            "create",
-            "--email",
-            email,
-            "--firstname",
-            "Ed",
-            "--role",
-            role,
-        ])
-        .env("VELLUM_ADMIN_PASSWORD", "Editor-Pass-1")
-        .envs(server.database.env())
-        .env("RUST_LOG", "error")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("run vellum");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(stdout.contains(email), "stdout: {stdout}");
 }
 
 /// The claims of a JWT this test server signed.

@@ -191,27 +191,7 @@ fn editor_may_read_but_not_change_types() {
     let dir = copied_types();
     let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", dir.path().to_str().unwrap())]);
     server.register_admin();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .args([
-            "admin",
-            "create",
-            "--email",
-            "ed@example.com",
-            "--role",
-            "editor",
-        ])
-        .env("VELLUM_ADMIN_PASSWORD", "Editor-Pass-1")
-        .envs(server.database.env())
-        .env("CONTENT_TYPES_DIR", dir.path())
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let editor = server.login("ed@example.com", "Editor-Pass-1");
+    let editor = create_admin_with_cli(&server, "ed@example.com", "editor");
     assert_eq!(
         server.get("/admin/content-types", Some(&editor)).status,
         200

@@ -608,27 +608,7 @@ fn token_routes_need_a_session_and_the_action() {
             "Missing or invalid credentials",
         );
     }
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
-        .args([
-            "admin",
-            "create",
-            "--email",
-            "ed@example.com",
-            "--role",
-            "editor",
-        ])
-        .env("VELLUM_ADMIN_PASSWORD", "Editor-Pass-1")
-        .envs(server.database.env())
-        .env("CONTENT_TYPES_DIR", fixture("content-types"))
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let editor = server.login("ed@example.com", "Editor-Pass-1");
+    let editor = create_admin_with_cli(&server, "ed@example.com", "editor");
     assert_error(
         &server.get("/admin/api-tokens", Some(&editor)),
         403,

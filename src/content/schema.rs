@@ -174,19 +174,18 @@ fn error(path: &str, message: impl Into<String>) -> SchemaError {
     }
 }
 
-/// Names a request can never use as attributes, because the entry shape already has them.
-const RESERVED: &[&str] = &[
+/// The fields every entry has besides its attributes.
+pub const SYSTEM_FIELDS: &[&str] = &[
     "id",
     "documentId",
     "createdAt",
     "updatedAt",
     "publishedAt",
     "locale",
-    "createdBy",
-    "updatedBy",
-    "localizations",
-    "status",
 ];
+
+/// Names an attribute cannot take: the system fields, and names Strapi gives other meanings.
+const RESERVED: &[&str] = &["createdBy", "updatedBy", "localizations", "status"];
 
 /// Table name prefixes of Vellum's own tables.
 const RESERVED_TABLE_PREFIXES: &[&str] = &["admin_", "api_token", "content_types", "__diesel"];
@@ -334,7 +333,7 @@ fn parse_attribute(name: &str, definition: &Value) -> Result<Attribute, SchemaEr
             "an attribute name must be letters, digits and underscores, starting with a letter",
         ));
     }
-    if RESERVED.contains(&name) {
+    if SYSTEM_FIELDS.contains(&name) || RESERVED.contains(&name) {
         return Err(error(&path, format!("`{name}` is a reserved name")));
     }
     let column = snake_case(name);

@@ -2,7 +2,7 @@
 //! publish model (a draft row, and once published a published row with the same documentId).
 
 use crate::content::query::{Query, Status};
-use crate::content::schema::{Attribute, AttributeType, ContentType, Storage};
+use crate::content::schema::{Attribute, AttributeType, ContentType, SYSTEM_FIELDS, Storage};
 use crate::content::sql::{self, Builder, Statement, quote};
 use crate::content::storage::dialect_of;
 use crate::content::value::{self, DATETIME_FORMAT, SqlValue};
@@ -144,17 +144,10 @@ pub fn validate(
     data: &Map<String, Value>,
     mode: WriteMode,
 ) -> Result<Vec<(usize, SqlValue)>, WriteError> {
-    const READ_ONLY: &[&str] = &[
-        "id",
-        "documentId",
-        "createdAt",
-        "updatedAt",
-        "publishedAt",
-        "locale",
-    ];
     let mut errors = Vec::new();
     for key in data.keys() {
-        if content_type.attribute(key).is_none() && !READ_ONLY.contains(&key.as_str()) {
+        // The entry's own fields may come back in a body; they are not written.
+        if content_type.attribute(key).is_none() && !SYSTEM_FIELDS.contains(&key.as_str()) {
             errors.push((key.clone(), format!("Invalid key {key}")));
         }
     }
@@ -220,7 +213,7 @@ fn check(attribute: &Attribute, value: &Value) -> Result<SqlValue, String> {
                     allowed.join(", ")
                 ));
             }
-            AttributeType::Email if !is_email(text) => {
+            AttributeType::Email if !value::is_email(text) => {
                 return Err(format!("{name} must be a valid email"));
             }
             AttributeType::Uid
@@ -253,20 +246,6 @@ fn check(attribute: &Attribute, value: &Value) -> Result<SqlValue, String> {
         }
     }
     Ok(sql_value)
-}
-
-fn is_email(text: &str) -> bool {
-    match text.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-                && !text.chars().any(char::is_whitespace)
-        }
-        None => false,
-    }
 }
 
 fn timestamp(now: NaiveDateTime) -> SqlValue {

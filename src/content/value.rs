@@ -135,6 +135,21 @@ pub fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
     .or_else(|| parse_date(text).and_then(|d| d.and_hms_opt(0, 0, 0)))
 }
 
+/// A plain, strict email check: one `@`, a non-empty local part, a dotted domain, no spaces,
+/// at most 254 characters.
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    text.len() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.chars().any(char::is_whitespace)
+}
+
 /// A value as the database returned it (inside its JSON row) → as the API shows it.
 pub fn to_api(attribute: &Attribute, raw: Value) -> Value {
     if raw.is_null() {

@@ -27,7 +27,7 @@ pub async fn register_admin(
     let body = object_body(body.into_inner())?;
     let mut errors = FieldErrors::default();
     let email = users::normalize_email(&required_string(&body, "email", &mut errors));
-    if !email.is_empty() && !is_valid_email(&email) {
+    if !email.is_empty() && !crate::content::value::is_email(&email) {
         errors.add("email", "email must be a valid email");
     }
     let firstname = required_string(&body, "firstname", &mut errors)
@@ -160,18 +160,4 @@ pub(crate) fn role_json(role: &Role) -> Value {
         "name": role.name,
         "description": role.description,
     })
-}
-
-/// A plain, strict check: one `@`, a non-empty local part, a dotted domain, no spaces.
-fn is_valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    email.len() <= 254
-        && !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(char::is_whitespace)
 }

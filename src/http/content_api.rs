@@ -116,7 +116,7 @@ pub async fn find(
     name: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let content_type = match state.content().route(&name) {
-        Some(RouteTarget::Single(_)) => return find_single(state, request, &name).await,
+        Some(RouteTarget::Single(_)) => return read_one(state, request, &name, None).await,
         _ => authorize(&state, &request, &name, true, ContentAction::Find).await?,
     };
     let query = parse_query(&state, &content_type, &request)?;
@@ -130,20 +130,6 @@ pub async fn find(
     })))
 }
 
-async fn find_single(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    name: &str,
-) -> ApiResult<HttpResponse> {
-    let content_type = authorize(&state, &request, name, false, ContentAction::Find).await?;
-    let query = parse_query(&state, &content_type, &request)?;
-    let entry = state
-        .db(move |conn| Ok(store::find_one(conn, &content_type, None, &query)?))
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(json!({"data": entry, "meta": {}})))
-}
-
 /// `GET /api/{pluralName}/{documentId}`.
 pub async fn find_one(
     state: web::Data<AppState>,
@@ -151,14 +137,28 @@ pub async fn find_one(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (name, document_id) = path.into_inner();
-    let content_type = authorize(&state, &request, &name, true, ContentAction::FindOne).await?;
+    read_one(state, request, &name, Some(document_id)).await
+}
+
+/// One document: a collection's by id (`findOne`), or a single type's only one (`find`).
+async fn read_one(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    name: &str,
+    document_id: Option<String>,
+) -> ApiResult<HttpResponse> {
+    let (collection, action) = match document_id {
+        Some(_) => (true, ContentAction::FindOne),
+        None => (false, ContentAction::Find),
+    };
+    let content_type = authorize(&state, &request, name, collection, action).await?;
     let query = parse_query(&state, &content_type, &request)?;
     let entry = state
         .db(move |conn| {
             Ok(store::find_one(
                 conn,
                 &content_type,
-                Some(&document_id),
+                document_id.as_deref(),
                 &query,
             )?)
         })

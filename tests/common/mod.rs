@@ -336,3 +336,35 @@ pub fn encode_query(query: &str) -> String {
     }
     out
 }
+
+/// Runs `vellum admin create` against the server's database and content types, as an operator
+/// would; returns a session of the new admin.
+pub fn create_admin_with_cli(server: &TestServer, email: &str, role: &str) -> String {
+    let password = "Other-Admin-Pass-1";
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .args([
+            "admin",
+            "create",
+            "--email",
+            email,
+            "--firstname",
+            "Ed",
+            "--role",
+            role,
+        ])
+        .env("VELLUM_ADMIN_PASSWORD", password)
+        .envs(server.database.env())
+        .env("CONTENT_TYPES_DIR", &server.state.config.content_types_dir)
+        .env("RUST_LOG", "error")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run vellum");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(email), "stdout: {stdout}");
+    server.login(email, password)
+}
