@@ -11,7 +11,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 use vellum::content::query::{self, Limits, Query};
 use vellum::content::schema::ContentType;
-use vellum::content::{load_dir, storage, store};
+use vellum::content::sql::Dialect;
+use vellum::content::{load_dir, seed, storage, store};
 use vellum::db::{self, DbPool};
 
 const SIZES: [(u64, &str); 2] = [(10_000, "10k"), (1_000_000, "1M")];
@@ -65,20 +66,17 @@ fn setup(backend: &'static str, rows: u64, size: &'static str) -> Setup {
         .into_iter()
         .find(|t| t.plural_name == "articles")
         .unwrap();
-    let seed = match backend {
-        "sqlite" => format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) \
-             INSERT INTO articles (document_id, title, body, views, published, created_at, updated_at, published_at) \
-             SELECT printf('%024d', i), 'Article ' || i, 'Body of the article', i, '2024-01-01', \
-             '2024-01-01 00:00:00.000', '2024-01-01 00:00:00.000', '2024-01-01 00:00:00.000' FROM n"
-        ),
-        _ => format!(
-            "INSERT INTO articles (document_id, title, body, views, published, created_at, updated_at, published_at) \
-             SELECT lpad(i::text, 24, '0'), 'Article ' || i, 'Body of the article', i, DATE '2024-01-01', \
-             TIMESTAMP '2024-01-01', TIMESTAMP '2024-01-01', TIMESTAMP '2024-01-01' FROM generate_series(1, {rows}) i; \
-             ANALYZE articles"
-        ),
+    let dialect = if backend == "sqlite" {
+        Dialect::Sqlite
+    } else {
+        Dialect::Postgres
     };
+    let mut seed = seed::statement(dialect, &article, rows);
+    // Measure the steady state: statistics gathered, the write-ahead log folded in.
+    seed.push_str(match dialect {
+        Dialect::Postgres => "; ANALYZE articles",
+        Dialect::Sqlite => "; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE)",
+    });
     conn.batch_execute(&seed).unwrap();
     drop(conn);
     Setup {
@@ -105,7 +103,7 @@ type Read<'a> = (&'static str, Box<dyn Fn() + 'a>);
 
 /// The three reads of one setup, each as a closure over a pooled connection.
 fn reads(setup: &Setup) -> Vec<Read<'_>> {
-    let middle = format!("{:024}", setup.rows / 2);
+    let middle = format!("seed{:020}", setup.rows / 2);
     let one = parse(&setup.article, "");
     let indexed = parse(
         &setup.article,

@@ -39,6 +39,9 @@ pub struct AppState {
     content: Arc<RwLock<Arc<Registry>>>,
     /// Held while a content type is changed through the Admin API, one change at a time.
     pub schema_changes: Arc<std::sync::Mutex<()>>,
+    /// SQLite allows one writer at a time; writers of this process queue here instead of
+    /// polling the database's lock (`None` on PostgreSQL).
+    sqlite_writer: Option<Arc<std::sync::Mutex<()>>>,
 }
 
 /// Why the server could not start; printed as one line.
@@ -54,7 +57,9 @@ impl fmt::Display for InitError {
 impl std::error::Error for InitError {}
 
 impl AppState {
-    /// Opens the database, applies pending migrations and completes the default roles.
+    /// Opens the database, applies pending migrations, completes the default roles, loads the
+    /// content types and brings their tables up to date, and on a fresh install creates the
+    /// default API tokens.
     pub fn init(config: Config, clock: SharedClock) -> Result<AppState, InitError> {
         let pool = db::connect(&config.database_url, config.database_pool_size)
             .map_err(|e| InitError(e.to_string()))?;
@@ -87,9 +92,10 @@ impl AppState {
             }
         }
         let tokens = Arc::new(Tokens::new(&config));
+        let config_url = config.database_url.clone();
         tokens
             .create_defaults_if_fresh(&mut conn, clock.now())
-            .map_err(|e| InitError(format!("cannot create the default API tokens: {e:?}")))?;
+            .map_err(|e| InitError(format!("cannot create the default API tokens: {e}")))?;
         drop(conn);
         spawn_usage_flusher(&tokens, &pool);
         Ok(AppState {
@@ -104,6 +110,9 @@ impl AppState {
             login_limiter: Arc::new(LoginLimiter::default()),
             content: Arc::new(RwLock::new(Arc::new(Registry::new(types)))),
             schema_changes: Arc::new(std::sync::Mutex::new(())),
+            sqlite_writer: db::DatabaseUrl::parse(&config_url)
+                .is_ok_and(|url| url.is_sqlite())
+                .then(|| Arc::new(std::sync::Mutex::new(()))),
         })
     }
 
@@ -137,11 +146,42 @@ impl AppState {
         })
         .await?
     }
+
+    /// `db` for work that writes: on SQLite it first waits its turn among this process's
+    /// writers, then takes a connection.
+    pub async fn db_write<T, F>(&self, work: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let writer = self.sqlite_writer.clone();
+        web::block(move || {
+            let _turn = writer
+                .as_ref()
+                .map(|gate| gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
 }
 
 /// The HTTP server over `listener`, not yet awaited.
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_web::dev::Server> {
+    server_with(state, listener, |_| {})
+}
+
+/// The server with extra routes (the benchmark server adds measuring points this way).
+pub fn server_with(
+    state: AppState,
+    listener: TcpListener,
+    extra: impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+) -> std::io::Result<actix_web::dev::Server> {
     let max_body = state.config.max_body_bytes;
+    // Blocking threads only run database work, and each needs a pooled connection: more of them
+    // would only wait for one, costing memory and wake-ups under load.
+    let blocking_threads = state.config.database_pool_size as usize;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -153,9 +193,11 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
             )
             .app_data(web::PayloadConfig::new(max_body))
             .wrap(ErrorHandlers::new().default_handler(error::envelope_fallback))
+            .configure(extra.clone())
             .configure(http::routes)
             .default_service(web::to(error::not_found))
     })
+    .worker_max_blocking_threads(blocking_threads.max(2))
     .listen(listener)?
     .run();
     Ok(server)

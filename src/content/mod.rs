@@ -3,6 +3,7 @@
 
 pub mod query;
 pub mod schema;
+pub mod seed;
 pub mod sql;
 pub mod storage;
 pub mod store;

@@ -95,9 +95,12 @@ impl ConnectionManager {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                // A 1 MiB page cache per connection (SQLite's default is 2 MiB): a full pool
+                // should not hold 20 MiB; the operating system's cache serves the rest.
                 let prepare = |conn: &mut SqliteConnection| -> QueryResult<()> {
                     conn.batch_execute(
-                        "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                        "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                         PRAGMA cache_size = -1024;",
                     )?;
                     vellum_lower_utils::register_impl(conn, |text: Option<String>| {
                         text.map(|t| t.to_lowercase())

@@ -56,7 +56,7 @@ pub async fn register_admin(
     let sessions_state = state.clone();
     let now = state.clock.now();
     let (token, user, roles) = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             let (user, roles) = users::register_first(conn, admin, now).map_err(|e| match e {
                 CreateError::AdminExists | CreateError::EmailTaken => {
                     ApiError::application("You cannot register a new super admin")
@@ -95,7 +95,7 @@ pub async fn login(
     let now = state.clock.now();
     let attempt_email = email.clone();
     let outcome = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             let user = users::find_by_email(conn, &attempt_email)?;
             let stored = user
                 .as_ref()
@@ -127,7 +127,9 @@ pub async fn login(
 /// `POST /admin/logout`: ends the session; its JWT is refused afterwards.
 pub async fn logout(state: web::Data<AppState>, session: AdminSession) -> ApiResult<HttpResponse> {
     let sid = session.claims.sid.clone();
-    state.db(move |conn| Ok(sessions::end(conn, &sid)?)).await?;
+    state
+        .db_write(move |conn| Ok(sessions::end(conn, &sid)?))
+        .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": {} })))
 }
 

@@ -167,7 +167,7 @@ pub async fn create(
     let now = state.clock.now();
     let worker = state.clone();
     let (record, token) = state
-        .db(move |conn| worker.tokens.issue(conn, request, now).map_err(store_error))
+        .db_write(move |conn| worker.tokens.issue(conn, request, now).map_err(store_error))
         .await?;
     Ok(HttpResponse::Created().json(json!({ "data": token_json(&record, Some(&token)) })))
 }
@@ -244,7 +244,7 @@ pub async fn update(
     let now = state.clock.now();
     let worker = state.clone();
     let record = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             let existing = store::find(conn, id)?.ok_or_else(not_found)?;
             let token_type = changes.token_type.unwrap_or(existing.token_type);
             let permissions = match (&changes.permissions, token_type) {
@@ -274,7 +274,7 @@ pub async fn delete(
     let id = token_id(&id)?;
     let worker = state.clone();
     let deleted = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             let deleted = store::delete(conn, id)?;
             worker.tokens.cache.clear();
             Ok(deleted)
@@ -295,7 +295,7 @@ pub async fn regenerate(
     let now = state.clock.now();
     let worker = state.clone();
     let token = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             worker
                 .tokens
                 .regenerate(conn, id, now)

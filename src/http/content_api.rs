@@ -179,7 +179,7 @@ pub async fn create(
     let data = data_payload(&request, &body)?;
     let now = state.clock.now();
     let entry = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             store::create(conn, &content_type, &data, query.status, now).map_err(write_error)
         })
         .await?;
@@ -226,7 +226,7 @@ async fn update(
     let data = data_payload(&request, &body)?;
     let now = state.clock.now();
     let entry = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             store::update(
                 conn,
                 &content_type,
@@ -275,7 +275,7 @@ async fn delete(
     )
     .await?;
     let deleted = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             store::delete(conn, &content_type, document_id.as_deref()).map_err(write_error)
         })
         .await?;

@@ -160,6 +160,15 @@ pub enum StoreError {
     Database(diesel::result::Error),
 }
 
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::NameTaken => f.write_str("Name already taken"),
+            StoreError::Database(error) => write!(f, "database: {error}"),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for StoreError {
     fn from(error: diesel::result::Error) -> Self {
         match error {
