@@ -1,0 +1,462 @@
+//! Hostile and careless requests: never a 500, never a panic, never a secret in a log line.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+fn start() -> (TestServer, String, String) {
+    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", &fixture("content-types"))]);
+    let admin = server.register_admin();
+    let token = server.token(&admin, "full-access", &[]);
+    (server, admin, token)
+}
+
+/// Sends raw bytes over a fresh connection; returns the status line's code as soon as it has
+/// arrived (0 when the connection closed without an answer).
+fn raw_request(server: &TestServer, bytes: &[u8]) -> u16 {
+    let address = server.url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = stream.write_all(bytes);
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !answer.windows(2).any(|w| w == b"\r\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&answer);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn huge_authorization_header_is_refused_fast() {
+    let (server, _, _) = start();
+    let started = Instant::now();
+    let request = format!(
+        "GET /api/articles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+        "a".repeat(100 * 1024)
+    );
+    let status = raw_request(&server, request.as_bytes());
+    assert!((400..500).contains(&status), "status {status}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(server.get("/_health", None).status, 200, "still serving");
+}
+
+#[test]
+fn invalid_utf8_in_paths_and_queries_is_4xx() {
+    let (server, _, token) = start();
+    for path in [
+        "/api/%FF",
+        "/api/articles/%FF%FE",
+        "/api/articles?filters%5Btitle%5D%5B%24eq%5D=%FF",
+        "/api/articles?sort=%C3%28",
+    ] {
+        let reply = server.get(path, Some(&token));
+        assert!(
+            (400..500).contains(&reply.status),
+            "{path}: {} {}",
+            reply.status,
+            reply.body
+        );
+        assert_eq!(reply.body["data"], Value::Null, "{path}: envelope");
+    }
+    // Raw non-ASCII bytes in the request line are refused by the HTTP parser.
+    let status = raw_request(&server, b"GET /api/art\xffcles HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!((400..500).contains(&status), "status {status}");
+}
+
+#[test]
+fn every_route_with_every_wrong_method_is_4xx() {
+    let (server, admin, token) = start();
+    let document = server
+        .post(
+            "/api/articles",
+            Some(&token),
+            &json!({"data": {"title": "t"}}),
+        )
+        .body["data"]["documentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let routes: Vec<(String, &[&str])> = vec![
+        ("/_health".into(), &["GET"]),
+        ("/api/articles".into(), &["GET", "POST"]),
+        (
+            format!("/api/articles/{document}"),
+            &["GET", "PUT", "DELETE"],
+        ),
+        ("/api/homepage".into(), &["GET", "PUT", "DELETE"]),
+        ("/admin/init".into(), &["GET"]),
+        ("/admin/register-admin".into(), &["POST"]),
+        ("/admin/login".into(), &["POST"]),
+        ("/admin/logout".into(), &["POST"]),
+        ("/admin/users/me".into(), &["GET"]),
+        ("/admin/users".into(), &["GET"]),
+        ("/admin/roles".into(), &["GET"]),
+        ("/admin/api-tokens".into(), &["GET", "POST"]),
+        ("/admin/api-tokens/1".into(), &["GET", "PUT", "DELETE"]),
+        ("/admin/api-tokens/1/regenerate".into(), &["POST"]),
+        ("/admin/content-api/permissions".into(), &["GET"]),
+        ("/admin/content-types".into(), &["GET", "POST"]),
+        ("/admin/content-types/api::article.article".into(), &["PUT"]),
+    ];
+    for (path, allowed) in &routes {
+        for method in ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+            if allowed.contains(&method) {
+                continue;
+            }
+            for bearer in [Some(admin.as_str()), Some(token.as_str()), None] {
+                let reply = server.call(method, path, bearer, Some(&json!({})));
+                assert!(
+                    (400..500).contains(&reply.status),
+                    "{method} {path}: {}",
+                    reply.status
+                );
+                assert_eq!(reply.body["data"], Value::Null, "{method} {path}: envelope");
+            }
+        }
+    }
+}
+
+#[test]
+fn injection_strings_are_values_or_refused_keys() {
+    let (server, admin, token) = start();
+    server.post(
+        "/api/articles",
+        Some(&token),
+        &json!({"data": {"title": "kept"}}),
+    );
+    let hostile = "x'; DROP TABLE articles; --";
+    for query in [
+        format!("filters[title][$eq]={hostile}"),
+        format!("filters[title][$containsi]={hostile}"),
+        format!("filters[{hostile}][$eq]=1"),
+        format!("sort={hostile}"),
+        format!("fields[0]={hostile}"),
+        format!("filters[$or][0][title][{hostile}]=1"),
+    ] {
+        let reply = server.get(
+            &format!("/api/articles?{}", encode_query(&query)),
+            Some(&token),
+        );
+        assert!(
+            reply.status == 200 || reply.status == 400,
+            "{query}: {}",
+            reply.status
+        );
+    }
+    let created = server.post(
+        "/api/articles",
+        Some(&token),
+        &json!({"data": {"title": hostile}}),
+    );
+    assert_eq!(created.status, 201);
+    let found = server.get(
+        &format!(
+            "/api/articles?{}",
+            encode_query(&format!("filters[title][$eq]={hostile}"))
+        ),
+        Some(&token),
+    );
+    assert_eq!(
+        found.body["data"][0]["title"], hostile,
+        "stored and found as plain text"
+    );
+    let schema = json!({"data": {
+        "kind": "collectionType",
+        "info": {"singularName": "x\"; DROP TABLE articles; --", "pluralName": "xs"},
+        "attributes": {"a\"b": {"type": "string"}}
+    }});
+    let reply = server.post("/admin/content-types", Some(&admin), &schema);
+    assert_eq!(reply.status, 400);
+    assert_eq!(
+        server.get("/api/articles", Some(&token)).body["meta"]["pagination"]["total"],
+        2,
+        "table intact"
+    );
+}
+
+#[test]
+fn deep_and_wide_filters_are_400() {
+    let (server, _, token) = start();
+    let deep = format!("filters{}[title][$eq]=x", "[$and][0]".repeat(50));
+    assert_eq!(
+        server
+            .get(
+                &format!("/api/articles?{}", encode_query(&deep)),
+                Some(&token)
+            )
+            .status,
+        400
+    );
+    // 10 000 branches: past the request-line limit, or past the filter's; refused either way.
+    let wide: Vec<String> = (0..10_000)
+        .map(|i| format!("filters[$or][{i}][views][$eq]={i}"))
+        .collect();
+    let started = Instant::now();
+    let request = format!(
+        "GET /api/articles?{} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n",
+        encode_query(&wide.join("&"))
+    );
+    let status = raw_request(&server, request.as_bytes());
+    assert!((400..500).contains(&status), "status {status}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // 1 100 branches fit in a request line and meet the filter's own limit.
+    let many: Vec<String> = (0..1_100)
+        .map(|i| format!("filters[$or][{i}][views][$eq]={i}"))
+        .collect();
+    let reply = server.get(
+        &format!("/api/articles?{}", encode_query(&many.join("&"))),
+        Some(&token),
+    );
+    assert_eq!(reply.status, 400);
+}
+
+#[test]
+fn concurrent_updates_of_one_entry_leave_one_of_them() {
+    let (server, _, token) = start();
+    let created = server.post(
+        "/api/gadgets",
+        Some(&token),
+        &json!({"data": {"name": "start", "count": 0}}),
+    );
+    let path = format!(
+        "/api/gadgets/{}",
+        created.body["data"]["documentId"].as_str().unwrap()
+    );
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..20)
+            .map(|i| {
+                let (server, token, path) = (&server, &token, &path);
+                scope.spawn(move || {
+                    server
+                        .call(
+                            "PUT",
+                            path,
+                            Some(token),
+                            Some(&json!({"data": {"name": format!("writer {i}"), "count": i}})),
+                        )
+                        .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let entry = &server.get(&path, Some(&token)).body["data"];
+    let name = entry["name"].as_str().unwrap();
+    assert_eq!(
+        name,
+        format!("writer {}", entry["count"]),
+        "name and count come from one update"
+    );
+    assert_eq!(
+        server.get("/api/gadgets", Some(&token)).body["meta"]["pagination"]["total"],
+        1
+    );
+}
+
+#[test]
+fn mixed_load_gives_no_5xx() {
+    let (server, _, token) = start();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let (server, token) = (&server, &token);
+                scope.spawn(move || {
+                    let mut failures = Vec::new();
+                    let mut n = 0;
+                    while Instant::now() < deadline {
+                        n += 1;
+                        let reply = if (i + n) % 3 == 0 {
+                            server.post(
+                                "/api/articles",
+                                Some(token),
+                                &json!({"data": {"title": format!("t{i}-{n}")}}),
+                            )
+                        } else {
+                            server.get(
+                                "/api/articles?sort=views:desc&pagination%5BpageSize%5D=5",
+                                Some(token),
+                            )
+                        };
+                        if reply.status >= 500 {
+                            failures.push(format!("{} {}", reply.status, reply.body));
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+/// Runs the real binary through a whole scenario with debug logging, then looks for every
+/// secret in what it printed and in every answer.
+#[test]
+fn no_secret_reaches_logs_or_error_bodies() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let database = TestDatabase::fresh();
+    let secrets = [
+        ("API_TOKEN_SALT", "salt-7f3a9c1e5b2d"),
+        ("ADMIN_JWT_SECRET", "jwt-secret-4e8b2a6c9d"),
+        ("ENCRYPTION_KEY", "encryption-key-9a1b3c5d"),
+    ];
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .current_dir(dir.path())
+        .env("DATABASE_URL", &database.url)
+        .env("PORT", port.to_string())
+        .env("CONTENT_TYPES_DIR", fixture("content-types"))
+        .env("RUST_LOG", "debug")
+        .envs(secrets)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let call =
+        |method: &str, path: &str, bearer: Option<&str>, body: Option<Value>| -> (u16, String) {
+            let mut request = ureq::http::Request::builder()
+                .method(method)
+                .uri(format!("{base}{path}"));
+            if let Some(token) = bearer {
+                request = request.header("authorization", format!("Bearer {token}"));
+            }
+            request = request.header("content-type", "application/json");
+            let body = body.map(|b| b.to_string()).unwrap_or_default();
+            match agent.run(request.body(body).unwrap()) {
+                Ok(mut response) => (
+                    response.status().as_u16(),
+                    response.body_mut().read_to_string().unwrap_or_default(),
+                ),
+                Err(_) => (0, String::new()),
+            }
+        };
+    let mut ready = false;
+    for _ in 0..100 {
+        if call("GET", "/_health", None, None).0 == 200 {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(ready, "server started");
+    let password = "Very-Secret-Pass-42";
+    let mut bodies = Vec::new();
+    let (_, registered) = call(
+        "POST",
+        "/admin/register-admin",
+        None,
+        Some(json!({"firstname": "A", "email": "a@example.com", "password": password})),
+    );
+    let jwt = serde_json::from_str::<Value>(&registered).unwrap()["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    bodies.push(
+        call(
+            "POST",
+            "/admin/login",
+            None,
+            Some(json!({"email": "a@example.com", "password": "Wrong-Pass-1"})),
+        )
+        .1,
+    );
+    let (_, made) = call(
+        "POST",
+        "/admin/api-tokens",
+        Some(&jwt),
+        Some(json!({"name": "t", "type": "read-only"})),
+    );
+    let made: Value = serde_json::from_str(&made).unwrap();
+    let token = made["data"]["accessKey"].as_str().unwrap().to_string();
+    let id = made["data"]["id"].to_string();
+    bodies.push(call("GET", "/api/articles", Some(&token), None).1);
+    bodies.push(
+        call(
+            "POST",
+            "/api/articles",
+            Some(&token),
+            Some(json!({"data": {"title": "x"}})),
+        )
+        .1,
+    );
+    let (_, regenerated) = call(
+        "POST",
+        &format!("/admin/api-tokens/{id}/regenerate"),
+        Some(&jwt),
+        None,
+    );
+    let fresh = serde_json::from_str::<Value>(&regenerated).unwrap()["data"]["accessKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    bodies.push(call("GET", "/api/articles", Some(&token), None).1);
+    bodies.push(
+        call("GET", &format!("/admin/api-tokens/{id}"), Some(&jwt), None)
+            .1
+            .replace(&fresh, ""),
+    );
+    bodies.push(
+        call(
+            "GET",
+            "/api/articles?filters%5Btitle%5D%5B%24nope%5D=1",
+            Some(&fresh),
+            None,
+        )
+        .1,
+    );
+    let mut typo = fresh.clone();
+    typo.replace_range(10..11, if &fresh[10..11] == "A" { "B" } else { "A" });
+    bodies.push(call("GET", "/api/articles", Some(&typo), None).1);
+    bodies.push(call("POST", "/admin/logout", Some(&jwt), None).1);
+    bodies.push(call("GET", "/admin/users/me", Some(&jwt), None).1);
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let logs = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(logs.len() > 200, "debug logs were captured: {logs}");
+    let mut all_secrets: Vec<&str> = secrets.iter().map(|(_, v)| *v).collect();
+    all_secrets.extend([
+        password,
+        jwt.as_str(),
+        token.as_str(),
+        fresh.as_str(),
+        &token[4..40],
+        &fresh[4..40],
+    ]);
+    for secret in all_secrets {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+        for body in &bodies {
+            assert!(!body.contains(secret), "a secret reached an answer: {body}");
+        }
+    }
+}
