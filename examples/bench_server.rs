@@ -12,7 +12,7 @@ use std::sync::Arc;
 use vellum::AppState;
 use vellum::clock::SystemClock;
 use vellum::config::Config;
-use vellum::content::query::{Pagination, Query, Status};
+use vellum::content::query::{Query, Status};
 use vellum::content::sql::Dialect;
 use vellum::content::storage::dialect_of;
 use vellum::content::{seed, store};
@@ -25,17 +25,7 @@ async fn primary_read(state: web::Data<AppState>, document_id: web::Path<String>
     let Some(article) = state.content().by_uid("api::article.article") else {
         return HttpResponse::NotFound().finish();
     };
-    let query = Query {
-        filter: None,
-        sort: Vec::new(),
-        pagination: Pagination::Page {
-            page: 1,
-            page_size: 1,
-        },
-        with_count: false,
-        fields: None,
-        status: Status::Published,
-    };
+    let query = Query::first(Status::Published);
     let id = document_id.into_inner();
     match state
         .db(move |conn| Ok(store::find_one(conn, &article, Some(&id), &query)?))
@@ -68,22 +58,8 @@ fn main() -> std::process::ExitCode {
                 .by_uid("api::article.article")
                 .ok_or("no article content type")?;
             let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-            let (entries, _) = store::find(
-                &mut conn,
-                &article,
-                &Query {
-                    filter: None,
-                    sort: Vec::new(),
-                    pagination: Pagination::Page {
-                        page: 1,
-                        page_size: 1,
-                    },
-                    with_count: false,
-                    fields: None,
-                    status: Status::Published,
-                },
-            )
-            .map_err(|e| e.to_string())?;
+            let (entries, _) = store::find(&mut conn, &article, &Query::first(Status::Published))
+                .map_err(|e| e.to_string())?;
             if entries.is_empty() {
                 let dialect = dialect_of(&conn);
                 conn.batch_execute(&seed::statement(dialect, &article, count))

@@ -184,6 +184,24 @@ pub struct Query {
     pub status: Status,
 }
 
+impl Query {
+    /// The first entry of `status`, every public field, no filter and no count: what a write
+    /// reads back, and what a single-entry read needs.
+    pub fn first(status: Status) -> Query {
+        Query {
+            filter: None,
+            sort: Vec::new(),
+            pagination: Pagination::Page {
+                page: 1,
+                page_size: 1,
+            },
+            with_count: false,
+            fields: None,
+            status,
+        }
+    }
+}
+
 /// A query that cannot be run: the error's name (`ValidationError`, `PaginationError`) and
 /// message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -443,17 +443,7 @@ fn read_back(
     document_id: &str,
     status: Status,
 ) -> Result<Value, WriteError> {
-    let query = Query {
-        filter: None,
-        sort: Vec::new(),
-        pagination: crate::content::query::Pagination::Page {
-            page: 1,
-            page_size: 1,
-        },
-        with_count: false,
-        fields: None,
-        status,
-    };
+    let query = Query::first(status);
     find_one(conn, content_type, Some(document_id), &query)?
         .ok_or(WriteError::Database(diesel::result::Error::NotFound))
 }
