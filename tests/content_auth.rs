@@ -403,3 +403,26 @@ fn encryption_key_rotation_keeps_tokens_viewable() {
         token.as_str()
     );
 }
+
+#[test]
+fn last_used_from_two_instances_keeps_the_latest() {
+    let database = TestDatabase::fresh();
+    let dir = fixture("content-types");
+    let later = TestServer::start_on(database.clone(), &[("CONTENT_TYPES_DIR", &dir)]);
+    let earlier = TestServer::start_on(database, &[("CONTENT_TYPES_DIR", &dir)]);
+    later.clock.advance(chrono::Duration::minutes(10));
+    let admin = later.register_admin();
+    let made = later.create_token(&admin, json!({"name": "shared", "type": "read-only"}));
+    let token = made["accessKey"].as_str().unwrap();
+    let path = format!("/admin/api-tokens/{}", made["id"]);
+    assert_eq!(later.get("/api/articles", Some(token)).status, 200);
+    let latest = later.get(&path, Some(&admin)).body["data"]["lastUsedAt"].clone();
+    assert!(latest.is_string());
+    // The other instance's use is older (its clock is ten minutes behind) and flushed after.
+    assert_eq!(earlier.get("/api/articles", Some(token)).status, 200);
+    let other_admin = earlier.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    assert_eq!(
+        earlier.get(&path, Some(&other_admin)).body["data"]["lastUsedAt"],
+        latest
+    );
+}

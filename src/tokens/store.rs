@@ -352,18 +352,25 @@ pub fn set_encrypted(conn: &mut DbConnection, id: i32, encrypted_key: &str) -> Q
         .map(|_| ())
 }
 
-/// Records a token's last use (the flush of the usage recorder).
+/// Records a token's last use (the flush of the usage recorder). An older time never replaces
+/// a newer one, so instances flushing in any order keep the latest use.
 pub fn set_last_used(
     conn: &mut DbConnection,
     id: i32,
     at: NaiveDateTime,
     ip: Option<&str>,
 ) -> QueryResult<()> {
-    diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
-        .set((
-            api_tokens::last_used_at.eq(at),
-            api_tokens::last_used_ip.eq(ip),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(
+        api_tokens::table.filter(api_tokens::id.eq(id)).filter(
+            api_tokens::last_used_at
+                .is_null()
+                .or(api_tokens::last_used_at.lt(at)),
+        ),
+    )
+    .set((
+        api_tokens::last_used_at.eq(at),
+        api_tokens::last_used_ip.eq(ip),
+    ))
+    .execute(conn)
+    .map(|_| ())
 }
