@@ -19,7 +19,7 @@ struct Client {
 }
 
 fn start_binary(database: &TestDatabase, dir: &std::path::Path, port: u16) -> Running {
-    let child = Command::new(env!("CARGO_BIN_EXE_vellum"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
         .current_dir(dir)
         .envs(database.env())
         .env("PORT", port.to_string())
@@ -47,6 +47,8 @@ fn start_binary(database: &TestDatabase, dir: &std::path::Path, port: u16) -> Ru
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not start");
 }
 
