@@ -72,6 +72,14 @@ impl UsageRecorder {
             .insert(id, (at, ip));
     }
 
+    /// Puts back a use whose write failed, unless a newer one has been recorded since.
+    pub fn restore(&self, id: i32, at: NaiveDateTime, ip: Option<String>) {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        if pending.get(&id).is_none_or(|(newer, _)| *newer < at) {
+            pending.insert(id, (at, ip));
+        }
+    }
+
     /// The uses due to be written: a token never written by this process, or last written at
     /// least `USAGE_WRITE_INTERVAL` ago. Others stay pending (keeping the latest use).
     pub fn take_due(&self) -> Vec<(i32, NaiveDateTime, Option<String>)> {
@@ -143,5 +151,16 @@ mod tests {
             "written less than a minute ago"
         );
         assert_eq!(usage.take_all().len(), 1);
+        let later = at + chrono::Duration::seconds(5);
+        usage.record(2, later, None);
+        usage.restore(2, at, None);
+        usage.restore(3, at, None);
+        let mut all = usage.take_all();
+        all.sort_by_key(|(id, _, _)| *id);
+        assert_eq!(
+            all,
+            vec![(2, later, None), (3, at, None)],
+            "a failed write never hides a newer use"
+        );
     }
 }

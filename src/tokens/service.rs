@@ -143,16 +143,29 @@ impl Tokens {
 
     /// Writes the last uses that are due (from the background flusher and before admin reads).
     pub fn flush_usage(&self, conn: &mut DbConnection) -> QueryResult<()> {
-        for (id, at, ip) in self.usage.take_due() {
-            store::set_last_used(conn, id, at, ip.as_deref())?;
-        }
-        Ok(())
+        self.write_usage(conn, self.usage.take_due())
     }
 
     /// Writes every pending last use (at shutdown).
     pub fn flush_all_usage(&self, conn: &mut DbConnection) -> QueryResult<()> {
-        for (id, at, ip) in self.usage.take_all() {
-            store::set_last_used(conn, id, at, ip.as_deref())?;
+        self.write_usage(conn, self.usage.take_all())
+    }
+
+    /// Writes uses; those not written (the database failed) go back to be tried again.
+    fn write_usage(
+        &self,
+        conn: &mut DbConnection,
+        uses: Vec<(i32, NaiveDateTime, Option<String>)>,
+    ) -> QueryResult<()> {
+        let mut uses = uses.into_iter();
+        while let Some((id, at, ip)) = uses.next() {
+            if let Err(error) = store::set_last_used(conn, id, at, ip.as_deref()) {
+                self.usage.restore(id, at, ip);
+                for (id, at, ip) in uses {
+                    self.usage.restore(id, at, ip);
+                }
+                return Err(error);
+            }
         }
         Ok(())
     }
