@@ -426,3 +426,60 @@ fn last_used_from_two_instances_keeps_the_latest() {
         latest
     );
 }
+
+fn basic(id: &str, secret: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+    )
+}
+
+#[test]
+fn basic_auth_with_token_id_and_secret() {
+    let (server, admin) = start_with(&[]);
+    let made = server.create_token(&admin, json!({"name": "basic", "type": "read-only"}));
+    let (id, secret) = (
+        made["id"].to_string(),
+        made["accessKey"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(auth(&server, &basic(&id, &secret)).status, 200);
+    assert_eq!(
+        auth(&server, &basic(&id, &secret).replace("Basic", "basic")).status,
+        200
+    );
+    let other = server.create_token(&admin, json!({"name": "other"}));
+    for header in [
+        basic(&other["id"].to_string(), &secret),
+        basic("abc", &secret),
+        basic(&id, "vct_nope"),
+        basic(&id, ""),
+        "Basic !!!not-base64".to_string(),
+        format!("Basic {secret}"),
+    ] {
+        let reply = auth(&server, &header);
+        assert_error(
+            &reply,
+            401,
+            "UnauthorizedError",
+            "Missing or invalid credentials",
+        );
+    }
+    let forbidden = server.raw(
+        "POST",
+        "/api/articles",
+        &[
+            ("authorization", &basic(&id, &secret)),
+            ("content-type", "application/json"),
+        ],
+        br#"{"data":{"title":"x"}}"#.to_vec(),
+    );
+    assert_eq!(forbidden.status, 403, "the token's type still decides");
+    let on_admin = server.raw(
+        "GET",
+        "/admin/users/me",
+        &[("authorization", &basic(&id, &secret))],
+        Vec::new(),
+    );
+    assert_eq!(on_admin.status, 401);
+}

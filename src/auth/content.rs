@@ -3,7 +3,7 @@
 //! request; the use is recorded in memory only.
 
 use crate::AppState;
-use crate::auth::bearer_token;
+use crate::auth::{basic_credentials, bearer_token};
 use crate::content::schema::ContentType;
 use crate::error::{ApiError, ApiResult};
 use crate::tokens::format::{PlainToken, TokenKind};
@@ -44,13 +44,23 @@ pub struct ContentPrincipal {
 
 impl ContentPrincipal {
     /// 401 `Missing or invalid credentials` for no, malformed, unknown or admin tokens (a
-    /// malformed one costs no lookup); 401 `Token expired` for an expired one.
+    /// malformed one costs no lookup); 401 `Token expired` for an expired one. The token comes as
+    /// `Bearer <token>`, or as `Basic base64(<token id>:<token>)`, where the id must be the
+    /// token's own.
     pub async fn authenticate(
         request: &HttpRequest,
         state: &web::Data<AppState>,
     ) -> ApiResult<Self> {
-        let token = bearer_token(request)
-            .and_then(|text| PlainToken::parse(text).ok())
+        let (text, claimed_id) = match bearer_token(request) {
+            Some(text) => (text.to_string(), None),
+            None => {
+                let (id, secret) = basic_credentials(request).ok_or_else(ApiError::unauthorized)?;
+                let id = id.parse::<i32>().map_err(|_| ApiError::unauthorized())?;
+                (secret, Some(id))
+            }
+        };
+        let token = PlainToken::parse(&text)
+            .ok()
             .filter(|token| token.kind() != TokenKind::Admin)
             .ok_or_else(ApiError::unauthorized)?;
         let tokens = &state.tokens;
@@ -68,7 +78,7 @@ impl ContentPrincipal {
                 found
             }
         };
-        if credential.kind != CONTENT_KIND {
+        if credential.kind != CONTENT_KIND || claimed_id.is_some_and(|id| id != credential.id) {
             return Err(ApiError::unauthorized());
         }
         let now = state.clock.now();

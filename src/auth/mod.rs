@@ -1,5 +1,5 @@
-//! Actix extractors that turn a request into a principal (an admin session now; content and
-//! admin tokens later), and the `Authorization` header parsing they share.
+//! What turns a request into a principal (an admin session, a content-API token), and the
+//! `Authorization` header parsing they share.
 
 pub mod admin;
 pub mod content;
@@ -15,4 +15,22 @@ pub fn bearer_token(request: &HttpRequest) -> Option<&str> {
     let scheme = parts.next()?;
     let token = parts.next()?;
     (scheme.eq_ignore_ascii_case("bearer") && parts.next().is_none()).then_some(token)
+}
+
+/// `Authorization: Basic base64(<key id>:<secret>)` (the scheme in any case): the id and the
+/// secret, when the header is well formed.
+pub fn basic_credentials(request: &HttpRequest) -> Option<(String, String)> {
+    use base64::Engine;
+    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let mut parts = value.split_whitespace();
+    let scheme = parts.next()?;
+    let encoded = parts.next()?;
+    if !scheme.eq_ignore_ascii_case("basic") || parts.next().is_some() {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let (id, secret) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
 }
