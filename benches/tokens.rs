@@ -52,6 +52,7 @@ fn issue(state: &AppState, name: &str, token_type: TokenType) -> PlainToken {
         token_type,
         permissions: Default::default(),
         lifespan: None,
+        expires_at: None,
     };
     state
         .tokens

@@ -185,6 +185,7 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
                 token_type,
                 permissions,
                 lifespan,
+                expires_at: None,
             };
             let (record, token) = state
                 .tokens

@@ -680,3 +680,119 @@ fn default_tokens_exist_on_a_fresh_install_only() {
         json!([])
     );
 }
+
+#[test]
+fn create_token_with_explicit_expiry() {
+    let (server, admin) = start();
+    let at = (chrono::Utc::now() + chrono::Duration::days(3))
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    let reply = create(&server, &admin, json!({"name": "dated", "expiresAt": at}));
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.body["data"]["expiresAt"], at.as_str());
+    assert_eq!(reply.body["data"]["lifespan"], Value::Null);
+    let past = create(
+        &server,
+        &admin,
+        json!({"name": "past", "expiresAt": "2020-01-01T00:00:00Z"}),
+    );
+    assert_error(
+        &past,
+        400,
+        "ValidationError",
+        "expiresAt must be a date-time in the future",
+    );
+    let both = create(
+        &server,
+        &admin,
+        json!({"name": "both", "expiresAt": at, "lifespan": 604_800_000}),
+    );
+    assert_error(
+        &both,
+        400,
+        "ValidationError",
+        "use either lifespan or expiresAt, not both",
+    );
+}
+
+#[test]
+fn revoke_token_expires_it_and_keeps_the_row() {
+    let (server, admin) = start();
+    let made = create(&server, &admin, valid("to revoke")).body["data"].clone();
+    let (id, key) = (
+        made["id"].as_i64().unwrap(),
+        made["accessKey"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(server.get("/api/articles", Some(&key)).status, 200);
+    let reply = server.post(
+        &format!("/admin/api-tokens/{id}/revoke"),
+        Some(&admin),
+        &json!({}),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body["data"]["expiresAt"].is_string());
+    assert_error(
+        &server.get("/api/articles", Some(&key)),
+        401,
+        "UnauthorizedError",
+        "Token expired",
+    );
+    assert_eq!(
+        server
+            .get(&format!("/admin/api-tokens/{id}"), Some(&admin))
+            .status,
+        200,
+        "row kept"
+    );
+    let again = server.post(
+        &format!("/admin/api-tokens/{id}/revoke"),
+        Some(&admin),
+        &json!({}),
+    );
+    assert_error(
+        &again,
+        400,
+        "ValidationError",
+        "The expiry of an expired or revoked token cannot be changed",
+    );
+    let later = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    let extend = server.call(
+        "PUT",
+        &format!("/admin/api-tokens/{id}"),
+        Some(&admin),
+        Some(&json!({"expiresAt": later})),
+    );
+    assert_error(
+        &extend,
+        400,
+        "ValidationError",
+        "The expiry of an expired or revoked token cannot be changed",
+    );
+    let missing = server.post("/admin/api-tokens/4242/revoke", Some(&admin), &json!({}));
+    assert_error(&missing, 404, "NotFoundError", "API Token not found");
+}
+
+#[test]
+fn update_token_expiry_while_active() {
+    let (server, admin) = start();
+    let made = create(&server, &admin, valid("active")).body["data"].clone();
+    let id = made["id"].as_i64().unwrap();
+    let at = (chrono::Utc::now() + chrono::Duration::days(1))
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    let reply = server.call(
+        "PUT",
+        &format!("/admin/api-tokens/{id}"),
+        Some(&admin),
+        Some(&json!({"expiresAt": at})),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["data"]["expiresAt"], at.as_str());
+    let never = server.call(
+        "PUT",
+        &format!("/admin/api-tokens/{id}"),
+        Some(&admin),
+        Some(&json!({"expiresAt": null})),
+    );
+    assert_eq!(never.body["data"]["expiresAt"], Value::Null);
+}

@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::admin::roles::actions;
 use crate::auth::admin::AdminSession;
 use crate::clock::iso;
+use crate::content::value::parse_datetime;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::object_body;
 use crate::tokens::format::PlainToken;
@@ -12,6 +13,7 @@ use crate::tokens::service::TokenRequest;
 use crate::tokens::store::{self, StoreError, TokenChanges};
 use crate::tokens::{LIFESPANS, TokenRecord, TokenType};
 use actix_web::{HttpResponse, web};
+use chrono::NaiveDateTime;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -116,6 +118,39 @@ fn permissions_field(
     }
 }
 
+/// `expiresAt` (Vellum's extension): an ISO date-time in the future, or `null` for never;
+/// `None` when absent.
+fn expiry_field(
+    body: &Map<String, Value>,
+    now: NaiveDateTime,
+    errors: &mut FieldErrors,
+) -> Option<Option<NaiveDateTime>> {
+    match body.get("expiresAt")? {
+        Value::Null => Some(None),
+        Value::String(text) => match parse_datetime(text) {
+            Some(at) if at > now => Some(Some(at)),
+            _ => {
+                errors.add("expiresAt", "expiresAt must be a date-time in the future");
+                None
+            }
+        },
+        _ => {
+            errors.add("expiresAt", "expiresAt must be a date-time in the future");
+            None
+        }
+    }
+}
+
+/// 400 when the token has expired (or was revoked): its expiry is history now.
+fn check_expiry_changeable(record: &TokenRecord, now: NaiveDateTime) -> ApiResult<()> {
+    if record.expires_at.is_some_and(|at| at <= now) {
+        return Err(ApiError::validation(
+            "The expiry of an expired or revoked token cannot be changed",
+        ));
+    }
+    Ok(())
+}
+
 /// Strapi's rules between type and permissions, against the loaded content types.
 fn check_permissions(
     state: &AppState,
@@ -155,6 +190,11 @@ pub async fn create(
             }
         },
     };
+    let now = state.clock.now();
+    let expires_at = expiry_field(&body, now, &mut errors).flatten();
+    if lifespan.is_some() && expires_at.is_some() {
+        errors.add("expiresAt", "use either lifespan or expiresAt, not both");
+    }
     errors.into_result()?;
     check_permissions(&state, token_type, permissions.as_ref())?;
     let request = TokenRequest {
@@ -163,8 +203,8 @@ pub async fn create(
         token_type,
         permissions: permissions.unwrap_or_default(),
         lifespan,
+        expires_at,
     };
-    let now = state.clock.now();
     let worker = state.clone();
     let (record, token) = state
         .db_write(move |conn| worker.tokens.issue(conn, request, now).map_err(store_error))
@@ -219,7 +259,7 @@ pub async fn update(
     let unknown: Vec<&str> = body
         .keys()
         .map(String::as_str)
-        .filter(|k| !["name", "description", "type", "permissions"].contains(k))
+        .filter(|k| !["name", "description", "type", "permissions", "expiresAt"].contains(k))
         .collect();
     if !unknown.is_empty() {
         return Err(ApiError::validation(format!(
@@ -234,18 +274,22 @@ pub async fn update(
     {
         check_name(name, &mut errors);
     }
+    let now = state.clock.now();
     let changes = TokenChanges {
         name,
         description: text_field(&body, "description", &mut errors),
         token_type: type_field(&body, &mut errors),
         permissions: permissions_field(&body, &mut errors),
+        expires_at: expiry_field(&body, now, &mut errors),
     };
     errors.into_result()?;
-    let now = state.clock.now();
     let worker = state.clone();
     let record = state
         .db_write(move |conn| {
             let existing = store::find(conn, id)?.ok_or_else(not_found)?;
+            if changes.expires_at.is_some() {
+                check_expiry_changeable(&existing, now)?;
+            }
             let token_type = changes.token_type.unwrap_or(existing.token_type);
             let permissions = match (&changes.permissions, token_type) {
                 (Some(asked), _) => Some(asked.clone()),
@@ -306,6 +350,33 @@ pub async fn regenerate(
     Ok(HttpResponse::Created().json(json!({
         "data": {"id": id, "accessKey": token.expose(), "kind": crate::tokens::CONTENT_KIND}
     })))
+}
+
+/// `POST /admin/api-tokens/{id}/revoke`: the token expires now and its row stays (for the audit
+/// trail); 400 when it has already expired.
+pub async fn revoke(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::API_TOKENS_UPDATE)?;
+    let id = token_id(&id)?;
+    let now = state.clock.now();
+    let worker = state.clone();
+    let record = state
+        .db_write(move |conn| {
+            let existing = store::find(conn, id)?.ok_or_else(not_found)?;
+            check_expiry_changeable(&existing, now)?;
+            let changes = TokenChanges {
+                expires_at: Some(Some(now)),
+                ..TokenChanges::default()
+            };
+            let revoked = store::update(conn, id, changes, now).map_err(store_error)?;
+            worker.tokens.cache.clear();
+            revoked.ok_or_else(not_found)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, None) })))
 }
 
 /// `GET /admin/content-api/permissions`: the actions of every loaded content type.

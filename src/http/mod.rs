@@ -55,6 +55,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::post().to(admin_tokens::regenerate),
                 )
                 .route(
+                    "/api-tokens/{id}/revoke",
+                    web::post().to(admin_tokens::revoke),
+                )
+                .route(
                     "/content-api/permissions",
                     web::get().to(admin_tokens::permissions),
                 )

@@ -28,6 +28,8 @@ pub struct TokenRequest {
     pub token_type: TokenType,
     pub permissions: BTreeSet<String>,
     pub lifespan: Option<i64>,
+    /// An explicit expiry, instead of one from `lifespan`.
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 impl Tokens {
@@ -59,9 +61,11 @@ impl Tokens {
         now: NaiveDateTime,
     ) -> Result<(TokenRecord, PlainToken), StoreError> {
         let token = Self::generate()?;
-        let expires_at = request
-            .lifespan
-            .map(|ms| now + chrono::Duration::milliseconds(ms));
+        let expires_at = request.expires_at.or_else(|| {
+            request
+                .lifespan
+                .map(|ms| now + chrono::Duration::milliseconds(ms))
+        });
         let record = store::create(
             conn,
             NewToken {
@@ -197,6 +201,7 @@ impl Tokens {
                 token_type,
                 permissions: BTreeSet::new(),
                 lifespan: None,
+                expires_at: None,
             };
             match self.issue(conn, request, now) {
                 Ok(_) | Err(StoreError::NameTaken) => {}

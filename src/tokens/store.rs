@@ -257,6 +257,8 @@ pub struct TokenChanges {
     pub description: Option<String>,
     pub token_type: Option<TokenType>,
     pub permissions: Option<BTreeSet<String>>,
+    /// A new expiry (`Some(None)`: never).
+    pub expires_at: Option<Option<NaiveDateTime>>,
 }
 
 /// Applies `changes`; `Ok(None)` when there is no such token.
@@ -278,6 +280,7 @@ pub fn update(
         let token_type = changes.token_type.unwrap_or(existing.token_type);
         diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
             .set((
+                api_tokens::expires_at.eq(changes.expires_at.unwrap_or(existing.expires_at)),
                 api_tokens::name.eq(changes.name.as_ref().unwrap_or(&existing.name)),
                 api_tokens::description.eq(changes
                     .description
