@@ -177,11 +177,22 @@ fn parse_number<T: std::str::FromStr>(
     }
 }
 
-/// Accepts seconds (`3600`) or a number with a unit: `250ms`, `45s`, `30m`, `12h`, `30d`.
+/// An optional duration variable (see `duration`).
 fn parse_duration(value: Option<String>, name: &str) -> Result<Option<Duration>, ConfigError> {
     let Some(text) = value else {
         return Ok(None);
     };
+    duration(&text).map(Some).ok_or_else(|| {
+        ConfigError(format!(
+            "{name} must be a duration such as 3600, 500ms, 30m, 12h or 30d, not `{}`",
+            text.trim()
+        ))
+    })
+}
+
+/// A duration written as seconds (`3600`) or with a unit: `250ms`, `45s`, `30m`, `12h`, `30d`
+/// (at most ten years).
+pub fn duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((at, _)) => text.split_at(at),
@@ -193,16 +204,11 @@ fn parse_duration(value: Option<String>, name: &str) -> Result<Option<Duration>,
         "m" => 60_000,
         "h" => 3_600_000,
         "d" => 86_400_000,
-        _ => 0,
+        _ => return None,
     };
-    match digits.parse::<u64>() {
-        Ok(amount) if milliseconds > 0 && amount <= 3_650 * 86_400_000 / milliseconds => {
-            Ok(Some(Duration::from_millis(amount * milliseconds)))
-        }
-        _ => Err(ConfigError(format!(
-            "{name} must be a duration such as 3600, 500ms, 30m, 12h or 30d, not `{text}`"
-        ))),
-    }
+    let amount = digits.parse::<u64>().ok()?;
+    (amount <= 3_650 * 86_400_000 / milliseconds)
+        .then(|| Duration::from_millis(amount * milliseconds))
 }
 
 fn split_list(value: Option<String>) -> Vec<Secret> {

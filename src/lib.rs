@@ -96,8 +96,11 @@ impl AppState {
         tokens
             .create_defaults_if_fresh(&mut conn, clock.now())
             .map_err(|e| InitError(format!("cannot create the default API tokens: {e}")))?;
+        if let Err(error) = tokens.warn_expiring(&mut conn, clock.now()) {
+            tracing::warn!(error = %error, "could not look for expiring tokens");
+        }
         drop(conn);
-        spawn_usage_flusher(&tokens, &pool);
+        spawn_usage_flusher(&tokens, &pool, &clock);
         Ok(AppState {
             tokens,
             sessions: Arc::new(SessionKeys::new(
@@ -206,18 +209,30 @@ pub fn server_with(
 /// How often recorded token uses are looked at for writing.
 const USAGE_FLUSH_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Writes recorded token uses in the background until the token system is dropped.
-fn spawn_usage_flusher(tokens: &Arc<Tokens>, pool: &DbPool) {
+/// How often expiring tokens are logged while the server runs.
+const EXPIRY_WARNING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+/// Writes recorded token uses in the background until the token system is dropped, and warns of
+/// expiring tokens daily.
+fn spawn_usage_flusher(tokens: &Arc<Tokens>, pool: &DbPool, clock: &SharedClock) {
     let tokens = Arc::downgrade(tokens);
     let pool = pool.clone();
+    let clock = clock.clone();
     let spawned = std::thread::Builder::new()
         .name("token-usage".into())
         .spawn(move || {
+            let mut warned = std::time::Instant::now();
             loop {
                 std::thread::sleep(USAGE_FLUSH_TICK);
                 let Some(tokens) = tokens.upgrade() else {
                     return;
                 };
+                if warned.elapsed() >= EXPIRY_WARNING_INTERVAL {
+                    warned = std::time::Instant::now();
+                    if let Ok(mut conn) = pool.get() {
+                        tokens.warn_expiring(&mut conn, clock.now()).ok();
+                    }
+                }
                 let written = pool
                     .get()
                     .map_err(|e| e.to_string())

@@ -796,3 +796,46 @@ fn update_token_expiry_while_active() {
     );
     assert_eq!(never.body["data"]["expiresAt"], Value::Null);
 }
+
+#[test]
+fn list_tokens_expiring_within() {
+    let (server, admin) = start();
+    create(
+        &server,
+        &admin,
+        json!({"name": "week", "lifespan": 604_800_000}),
+    );
+    create(
+        &server,
+        &admin,
+        json!({"name": "month", "lifespan": 2_592_000_000i64}),
+    );
+    create(&server, &admin, json!({"name": "forever"}));
+    let names = |query: &str| -> Vec<String> {
+        server
+            .get(&format!("/admin/api-tokens{query}"), Some(&admin))
+            .body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names("?expiringWithin=8d"), ["week"]);
+    assert_eq!(names("?expiringWithin=31d"), ["month", "week"]);
+    assert_eq!(names("?expiringWithin=1h"), Vec::<String>::new());
+    server.clock.advance(chrono::Duration::days(8));
+    assert_eq!(
+        names("?expiringWithin=31d"),
+        ["month"],
+        "expired ones are no longer expiring"
+    );
+    assert_eq!(names("").len(), 3);
+    let bad = server.get("/admin/api-tokens?expiringWithin=soon", Some(&admin));
+    assert_error(
+        &bad,
+        400,
+        "ValidationError",
+        "expiringWithin must be a duration such as 7d or 12h",
+    );
+}

@@ -234,3 +234,24 @@ fn token_import_from_strapi_keeps_keys_working() {
     let bad = vellum(&server, &["token", "import", "--from-strapi", path], &vars);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("tokens[0]: `access_key`"));
 }
+
+#[test]
+fn start_warns_of_tokens_expiring_within_a_week() {
+    let (server, admin) = start();
+    server.create_token(
+        &admin,
+        json!({"name": "short lived", "lifespan": 604_800_000}),
+    );
+    server.create_token(
+        &admin,
+        json!({"name": "long lived", "lifespan": 2_592_000_000i64}),
+    );
+    let output = vellum(&server, &["migrate"], &[("RUST_LOG", "warn")]);
+    assert!(output.status.success());
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        logs.contains("API token expires within 7 days") && logs.contains("short lived"),
+        "{logs}"
+    );
+    assert!(!logs.contains("long lived"), "{logs}");
+}

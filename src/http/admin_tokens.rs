@@ -212,16 +212,46 @@ pub async fn create(
     Ok(HttpResponse::Created().json(json!({ "data": token_json(&record, Some(&token)) })))
 }
 
-/// `GET /admin/api-tokens`: every token by name, never with `accessKey`.
-pub async fn list(state: web::Data<AppState>, session: AdminSession) -> ApiResult<HttpResponse> {
+/// The query of `GET /admin/api-tokens`.
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    /// Only tokens that are still valid and expire within this duration (`7d`, `12h`, …).
+    #[serde(rename = "expiringWithin")]
+    expiring_within: Option<String>,
+}
+
+/// `GET /admin/api-tokens`: every token by name, never with `accessKey`; `?expiringWithin=7d`
+/// keeps those that expire within that time.
+pub async fn list(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    query: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
     session.require(actions::API_TOKENS_READ)?;
+    let window = match &query.expiring_within {
+        None => None,
+        Some(text) => Some(
+            crate::config::duration(text)
+                .and_then(|d| chrono::Duration::from_std(d).ok())
+                .ok_or_else(|| {
+                    ApiError::validation("expiringWithin must be a duration such as 7d or 12h")
+                })?,
+        ),
+    };
+    let now = state.clock.now();
     let worker = state.clone();
-    let records = state
+    let mut records = state
         .db(move |conn| {
             worker.tokens.flush_usage(conn)?;
             Ok(store::list(conn)?)
         })
         .await?;
+    if let Some(window) = window {
+        records.retain(|r| {
+            r.expires_at
+                .is_some_and(|at| at > now && at <= now + window)
+        });
+    }
     let shown: Vec<Value> = records.iter().map(|r| token_json(r, None)).collect();
     Ok(HttpResponse::Ok().json(json!({ "data": shown })))
 }

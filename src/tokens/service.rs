@@ -174,6 +174,22 @@ impl Tokens {
         Ok(())
     }
 
+    /// Logs a warning for each token that expires within a week (at start, then daily).
+    pub fn warn_expiring(&self, conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<()> {
+        let soon = now + chrono::Duration::days(7);
+        for record in store::list(conn)? {
+            if let Some(at) = record.expires_at.filter(|at| *at > now && *at <= soon) {
+                tracing::warn!(
+                    token_id = record.id,
+                    token = %record.name,
+                    expires_at = %crate::clock::iso(at),
+                    "API token expires within 7 days"
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Strapi's two default tokens, on a fresh install only (no admin and no token yet).
     pub fn create_defaults_if_fresh(
         &self,
