@@ -59,8 +59,13 @@ enum TokenCommand {
     },
     /// List tokens (never their secrets).
     List,
-    /// Give a token a new secret and print it; the old one stops working.
-    Regenerate { id: i32 },
+    /// Give a token a new secret and print it; the old one stops working at once, or after
+    /// --grace-period seconds.
+    Regenerate {
+        id: i32,
+        #[arg(long = "grace-period", value_name = "SECONDS")]
+        grace_period: Option<u32>,
+    },
     /// Delete a token.
     Delete { id: i32 },
     /// Import tokens exported from Strapi; list Strapi's salt in API_TOKEN_SALT_PREVIOUS so that
@@ -219,10 +224,11 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
                 );
             }
         }
-        TokenCommand::Regenerate { id } => {
+        TokenCommand::Regenerate { id, grace_period } => {
+            let grace = grace_period.map(|s| chrono::Duration::seconds(i64::from(s)));
             let token = state
                 .tokens
-                .regenerate(&mut conn, id, now)
+                .regenerate(&mut conn, id, now, grace)
                 .map_err(store_error)?
                 .ok_or_else(|| InitError(format!("there is no token {id}")))?;
             eprintln!("token {id} regenerated; the old secret no longer works. It is shown once:");

@@ -483,3 +483,79 @@ fn basic_auth_with_token_id_and_secret() {
     );
     assert_eq!(on_admin.status, 401);
 }
+
+#[test]
+fn regenerate_with_grace_period_keeps_the_old_secret_until_then() {
+    let (server, admin) = start_with(&[("TOKEN_CACHE_TTL", "1h")]);
+    let made = server.create_token(&admin, json!({"name": "rolling", "type": "read-only"}));
+    let (id, old) = (
+        made["id"].as_i64().unwrap(),
+        made["accessKey"].as_str().unwrap().to_string(),
+    );
+    let regenerate = |body: Value| {
+        server.post(
+            &format!("/admin/api-tokens/{id}/regenerate"),
+            Some(&admin),
+            &body,
+        )
+    };
+    let reply = regenerate(json!({"gracePeriod": 60}));
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let new = reply.body["data"]["accessKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        server.get("/api/articles", Some(&old)).status,
+        200,
+        "old secret inside the grace period"
+    );
+    assert_eq!(server.get("/api/articles", Some(&new)).status, 200);
+    server.clock.advance(chrono::Duration::seconds(61));
+    assert_error(
+        &server.get("/api/articles", Some(&old)),
+        401,
+        "UnauthorizedError",
+        "Missing or invalid credentials",
+    );
+    assert_eq!(server.get("/api/articles", Some(&new)).status, 200);
+
+    // A second roll replaces the previous secret: at most two are ever active.
+    let newer = regenerate(json!({"gracePeriod": 60})).body["data"]["accessKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(server.get("/api/articles", Some(&new)).status, 200);
+    assert_eq!(server.get("/api/articles", Some(&old)).status, 401);
+    // Ending the grace early.
+    let ended = server.call(
+        "DELETE",
+        &format!("/admin/api-tokens/{id}/secrets/previous"),
+        Some(&admin),
+        None,
+    );
+    assert_eq!(ended.status, 200, "{}", ended.body);
+    assert_eq!(server.get("/api/articles", Some(&new)).status, 401);
+    assert_eq!(server.get("/api/articles", Some(&newer)).status, 200);
+    // Without a grace period the old secret dies at once, as in Strapi.
+    let newest = regenerate(json!({})).body["data"]["accessKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(server.get("/api/articles", Some(&newer)).status, 401);
+    assert_eq!(server.get("/api/articles", Some(&newest)).status, 200);
+    for bad in [
+        json!({"gracePeriod": -5}),
+        json!({"gracePeriod": "1h"}),
+        json!({"gracePeriod": 99_999_999}),
+    ] {
+        assert_eq!(regenerate(bad).status, 400);
+    }
+    let missing = server.call(
+        "DELETE",
+        "/admin/api-tokens/4242/secrets/previous",
+        Some(&admin),
+        None,
+    );
+    assert_error(&missing, 404, "NotFoundError", "API Token not found");
+}

@@ -82,6 +82,9 @@ impl ContentPrincipal {
             return Err(ApiError::unauthorized());
         }
         let now = state.clock.now();
+        if credential.grace_is_over(now) {
+            return Err(ApiError::unauthorized());
+        }
         if credential.is_expired(now) {
             return Err(ApiError::unauthorized_because("Token expired"));
         }

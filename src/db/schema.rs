@@ -76,6 +76,8 @@ diesel::table! {
         last_used_ip -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        previous_key_hash -> Nullable<Text>,
+        previous_expires_at -> Nullable<Timestamp>,
     }
 }
 

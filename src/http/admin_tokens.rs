@@ -357,22 +357,40 @@ pub async fn delete(
     Ok(HttpResponse::Ok().json(json!({ "data": deleted.as_ref().map(|r| token_json(r, None)) })))
 }
 
-/// `POST /admin/api-tokens/{id}/regenerate`: 201 `{id, accessKey, kind}`; the old secret stops
-/// working at once.
+/// The longest grace period a regeneration may give the previous secret.
+const MAX_GRACE_SECONDS: i64 = 30 * 86_400;
+
+/// `POST /admin/api-tokens/{id}/regenerate`: 201 `{id, accessKey, kind}`. The old secret stops
+/// working at once, as in Strapi, or after `{"gracePeriod": seconds}` (Vellum).
 pub async fn regenerate(
     state: web::Data<AppState>,
     session: AdminSession,
     id: web::Path<String>,
+    body: Option<web::Json<Value>>,
 ) -> ApiResult<HttpResponse> {
     session.require(actions::API_TOKENS_REGENERATE)?;
     let id = token_id(&id)?;
+    let grace = match body.as_ref().and_then(|b| b.get("gracePeriod")) {
+        None | Some(Value::Null) => None,
+        Some(value) => match value
+            .as_i64()
+            .filter(|s| (1..=MAX_GRACE_SECONDS).contains(s))
+        {
+            Some(seconds) => Some(chrono::Duration::seconds(seconds)),
+            None => {
+                return Err(ApiError::validation(format!(
+                    "gracePeriod must be a number of seconds from 1 to {MAX_GRACE_SECONDS}"
+                )));
+            }
+        },
+    };
     let now = state.clock.now();
     let worker = state.clone();
     let token = state
         .db_write(move |conn| {
             worker
                 .tokens
-                .regenerate(conn, id, now)
+                .regenerate(conn, id, now, grace)
                 .map_err(store_error)?
                 .ok_or_else(not_found)
         })
@@ -380,6 +398,27 @@ pub async fn regenerate(
     Ok(HttpResponse::Created().json(json!({
         "data": {"id": id, "accessKey": token.expose(), "kind": crate::tokens::CONTENT_KIND}
     })))
+}
+
+/// `DELETE /admin/api-tokens/{id}/secrets/previous`: ends a grace period now.
+pub async fn end_grace(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::API_TOKENS_REGENERATE)?;
+    let id = token_id(&id)?;
+    let worker = state.clone();
+    let record = state
+        .db_write(move |conn| {
+            if !store::end_grace(conn, id)? {
+                return Err(not_found());
+            }
+            worker.tokens.cache.clear();
+            store::find(conn, id)?.ok_or_else(not_found)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, None) })))
 }
 
 /// `POST /admin/api-tokens/{id}/revoke`: the token expires now and its row stays (for the audit

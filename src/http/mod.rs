@@ -59,6 +59,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::post().to(admin_tokens::revoke),
                 )
                 .route(
+                    "/api-tokens/{id}/secrets/previous",
+                    web::delete().to(admin_tokens::end_grace),
+                )
+                .route(
                     "/content-api/permissions",
                     web::get().to(admin_tokens::permissions),
                 )

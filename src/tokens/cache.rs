@@ -126,6 +126,7 @@ mod tests {
             token_type: TokenType::ReadOnly,
             permissions: Default::default(),
             expires_at: None,
+            grace_until: None,
         };
         let credential = Arc::new(credential);
         let cache = TokenCache::new(Duration::from_millis(50));

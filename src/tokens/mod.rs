@@ -69,6 +69,8 @@ pub struct Credential {
     pub token_type: TokenType,
     pub permissions: BTreeSet<String>,
     pub expires_at: Option<NaiveDateTime>,
+    /// Set when the credential was found by a previous secret: the end of its grace period.
+    pub grace_until: Option<NaiveDateTime>,
 }
 
 impl Credential {
@@ -79,7 +81,13 @@ impl Credential {
             token_type: record.token_type,
             permissions: record.permissions.clone(),
             expires_at: record.expires_at,
+            grace_until: None,
         }
+    }
+
+    /// Whether a previous secret's grace period is over.
+    pub fn grace_is_over(&self, now: NaiveDateTime) -> bool {
+        self.grace_until.is_some_and(|end| end <= now)
     }
 
     pub fn is_expired(&self, now: NaiveDateTime) -> bool {
@@ -141,6 +149,7 @@ mod tests {
             token_type,
             permissions: permissions.iter().map(|p| p.to_string()).collect(),
             expires_at: None,
+            grace_until: None,
         }
     }
 

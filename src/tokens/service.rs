@@ -86,13 +86,15 @@ impl Tokens {
         Ok((record, token))
     }
 
-    /// A new secret for a token (the old one stops working at once); `None` for an unknown id.
-    /// The expiry does not change, as in Strapi.
+    /// A new secret for a token; `None` for an unknown id. The old secret stops working at once,
+    /// as in Strapi, or keeps working for `grace` (then at most two secrets are active). The
+    /// expiry does not change.
     pub fn regenerate(
         &self,
         conn: &mut DbConnection,
         id: i32,
         now: NaiveDateTime,
+        grace: Option<chrono::Duration>,
     ) -> Result<Option<PlainToken>, StoreError> {
         let token = Self::generate()?;
         let encrypted = self.ciphers.encrypt(&token);
@@ -103,6 +105,7 @@ impl Tokens {
             &self.salts.current.version,
             encrypted.as_deref(),
             now,
+            grace.map(|grace| now + grace),
         )?;
         self.cache.clear();
         Ok(changed.then_some(token))
@@ -142,7 +145,13 @@ impl Tokens {
                 return Ok(Some(Credential::of(&record)));
             }
         }
-        Ok(None)
+        // A secret replaced by a regeneration with a grace period.
+        Ok(
+            store::find_by_previous_hash(conn, &current)?.map(|(record, until)| Credential {
+                grace_until: Some(until),
+                ..Credential::of(&record)
+            }),
+        )
     }
 
     /// Writes the last uses that are due (from the background flusher and before admin reads).

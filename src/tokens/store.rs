@@ -311,7 +311,8 @@ pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TokenRecor
     })
 }
 
-/// Gives a token a new secret (regenerate); `false` when there is no such token.
+/// Gives a token a new secret (regenerate); `false` when there is no such token. With
+/// `grace_until`, the old secret keeps working until then; without, it stops at once.
 pub fn replace_secret(
     conn: &mut DbConnection,
     id: i32,
@@ -319,13 +320,53 @@ pub fn replace_secret(
     salt_version: &str,
     encrypted_key: Option<&str>,
     now: NaiveDateTime,
+    grace_until: Option<NaiveDateTime>,
 ) -> QueryResult<bool> {
+    crate::db::exclusive(conn, "api_tokens", |conn| {
+        let previous: Option<String> = match grace_until {
+            Some(_) => api_tokens::table
+                .filter(api_tokens::id.eq(id))
+                .select(api_tokens::access_key_hash)
+                .first(conn)
+                .optional()?,
+            None => None,
+        };
+        let changed = diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
+            .set((
+                api_tokens::access_key_hash.eq(&hash.0),
+                api_tokens::salt_version.eq(salt_version),
+                api_tokens::encrypted_key.eq(encrypted_key),
+                api_tokens::updated_at.eq(now),
+                api_tokens::previous_key_hash.eq(&previous),
+                api_tokens::previous_expires_at.eq(grace_until.filter(|_| previous.is_some())),
+            ))
+            .execute(conn)?;
+        Ok(changed > 0)
+    })
+}
+
+/// The token whose previous secret has this hash, with the end of its grace period.
+pub fn find_by_previous_hash(
+    conn: &mut DbConnection,
+    hash: &TokenHash,
+) -> QueryResult<Option<(TokenRecord, NaiveDateTime)>> {
+    let found: Option<(i32, Option<NaiveDateTime>)> = api_tokens::table
+        .filter(api_tokens::previous_key_hash.eq(&hash.0))
+        .select((api_tokens::id, api_tokens::previous_expires_at))
+        .first(conn)
+        .optional()?;
+    let Some((id, Some(until))) = found else {
+        return Ok(None);
+    };
+    Ok(find(conn, id)?.map(|record| (record, until)))
+}
+
+/// Ends a token's grace period now; `false` when there is no such token.
+pub fn end_grace(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
     let changed = diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
         .set((
-            api_tokens::access_key_hash.eq(&hash.0),
-            api_tokens::salt_version.eq(salt_version),
-            api_tokens::encrypted_key.eq(encrypted_key),
-            api_tokens::updated_at.eq(now),
+            api_tokens::previous_key_hash.eq(None::<String>),
+            api_tokens::previous_expires_at.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)?;
     Ok(changed > 0)
