@@ -10,7 +10,11 @@ use actix_web::http::header::AUTHORIZATION;
 /// The token of `Authorization: Bearer <token>`, as Strapi reads it: the scheme in any case and
 /// exactly two whitespace-separated parts; anything else carries no credentials.
 pub fn bearer_token(request: &HttpRequest) -> Option<&str> {
-    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    parse_bearer(request.headers().get(AUTHORIZATION)?.to_str().ok()?)
+}
+
+/// The token of an `Authorization` value of the form `Bearer <token>`.
+pub fn parse_bearer(value: &str) -> Option<&str> {
     let mut parts = value.split_whitespace();
     let scheme = parts.next()?;
     let token = parts.next()?;
@@ -20,8 +24,12 @@ pub fn bearer_token(request: &HttpRequest) -> Option<&str> {
 /// `Authorization: Basic base64(<key id>:<secret>)` (the scheme in any case): the id and the
 /// secret, when the header is well formed.
 pub fn basic_credentials(request: &HttpRequest) -> Option<(String, String)> {
+    parse_basic(request.headers().get(AUTHORIZATION)?.to_str().ok()?)
+}
+
+/// The id and secret of an `Authorization` value of the form `Basic base64(<id>:<secret>)`.
+pub fn parse_basic(value: &str) -> Option<(String, String)> {
     use base64::Engine;
-    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let mut parts = value.split_whitespace();
     let scheme = parts.next()?;
     let encoded = parts.next()?;
