@@ -201,10 +201,14 @@ pub fn server_with(
             .default_service(web::to(error::not_found))
     })
     .worker_max_blocking_threads(blocking_threads.max(2))
+    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     .listen(listener)?
     .run();
     Ok(server)
 }
+
+/// How long SIGTERM/SIGINT lets requests in flight finish before their connections are closed.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How often recorded token uses are looked at for writing.
 const USAGE_FLUSH_TICK: std::time::Duration = std::time::Duration::from_secs(1);

@@ -5,16 +5,6 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-/// A copy of the fixture content types in a temporary folder, so changes never touch the repo.
-fn copied_types() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(fixture("content-types")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-    }
-    dir
-}
-
 fn author_schema() -> Value {
     json!({
         "kind": "collectionType",

@@ -144,7 +144,11 @@ pub fn write_file(file: &Path, document: &Value) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     let text = serde_json::to_string_pretty(document).map_err(std::io::Error::other)?;
+    // Written aside, flushed to disk, then renamed over the old file: a crash at any point leaves
+    // either the old or the new schema, never a part of one.
     let temporary = file.with_extension("json.tmp");
-    std::fs::write(&temporary, text + "\n")?;
+    let mut written = std::fs::File::create(&temporary)?;
+    std::io::Write::write_all(&mut written, (text + "\n").as_bytes())?;
+    written.sync_all()?;
     std::fs::rename(&temporary, file)
 }

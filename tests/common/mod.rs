@@ -324,6 +324,16 @@ pub fn fixture(name: &str) -> String {
 
 /// Percent-encodes a query string the way `qs.stringify` does (brackets, `$`, spaces and
 /// non-ASCII encoded), keeping `=` and `&` as separators.
+/// A copy of the fixture content types in a temporary folder, so changes never touch the repo.
+pub fn copied_types() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture("content-types")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
 pub fn encode_query(query: &str) -> String {
     let mut out = String::with_capacity(query.len() * 2);
     for byte in query.bytes() {
