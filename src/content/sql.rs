@@ -17,6 +17,10 @@ pub enum Dialect {
 pub struct Statement {
     pub sql: String,
     pub binds: Vec<SqlValue>,
+    /// Whether the prepared statement may be kept per connection: only for shapes that clients
+    /// cannot multiply (no filter, no field list, at most one sort key), so that the number of
+    /// kept statements stays bounded by the content types.
+    pub cacheable: bool,
 }
 
 /// Key/value pairs per JSON-building call: both backends limit the arguments of a function.
@@ -53,6 +57,7 @@ impl<'a> Builder<'a> {
         Statement {
             sql: self.sql,
             binds: self.binds,
+            cacheable: false,
         }
     }
 
@@ -345,7 +350,9 @@ pub fn find(dialect: Dialect, content_type: &ContentType, query: &Query) -> Stat
     builder.push_where(query.status, query.filter.as_ref());
     builder.push_order(&query.sort);
     builder.push_limit(query.pagination);
-    builder.finish()
+    let mut statement = builder.finish();
+    statement.cacheable = query.filter.is_none() && query.fields.is_none() && query.sort.len() <= 1;
+    statement
 }
 
 /// `SELECT COUNT(*)` for a find's total.
@@ -355,7 +362,9 @@ pub fn count(dialect: Dialect, content_type: &ContentType, query: &Query) -> Sta
         .push("SELECT COUNT(*) AS count FROM ")
         .push(&quote(&content_type.table));
     builder.push_where(query.status, query.filter.as_ref());
-    builder.finish()
+    let mut statement = builder.finish();
+    statement.cacheable = query.filter.is_none();
+    statement
 }
 
 /// One version of one document (or, for a single type, of the only document).
@@ -384,5 +393,7 @@ pub fn find_one(
         builder.push(" WHERE ").push(&clauses.join(" AND "));
     }
     builder.push(" ORDER BY \"id\" ASC LIMIT 1");
-    builder.finish()
+    let mut statement = builder.finish();
+    statement.cacheable = query.filter.is_none() && query.fields.is_none();
+    statement
 }

@@ -9,7 +9,8 @@ use crate::content::value::{self, DATETIME_FORMAT, SqlValue};
 use crate::db::{DbConnection, MultiBackend};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Double, Integer, Text};
+use diesel::query_builder::{self, AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, Text, Untyped};
 use serde_json::{Map, Value};
 
 #[derive(QueryableByName)]
@@ -30,22 +31,60 @@ struct IdRow {
     id: i32,
 }
 
-fn bound(
-    statement: &Statement,
-) -> diesel::query_builder::BoxedSqlQuery<'_, MultiBackend, diesel::query_builder::SqlQuery> {
-    let mut query = diesel::sql_query(statement.sql.as_str()).into_boxed::<MultiBackend>();
-    for value in &statement.binds {
-        query = match value {
-            SqlValue::Text(text) => query.bind::<Text, _>(text.clone()),
-            SqlValue::Integer(n) => query.bind::<BigInt, _>(*n),
-            SqlValue::Real(n) => query.bind::<Double, _>(*n),
-            SqlValue::Boolean(b) => query.bind::<Bool, _>(*b),
-            // NULL is written as a literal by the builder and never bound.
-            SqlValue::Null => query.bind::<diesel::sql_types::Nullable<Text>, _>(None::<String>),
-        };
-    }
-    query
+/// A built statement as diesel runs it: its SQL as written (with the dialect's numbered
+/// placeholders) and its values bound in order.
+///
+/// Diesel writes a placeholder for every value it binds; ours are already in the SQL, so
+/// diesel's are put inside a trailing comment, where both SQLite and PostgreSQL ignore them.
+/// Unlike `sql_query`, this lets diesel keep the prepared statement of a cacheable statement
+/// (one whose shape the client cannot vary without bound, see `Statement::cacheable`), so a
+/// repeated findOne skips SQL parsing and planning (SQLite) or a round trip (PostgreSQL).
+struct Bound<'a>(&'a Statement);
+
+fn bound(statement: &Statement) -> Bound<'_> {
+    Bound(statement)
 }
+
+/// The value bound for `SqlValue::Null` (the builder writes NULL as a literal instead).
+static NULL_TEXT: Option<String> = None;
+
+impl QueryFragment<MultiBackend> for Bound<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        if !self.0.cacheable {
+            out.unsafe_to_cache_prepared();
+        }
+        out.push_sql(&self.0.sql);
+        if self.0.binds.is_empty() {
+            return Ok(());
+        }
+        out.push_sql(" /* ");
+        for value in &self.0.binds {
+            match value {
+                SqlValue::Text(text) => out.push_bind_param::<Text, String>(text)?,
+                SqlValue::Integer(n) => out.push_bind_param::<BigInt, i64>(n)?,
+                SqlValue::Real(n) => out.push_bind_param::<Double, f64>(n)?,
+                SqlValue::Boolean(b) => out.push_bind_param::<Bool, bool>(b)?,
+                SqlValue::Null => {
+                    out.push_bind_param::<Nullable<Text>, Option<String>>(&NULL_TEXT)?
+                }
+            }
+            out.push_sql(" ");
+        }
+        out.push_sql("*/");
+        Ok(())
+    }
+}
+
+impl QueryId for Bound<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl query_builder::Query for Bound<'_> {
+    type SqlType = Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for Bound<'_> {}
 
 fn load_entries(
     conn: &mut DbConnection,
@@ -464,6 +503,7 @@ fn single_document_id(
             quote(&content_type.table)
         ),
         binds: Vec::new(),
+        cacheable: true,
     };
     let rows: Vec<DocumentRow> = bound(&statement).load(conn)?;
     Ok(rows.into_iter().next().map(|row| row.document_id))

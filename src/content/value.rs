@@ -179,10 +179,47 @@ pub fn to_api(attribute: &Attribute, raw: Value) -> Value {
 
 /// A stored timestamp (`2024-05-01 12:00:00.000` or PostgreSQL's `2024-05-01T12:00:00`) → ISO Z.
 pub fn timestamp_to_api(raw: Value) -> Value {
-    match raw.as_str().and_then(parse_datetime) {
+    let Some(text) = raw.as_str() else {
+        return raw;
+    };
+    if let Some(iso) = stored_to_iso(text) {
+        return Value::String(iso);
+    }
+    match parse_datetime(text) {
         Some(time) => Value::String(crate::clock::iso(time)),
         None => raw,
     }
+}
+
+/// The shapes both backends store (`YYYY-MM-DD HH:MM:SS.mmm`, `YYYY-MM-DDTHH:MM:SS[.f…]`) →
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` by rearranging characters, without parsing: every row read shows
+/// three timestamps. Anything else is `None` (and goes through the parser).
+fn stored_to_iso(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let digits_at = |positions: &[usize]| positions.iter().all(|&i| bytes[i].is_ascii_digit());
+    let shaped = bytes.len() >= 19
+        && digits_at(&[0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
+        && (bytes[4], bytes[7], bytes[13], bytes[16]) == (b'-', b'-', b':', b':')
+        && matches!(bytes[10], b' ' | b'T');
+    let fraction = match bytes.get(19) {
+        None => "",
+        Some(b'.') if bytes.len() > 20 && bytes[20..].iter().all(u8::is_ascii_digit) => &text[20..],
+        _ => return None,
+    };
+    if !shaped {
+        return None;
+    }
+    let mut iso = String::with_capacity(24);
+    iso.push_str(&text[..10]);
+    iso.push('T');
+    iso.push_str(&text[11..19]);
+    iso.push('.');
+    // Milliseconds, truncated as chrono's `%.3f` does.
+    for i in 0..3 {
+        iso.push(fraction.as_bytes().get(i).map_or('0', |&b| b as char));
+    }
+    iso.push('Z');
+    Some(iso)
 }
 
 fn short(value: &Value) -> String {
@@ -245,6 +282,33 @@ mod tests {
             from_json(&attribute("json"), &json!({"a": [1]})),
             Ok(SqlValue::Text("{\"a\":[1]}".into()))
         );
+    }
+
+    #[test]
+    fn stored_timestamps_rearrange_like_the_parser() {
+        for stored in [
+            "2024-05-01 12:34:56.789",
+            "2024-05-01T12:34:56",
+            "2024-05-01T12:34:56.5",
+            "2024-05-01T12:34:56.123456",
+            "1999-12-31 23:59:59.000",
+        ] {
+            let parsed = crate::clock::iso(parse_datetime(stored).unwrap());
+            assert_eq!(
+                stored_to_iso(stored).as_deref(),
+                Some(parsed.as_str()),
+                "{stored}"
+            );
+        }
+        for other in [
+            "2024-05-01",
+            "2024-05-01T12:34",
+            "2024-05-01T12:34:56Z",
+            "2024-05-01 12:34:56.",
+            "x",
+        ] {
+            assert_eq!(stored_to_iso(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -155,8 +155,12 @@ pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
             .map_err(|e| DbError(format!("cannot switch the SQLite database to WAL: {e}")))?;
     }
     drop(first);
+    // A PostgreSQL connection can die with its server or the network, so it is checked before
+    // use; an SQLite file handle cannot, and the check would cost a parse per request.
+    let check_on_checkout = matches!(url, DatabaseUrl::Postgres(_));
     Pool::builder()
         .max_size(pool_size)
+        .test_on_check_out(check_on_checkout)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(5))
         .build(manager)

@@ -11,69 +11,68 @@ use crate::error::{ApiError, ApiResult, FieldErrors};
 use actix_web::web;
 use serde_json::{Map, Value};
 
-/// Every route Vellum serves, on one screen.
+/// Every route Vellum serves, on one screen. Methods of one path share a resource, so a path is
+/// matched once per request (dynamic segments cost a regex each) and a wrong method is a 405.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/_health", web::get().to(health::check))
+    use web::{delete, get, post, put, resource};
+    cfg.route("/_health", get().to(health::check))
         .service(
             web::scope("/api")
-                .route("/{name}", web::get().to(content_api::find))
-                .route("/{name}", web::post().to(content_api::create))
-                .route("/{name}", web::put().to(content_api::update_single))
-                .route("/{name}", web::delete().to(content_api::delete_single))
-                .route(
-                    "/{name}/{document_id}",
-                    web::get().to(content_api::find_one),
+                .service(
+                    resource("/{name}/{document_id}")
+                        .route(get().to(content_api::find_one))
+                        .route(put().to(content_api::update_document))
+                        .route(delete().to(content_api::delete_document)),
                 )
-                .route(
-                    "/{name}/{document_id}",
-                    web::put().to(content_api::update_document),
-                )
-                .route(
-                    "/{name}/{document_id}",
-                    web::delete().to(content_api::delete_document),
+                .service(
+                    resource("/{name}")
+                        .route(get().to(content_api::find))
+                        .route(post().to(content_api::create))
+                        .route(put().to(content_api::update_single))
+                        .route(delete().to(content_api::delete_single)),
                 ),
         )
         .service(
             web::scope("/admin")
-                .route("/init", web::get().to(admin_auth::init))
-                .route(
-                    "/register-admin",
-                    web::post().to(admin_auth::register_admin),
+                .route("/init", get().to(admin_auth::init))
+                .route("/register-admin", post().to(admin_auth::register_admin))
+                .route("/login", post().to(admin_auth::login))
+                .route("/logout", post().to(admin_auth::logout))
+                .route("/users/me", get().to(admin_auth::me))
+                .route("/users", get().to(admin_users::list))
+                .route("/roles", get().to(admin_users::roles))
+                .service(
+                    resource("/api-tokens")
+                        .route(get().to(admin_tokens::list))
+                        .route(post().to(admin_tokens::create)),
                 )
-                .route("/login", web::post().to(admin_auth::login))
-                .route("/logout", web::post().to(admin_auth::logout))
-                .route("/users/me", web::get().to(admin_auth::me))
-                .route("/users", web::get().to(admin_users::list))
-                .route("/roles", web::get().to(admin_users::roles))
-                .route("/api-tokens", web::get().to(admin_tokens::list))
-                .route("/api-tokens", web::post().to(admin_tokens::create))
-                .route("/api-tokens/{id}", web::get().to(admin_tokens::get))
-                .route("/api-tokens/{id}", web::put().to(admin_tokens::update))
-                .route("/api-tokens/{id}", web::delete().to(admin_tokens::delete))
+                .service(
+                    resource("/api-tokens/{id}")
+                        .route(get().to(admin_tokens::get))
+                        .route(put().to(admin_tokens::update))
+                        .route(delete().to(admin_tokens::delete)),
+                )
                 .route(
                     "/api-tokens/{id}/regenerate",
-                    web::post().to(admin_tokens::regenerate),
+                    post().to(admin_tokens::regenerate),
                 )
-                .route(
-                    "/api-tokens/{id}/revoke",
-                    web::post().to(admin_tokens::revoke),
-                )
+                .route("/api-tokens/{id}/revoke", post().to(admin_tokens::revoke))
                 .route(
                     "/api-tokens/{id}/secrets/previous",
-                    web::delete().to(admin_tokens::end_grace),
+                    delete().to(admin_tokens::end_grace),
                 )
                 .route(
                     "/content-api/permissions",
-                    web::get().to(admin_tokens::permissions),
+                    get().to(admin_tokens::permissions),
                 )
-                .route("/content-types", web::get().to(admin_content_types::list))
-                .route(
-                    "/content-types",
-                    web::post().to(admin_content_types::create),
+                .service(
+                    resource("/content-types")
+                        .route(get().to(admin_content_types::list))
+                        .route(post().to(admin_content_types::create)),
                 )
                 .route(
                     "/content-types/{uid}",
-                    web::put().to(admin_content_types::update),
+                    put().to(admin_content_types::update),
                 ),
         );
 }
