@@ -56,6 +56,8 @@ pub struct Config {
     pub token_cache_ttl: Duration,
     pub encryption_key: Option<Secret>,
     pub encryption_key_previous: Vec<Secret>,
+    /// A JSON list of access tokens declared in configuration (`tokens::configured`).
+    pub access_tokens_file: Option<std::path::PathBuf>,
     pub api_rest_default_limit: u32,
     pub api_rest_max_limit: u32,
     pub max_body_bytes: usize,
@@ -150,6 +152,9 @@ impl Config {
                 .unwrap_or(Duration::from_secs(1)),
             encryption_key: get("ENCRYPTION_KEY").map(Secret),
             encryption_key_previous: split_list(get("ENCRYPTION_KEY_PREVIOUS")),
+            access_tokens_file: get("ACCESS_TOKENS_FILE")
+                .filter(|path| !path.trim().is_empty())
+                .map(std::path::PathBuf::from),
             api_rest_default_limit: default_limit.min(max_limit),
             api_rest_max_limit: max_limit,
             max_body_bytes: parse_number(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1024 * 1024)?,

@@ -102,6 +102,7 @@ enum RoleArg {
 }
 
 fn main() -> ExitCode {
+    vellum::limit_malloc_arenas();
     if let Err(error) = dotenvy::dotenv()
         && !error.not_found()
     {

@@ -559,3 +559,142 @@ fn regenerate_with_grace_period_keeps_the_old_secret_until_then() {
     );
     assert_error(&missing, 404, "NotFoundError", "API Token not found");
 }
+
+fn access_tokens_file(dir: &std::path::Path, entries: Value) -> String {
+    let path = dir.join("access-tokens.json");
+    std::fs::write(&path, entries.to_string()).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn configured_tokens_authenticate_within_their_restrictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = access_tokens_file(
+        dir.path(),
+        json!([
+            {"subject": "deploy", "token": "deploy-secret-1234",
+             "restrictions": ["api::article.article.find"]},
+            {"subject": "site", "token": "site-secret-5678",
+             "restrictions": ["api::gadget.gadget"], "expiresAt": "2099-01-01T00:00:00Z"},
+            {"subject": "old", "token": "old-secret-0000",
+             "restrictions": ["api::article.article"], "expiresAt": "2001-01-01T00:00:00Z"}
+        ]),
+    );
+    let (server, admin) = start_with(&[("ACCESS_TOKENS_FILE", &file)]);
+    let deploy = Some("deploy-secret-1234");
+    assert_eq!(server.get("/api/articles", deploy).status, 200);
+    assert_error(
+        &server.get("/api/articles/anything", deploy),
+        403,
+        "ForbiddenError",
+        "Forbidden",
+    );
+    let article = json!({"data": {"title": "from deploy"}});
+    assert_eq!(server.post("/api/articles", deploy, &article).status, 403);
+
+    let site = Some("site-secret-5678");
+    let gadget = server.post("/api/gadgets", site, &json!({"data": {"name": "g"}}));
+    assert_eq!(gadget.status, 201, "{}", gadget.body);
+    assert_eq!(server.get("/api/gadgets", site).status, 200);
+    assert_eq!(server.get("/api/articles", site).status, 403);
+
+    assert_error(
+        &server.get("/api/articles", Some("old-secret-0000")),
+        401,
+        "UnauthorizedError",
+        "Token expired",
+    );
+    // Nearly the token, another kind of route, or the Basic form: refused.
+    assert_eq!(
+        server
+            .get("/api/articles", Some("deploy-secret-123"))
+            .status,
+        401
+    );
+    assert_eq!(server.get("/admin/api-tokens", deploy).status, 401);
+    assert_eq!(auth(&server, &basic("0", "deploy-secret-1234")).status, 401);
+
+    let listed = server.get("/admin/api-tokens", Some(&admin));
+    assert_eq!(listed.status, 200);
+    let text = listed.body.to_string();
+    for secret in ["deploy-secret-1234", "site-secret-5678", "old-secret-0000"] {
+        assert!(!text.contains(secret), "the list shows a configured token");
+    }
+    let configured: Vec<&Value> = listed.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["source"] == "config")
+        .collect();
+    assert_eq!(configured.len(), 3, "{text}");
+    assert_eq!(configured[0]["id"], "config-1");
+    assert_eq!(configured[0]["name"], "deploy");
+    assert_eq!(configured[0]["type"], "custom");
+    assert_eq!(
+        configured[0]["permissions"],
+        json!(["api::article.article.find"])
+    );
+    assert_eq!(configured[1]["restrictions"], json!(["api::gadget.gadget"]));
+    assert_eq!(configured[1]["permissions"].as_array().unwrap().len(), 5);
+    assert_eq!(configured[1]["expiresAt"], "2099-01-01T00:00:00.000Z");
+    assert!(configured.iter().all(|t| t.get("accessKey").is_none()));
+    let soon = server.get("/admin/api-tokens?expiringWithin=7d", Some(&admin));
+    assert!(!soon.body.to_string().contains("config-"), "{}", soon.body);
+    assert_error(
+        &server.call(
+            "PUT",
+            "/admin/api-tokens/config-1",
+            Some(&admin),
+            Some(&json!({"name": "x"})),
+        ),
+        400,
+        "ValidationError",
+        "Tokens from ACCESS_TOKENS_FILE are read-only here: change the file and restart",
+    );
+}
+
+#[test]
+fn a_bad_access_tokens_file_stops_the_start_naming_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = access_tokens_file(
+        dir.path(),
+        json!([
+            {"subject": "fine", "token": "a-valid-secret-1", "restrictions": ["api::article.article"]},
+            {"subject": "ci", "token": "sh0rt", "restrictions": ["api::article.article"]}
+        ]),
+    );
+    let database = TestDatabase::fresh();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vellum"))
+        .current_dir(dir.path())
+        .envs(database.env())
+        .env("PORT", "0")
+        .env("CONTENT_TYPES_DIR", fixture("content-types"))
+        .env("ACCESS_TOKENS_FILE", &file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the server started with a bad ACCESS_TOKENS_FILE");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().unwrap();
+    let printed = String::from_utf8_lossy(&output.stderr).to_string()
+        + &String::from_utf8_lossy(&output.stdout);
+    assert!(!status.success());
+    assert!(
+        printed.contains("entry 2 (subject \"ci\"): the token must have at least 8 characters"),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains("sh0rt") && !printed.contains("a-valid-secret-1"),
+        "{printed}"
+    );
+}

@@ -46,7 +46,7 @@ impl ContentPrincipal {
     /// 401 `Missing or invalid credentials` for no, malformed, unknown or admin tokens (a
     /// malformed one costs no lookup); 401 `Token expired` for an expired one. The token comes as
     /// `Bearer <token>`, or as `Basic base64(<token id>:<token>)`, where the id must be the
-    /// token's own.
+    /// token's own. A Bearer token may also be one from `ACCESS_TOKENS_FILE`.
     pub async fn authenticate(
         request: &HttpRequest,
         state: &web::Data<AppState>,
@@ -59,24 +59,15 @@ impl ContentPrincipal {
                 (secret, Some(id))
             }
         };
-        let token = PlainToken::parse(&text)
-            .ok()
-            .filter(|token| token.kind() != TokenKind::Admin)
-            .ok_or_else(ApiError::unauthorized)?;
         let tokens = &state.tokens;
-        let hash = tokens.salts.current.hash(&token);
-        let credential = match tokens.cache.get(&hash) {
+        // A token from the configuration (Bearer only) is found by its HMAC in memory.
+        let configured = claimed_id
+            .is_none()
+            .then(|| tokens.configured.find(&text))
+            .flatten();
+        let credential = match configured {
             Some(credential) => credential,
-            None => {
-                let lookup = state.clone();
-                let found = state
-                    .db(move |conn| Ok(lookup.tokens.find(conn, &token)?))
-                    .await?
-                    .map(Arc::new)
-                    .ok_or_else(ApiError::unauthorized)?;
-                tokens.cache.insert(hash, found.clone());
-                found
-            }
+            None => Self::stored(state, &text).await?,
         };
         if credential.kind != CONTENT_KIND || claimed_id.is_some_and(|id| id != credential.id) {
             return Err(ApiError::unauthorized());
@@ -96,6 +87,28 @@ impl ContentPrincipal {
         })
     }
 
+    /// The stored token that `text` is: its form is checked first, then the cache, then the
+    /// database.
+    async fn stored(state: &web::Data<AppState>, text: &str) -> ApiResult<Arc<Credential>> {
+        let token = PlainToken::parse(text)
+            .ok()
+            .filter(|token| token.kind() != TokenKind::Admin)
+            .ok_or_else(ApiError::unauthorized)?;
+        let tokens = &state.tokens;
+        let hash = tokens.salts.current.hash(&token);
+        if let Some(credential) = tokens.cache.get(&hash) {
+            return Ok(credential);
+        }
+        let lookup = state.clone();
+        let found = state
+            .db(move |conn| Ok(lookup.tokens.find(conn, &token)?))
+            .await?
+            .map(Arc::new)
+            .ok_or_else(ApiError::unauthorized)?;
+        tokens.cache.insert(hash, found.clone());
+        Ok(found)
+    }
+
     /// 403 `Forbidden` unless the token may perform `action` on `content_type`; a permitted
     /// request counts as a use of the token.
     pub fn require(
@@ -107,10 +120,13 @@ impl ContentPrincipal {
         if !self.credential.allows(&content_type.action(action.name())) {
             return Err(ApiError::forbidden());
         }
-        state
-            .tokens
-            .usage
-            .record(self.credential.id, self.now, self.ip.clone());
+        // Configured tokens (id 0) have no row to record their use in.
+        if self.credential.id > 0 {
+            state
+                .tokens
+                .usage
+                .record(self.credential.id, self.now, self.ip.clone());
+        }
         Ok(())
     }
 }

@@ -8,10 +8,11 @@ use crate::clock::iso;
 use crate::content::value::parse_datetime;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::object_body;
+use crate::tokens::configured::ConfiguredToken;
 use crate::tokens::format::PlainToken;
 use crate::tokens::service::TokenRequest;
 use crate::tokens::store::{self, StoreError, TokenChanges};
-use crate::tokens::{LIFESPANS, TokenRecord, TokenType};
+use crate::tokens::{CONTENT_KIND, LIFESPANS, TokenRecord, TokenType};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value, json};
@@ -52,8 +53,32 @@ fn token_json(record: &TokenRecord, access_key: Option<&PlainToken>) -> Value {
     shown
 }
 
+/// A token from `ACCESS_TOKENS_FILE` as the list shows it: read-only, never its secret.
+fn configured_json(token: &ConfiguredToken) -> Value {
+    json!({
+        "id": format!("config-{}", token.position),
+        "kind": CONTENT_KIND,
+        "name": token.subject,
+        "description": "",
+        "type": TokenType::Custom.as_str(),
+        "permissions": token.credential.permissions,
+        "restrictions": token.restrictions,
+        "lastUsedAt": null,
+        "expiresAt": token.credential.expires_at.map(iso),
+        "lifespan": null,
+        "createdAt": null,
+        "updatedAt": null,
+        "source": "config",
+    })
+}
+
 /// A numeric id from the path, else 400 (Strapi answers 500 here).
 fn token_id(raw: &str) -> ApiResult<i32> {
+    if raw.starts_with("config-") {
+        return Err(ApiError::validation(
+            "Tokens from ACCESS_TOKENS_FILE are read-only here: change the file and restart",
+        ));
+    }
     raw.parse::<i32>()
         .ok()
         .filter(|id| *id > 0)
@@ -246,13 +271,21 @@ pub async fn list(
             Ok(store::list(conn)?)
         })
         .await?;
-    if let Some(window) = window {
-        records.retain(|r| {
-            r.expires_at
-                .is_some_and(|at| at > now && at <= now + window)
-        });
-    }
-    let shown: Vec<Value> = records.iter().map(|r| token_json(r, None)).collect();
+    let listed = |expires_at: Option<NaiveDateTime>| match window {
+        None => true,
+        Some(window) => expires_at.is_some_and(|at| at > now && at <= now + window),
+    };
+    records.retain(|r| listed(r.expires_at));
+    let configured = state.tokens.configured.tokens.iter();
+    let shown: Vec<Value> = records
+        .iter()
+        .map(|r| token_json(r, None))
+        .chain(
+            configured
+                .filter(|t| listed(t.credential.expires_at))
+                .map(configured_json),
+        )
+        .collect();
     Ok(HttpResponse::Ok().json(json!({ "data": shown })))
 }
 

@@ -2,6 +2,7 @@
 //! storage, and the cache and usage records that keep the request path free of database work.
 
 pub mod cache;
+pub mod configured;
 pub mod format;
 pub mod import;
 pub mod keyring;

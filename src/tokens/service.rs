@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::db::DbConnection;
 use crate::tokens::cache::{TokenCache, UsageRecorder};
+use crate::tokens::configured::ConfiguredTokens;
 use crate::tokens::format::{PlainToken, TokenKind};
 use crate::tokens::keyring::{CipherRing, SaltRing};
 use crate::tokens::store::{self, NewToken, StoreError};
@@ -14,6 +15,8 @@ use std::collections::BTreeSet;
 
 /// The token system of one process.
 pub struct Tokens {
+    /// Tokens declared in `ACCESS_TOKENS_FILE` (none unless set).
+    pub configured: ConfiguredTokens,
     pub salts: SaltRing,
     pub ciphers: CipherRing,
     pub cache: TokenCache,
@@ -35,6 +38,7 @@ pub struct TokenRequest {
 impl Tokens {
     pub fn new(config: &Config) -> Tokens {
         Tokens {
+            configured: ConfiguredTokens::none(),
             salts: SaltRing::new(&config.api_token_salt, &config.api_token_salt_previous),
             ciphers: CipherRing::new(
                 config.encryption_key.as_ref(),
@@ -193,6 +197,15 @@ impl Tokens {
                     token = %record.name,
                     expires_at = %crate::clock::iso(at),
                     "API token expires within 7 days"
+                );
+            }
+        }
+        for (subject, at) in self.configured.expiries() {
+            if at > now && at <= soon {
+                tracing::warn!(
+                    subject = %subject,
+                    expires_at = %crate::clock::iso(at),
+                    "configured access token expires within 7 days"
                 );
             }
         }
