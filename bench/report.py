@@ -10,11 +10,12 @@ SCENARIOS = [
     ("bare", "bare route: no auth, no database (the limit)"),
     ("primary_read", "primary-key read through the pool, no auth (the database limit)"),
     ("find_one", "authenticated GET /api/articles/:documentId (read-only token)"),
+    ("find_one_limited", "the same with a token that has an IP allowlist and a rate limit"),
     ("find_10", "authenticated GET /api/articles?pagination[pageSize]=10&sort=views:desc"),
     ("find_10_filtered", "the same with filters[views][$gte]=9000"),
     ("create", "authenticated POST /api/articles (writes)"),
 ]
-COLOURS = ["#888888", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+COLOURS = ["#888888", "#1f77b4", "#d62728", "#e377c2", "#2ca02c", "#9467bd", "#ff7f0e"]
 
 
 def duration_ms(text):
@@ -134,6 +135,12 @@ def report(backend, results_path, scale_path, prefix, strapi_path):
             ratio = one["rps"] / pk["rps"]
             lines.append(goal(f"authenticated findOne ≥ 80 % of the primary-key read ({c} conns)",
                               ratio >= 0.8, f"{ratio:.0%}"))
+    for c in conns:
+        one, limited = by.get(("find_one", c)), by.get(("find_one_limited", c))
+        if one and limited and one["rps"]:
+            ratio = limited["rps"] / one["rps"]
+            lines.append(goal(f"findOne with IP allowlist and rate limit / without ({c} conns, within noise)",
+                              ratio >= 0.95, f"{ratio:.2f}"))
     if (one := by.get(("find_one", 64))) and one["p99_ms"] is not None:
         lines.append(goal("findOne p99 < 10 ms at 64 connections", one["p99_ms"] < 10, fmt_ms(one["p99_ms"])))
     if "idle_rss_kib" in metrics:

@@ -53,6 +53,7 @@ fn issue(state: &AppState, name: &str, token_type: TokenType) -> PlainToken {
         permissions: Default::default(),
         lifespan: None,
         expires_at: None,
+        policy: Default::default(),
     };
     state
         .tokens

@@ -58,6 +58,9 @@ pub struct Config {
     pub encryption_key_previous: Vec<Secret>,
     /// A JSON list of access tokens declared in configuration (`tokens::configured`).
     pub access_tokens_file: Option<std::path::PathBuf>,
+    /// Proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`, addresses or CIDR
+    /// ranges); no one's by default.
+    pub trusted_proxies: Vec<crate::tokens::policy::IpNet>,
     pub api_rest_default_limit: u32,
     pub api_rest_max_limit: u32,
     pub max_body_bytes: usize,
@@ -152,6 +155,19 @@ impl Config {
                 .unwrap_or(Duration::from_secs(1)),
             encryption_key: get("ENCRYPTION_KEY").map(Secret),
             encryption_key_previous: split_list(get("ENCRYPTION_KEY_PREVIOUS")),
+            trusted_proxies: get("TRUSTED_PROXIES")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .map(|part| {
+                    crate::tokens::policy::IpNet::parse(part).ok_or_else(|| {
+                        ConfigError(format!(
+                            "TRUSTED_PROXIES: `{part}` is not an IP address or CIDR range"
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
             access_tokens_file: get("ACCESS_TOKENS_FILE")
                 .filter(|path| !path.trim().is_empty())
                 .map(std::path::PathBuf::from),

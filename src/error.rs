@@ -72,6 +72,13 @@ impl ApiError {
         )
     }
 
+    /// 429 with `Retry-After` (and `details.retryAfter`) in seconds.
+    pub fn too_many_requests_for(seconds: u64) -> Self {
+        let mut error = Self::too_many_requests();
+        error.details = json!({ "retryAfter": seconds });
+        error
+    }
+
     pub fn service_unavailable(message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -134,6 +141,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status);
         if let Some(id) = self.details.get("requestId").and_then(Value::as_str) {
             response.insert_header(("x-request-id", id));
+        }
+        if let Some(seconds) = self.details.get("retryAfter").and_then(Value::as_u64) {
+            response.insert_header((header::RETRY_AFTER, seconds));
         }
         response.json(self.body())
     }

@@ -192,6 +192,7 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
                 permissions,
                 lifespan,
                 expires_at: None,
+                policy: Default::default(),
             };
             let (record, token) = state
                 .tokens

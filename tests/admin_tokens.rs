@@ -86,10 +86,12 @@ fn create_read_only_token_has_strapi_shape() {
     let reply = create(&server, &admin, valid("token_1"));
     assert_eq!(reply.status, 201, "{}", reply.body);
     let data = &reply.body["data"];
+    // Strapi's keys, and Vellum's two limits (allowedIps, rateLimit).
     assert_eq!(
         keys(data),
         [
             "accessKey",
+            "allowedIps",
             "createdAt",
             "description",
             "expiresAt",
@@ -99,10 +101,13 @@ fn create_read_only_token_has_strapi_shape() {
             "lifespan",
             "name",
             "permissions",
+            "rateLimit",
             "type",
             "updatedAt"
         ]
     );
+    assert_eq!(data["allowedIps"], json!([]));
+    assert_eq!(data["rateLimit"], Value::Null);
     assert_eq!(data["kind"], "content-api");
     assert_eq!(data["name"], "token_1");
     assert_eq!(data["description"], "generic description");

@@ -698,3 +698,160 @@ fn a_bad_access_tokens_file_stops_the_start_naming_the_entry() {
         "{printed}"
     );
 }
+
+/// A token with `extra` (allowedIps, rateLimit) on a server with `vars`; returns the server,
+/// the admin session and the token.
+fn limited_token(vars: &[(&str, &str)], extra: Value) -> (TestServer, String, String) {
+    let (server, admin) = start_with(vars);
+    let mut body = json!({"name": format!("limited {}", random_hex(3)), "type": "read-only"});
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    let token = server.create_token(&admin, body)["accessKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (server, admin, token)
+}
+
+fn get_from(server: &TestServer, token: &str, forwarded_for: Option<&str>) -> Reply {
+    let bearer = format!("Bearer {token}");
+    let mut headers = vec![("authorization", bearer.as_str())];
+    if let Some(hops) = forwarded_for {
+        headers.push(("x-forwarded-for", hops));
+    }
+    server.raw("GET", "/api/articles", &headers, Vec::new())
+}
+
+#[test]
+fn ip_allowlist_admits_listed_addresses_and_ranges_only() {
+    let (server, _, inside) =
+        limited_token(&[], json!({"allowedIps": ["198.51.100.0/24", "127.0.0.1"]}));
+    assert_eq!(get_from(&server, &inside, None).status, 200);
+    let (server, _, outside) = limited_token(&[], json!({"allowedIps": ["10.0.0.0/8", "::1"]}));
+    assert_error(
+        &get_from(&server, &outside, None),
+        403,
+        "ForbiddenError",
+        "Forbidden",
+    );
+    // Without trusted proxies, X-Forwarded-For proves nothing.
+    assert_eq!(get_from(&server, &outside, Some("10.1.2.3")).status, 403);
+}
+
+#[test]
+fn ip_allowlist_reads_forwarded_for_from_trusted_proxies_only() {
+    let proxies = [("TRUSTED_PROXIES", "127.0.0.1, 192.0.2.0/24")];
+    let (server, _, v6) = limited_token(&proxies, json!({"allowedIps": ["2001:db8::/32"]}));
+    assert_eq!(get_from(&server, &v6, Some("2001:db8::5")).status, 200);
+    assert_eq!(get_from(&server, &v6, Some("2001:db9::5")).status, 403);
+    // The client is the right-most address that is not a trusted proxy; what the client wrote
+    // further left counts for nothing.
+    assert_eq!(
+        get_from(&server, &v6, Some("2001:db9::5, 2001:db8::7, 192.0.2.10")).status,
+        200
+    );
+    assert_eq!(
+        get_from(&server, &v6, Some("2001:db8::7, 2001:db9::5")).status,
+        403
+    );
+    assert_eq!(
+        get_from(&server, &v6, None).status,
+        403,
+        "the proxy itself is not listed"
+    );
+    let (server, _, v4) = limited_token(&proxies, json!({"allowedIps": ["203.0.113.0/24"]}));
+    assert_eq!(get_from(&server, &v4, Some("203.0.113.77")).status, 200);
+    assert_eq!(get_from(&server, &v4, Some("203.0.114.1")).status, 403);
+}
+
+#[test]
+fn rate_limit_answers_429_with_retry_after() {
+    let (server, admin, token) = limited_token(&[], json!({"rateLimit": 3}));
+    for _ in 0..3 {
+        assert_eq!(get_from(&server, &token, None).status, 200);
+    }
+    let refused = get_from(&server, &token, None);
+    assert_error(
+        &refused,
+        429,
+        "RateLimitError",
+        "Too many requests, please try again later.",
+    );
+    let wait: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&wait), "Retry-After {wait}");
+    // Another token is not limited by this one's allowance.
+    let other = server.token(&admin, "read-only", &[]);
+    assert_eq!(get_from(&server, &other, None).status, 200);
+}
+
+#[test]
+fn limits_are_validated_shown_changed_and_cleared() {
+    let (server, admin) = start_with(&[]);
+    let refused = server.post(
+        "/admin/api-tokens",
+        Some(&admin),
+        &json!({"name": "bad", "allowedIps": ["10.0.0.0/8", "10.0.0.0/33", 5], "rateLimit": 0}),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let paths: Vec<Value> = refused.body["error"]["details"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            json!(["allowedIps", "1"]),
+            json!(["allowedIps", "2"]),
+            json!(["rateLimit"])
+        ]
+    );
+
+    let made = server.create_token(
+        &admin,
+        json!({"name": "limited", "allowedIps": ["10.1.2.3/8", "2001:db8::1"], "rateLimit": 120}),
+    );
+    assert_eq!(made["allowedIps"], json!(["10.0.0.0/8", "2001:db8::1"]));
+    assert_eq!(made["rateLimit"], 120);
+    let id = made["id"].as_i64().unwrap();
+    let path = format!("/admin/api-tokens/{id}");
+    let shown = server.get(&path, Some(&admin));
+    assert_eq!(
+        shown.body["data"]["allowedIps"],
+        json!(["10.0.0.0/8", "2001:db8::1"])
+    );
+    let token = made["accessKey"].as_str().unwrap().to_string();
+    assert_eq!(get_from(&server, &token, None).status, 403);
+
+    let changed = server.call(
+        "PUT",
+        &path,
+        Some(&admin),
+        Some(&json!({"allowedIps": ["127.0.0.0/8"]})),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(
+        changed.body["data"]["rateLimit"], 120,
+        "an absent field is kept"
+    );
+    assert_eq!(
+        get_from(&server, &token, None).status,
+        200,
+        "in force at once"
+    );
+    let cleared = server.call(
+        "PUT",
+        &path,
+        Some(&admin),
+        Some(&json!({"allowedIps": null, "rateLimit": null})),
+    );
+    assert_eq!(cleared.body["data"]["allowedIps"], json!([]));
+    assert_eq!(cleared.body["data"]["rateLimit"], Value::Null);
+    assert_eq!(server.call("DELETE", &path, Some(&admin), None).status, 200);
+}

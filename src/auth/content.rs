@@ -7,10 +7,12 @@ use crate::auth::{basic_credentials, bearer_token};
 use crate::content::schema::ContentType;
 use crate::error::{ApiError, ApiResult};
 use crate::tokens::format::{PlainToken, TokenKind};
+use crate::tokens::policy::client_ip;
 use crate::tokens::{CONTENT_KIND, Credential};
 use actix_web::{HttpRequest, web};
 use chrono::NaiveDateTime;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The five actions of a content type's routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,11 +81,29 @@ impl ContentPrincipal {
         if credential.is_expired(now) {
             return Err(ApiError::unauthorized_because("Token expired"));
         }
-        let ip = request.peer_addr().map(|address| address.ip().to_string());
+        let policy = &credential.policy;
+        let forwarded = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let ip = client_ip(
+            request.peer_addr().map(|a| a.ip()),
+            forwarded,
+            &state.config.trusted_proxies,
+        );
+        if !policy.allows_ip(ip) {
+            tracing::info!(token_id = credential.id, client = ?ip, "token used from an address outside its allowlist");
+            return Err(ApiError::forbidden());
+        }
+        if let Some(rate) = policy.rate_limit
+            && let Err(wait) = tokens.limiter.take(credential.id, rate, Instant::now())
+        {
+            return Err(ApiError::too_many_requests_for(wait));
+        }
         Ok(ContentPrincipal {
             credential,
             now,
-            ip,
+            ip: ip.map(|ip| ip.to_string()),
         })
     }
 

@@ -89,7 +89,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_token_policies (token_id) {
+        token_id -> Integer,
+        allowed_ips -> Text,
+        rate_limit -> Nullable<Integer>,
+    }
+}
+
 diesel::joinable!(api_token_permissions -> api_tokens (token_id));
+diesel::joinable!(api_token_policies -> api_tokens (token_id));
 diesel::joinable!(admin_permissions -> admin_roles (role_id));
 diesel::joinable!(admin_sessions -> admin_users (user_id));
 diesel::joinable!(admin_users_roles -> admin_users (user_id));
@@ -104,4 +113,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     content_types,
     api_tokens,
     api_token_permissions,
+    api_token_policies,
 );

@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::object_body;
 use crate::tokens::configured::ConfiguredToken;
 use crate::tokens::format::PlainToken;
+use crate::tokens::policy::{IpNet, TokenPolicy};
 use crate::tokens::service::TokenRequest;
 use crate::tokens::store::{self, StoreError, TokenChanges};
 use crate::tokens::{CONTENT_KIND, LIFESPANS, TokenRecord, TokenType};
@@ -41,6 +42,8 @@ fn token_json(record: &TokenRecord, access_key: Option<&PlainToken>) -> Value {
         "description": record.description,
         "type": record.token_type.as_str(),
         "permissions": record.permissions.iter().collect::<Vec<_>>(),
+        "allowedIps": record.policy.allowed_ips.iter().map(IpNet::to_string).collect::<Vec<_>>(),
+        "rateLimit": record.policy.rate_limit,
         "lastUsedAt": record.last_used_at.map(iso),
         "expiresAt": record.expires_at.map(iso),
         "lifespan": record.lifespan.map(|ms| ms.to_string()),
@@ -51,6 +54,53 @@ fn token_json(record: &TokenRecord, access_key: Option<&PlainToken>) -> Value {
         shown["accessKey"] = json!(token.expose());
     }
     shown
+}
+
+/// `allowedIps`: a list of addresses and CIDR ranges (`[]` or null: anywhere).
+fn allowed_ips_field(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Vec<IpNet>> {
+    match body.get("allowedIps")? {
+        Value::Null => Some(Vec::new()),
+        Value::Array(items) => {
+            let mut ranges = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                match item.as_str().and_then(IpNet::parse) {
+                    Some(range) => ranges.push(range),
+                    None => errors.add(
+                        &format!("allowedIps.{index}"),
+                        "must be an IP address or a CIDR range such as 203.0.113.0/24",
+                    ),
+                }
+            }
+            Some(ranges)
+        }
+        _ => {
+            errors.add(
+                "allowedIps",
+                "allowedIps must be a list of IP addresses or CIDR ranges",
+            );
+            None
+        }
+    }
+}
+
+/// The largest `rateLimit`, in requests a minute.
+const MAX_RATE_LIMIT: u64 = 1_000_000;
+
+/// `rateLimit`: requests a minute, 1 to a million (null: no limit).
+fn rate_limit_field(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Option<u32>> {
+    match body.get("rateLimit")? {
+        Value::Null => Some(None),
+        value => match value.as_u64().filter(|n| (1..=MAX_RATE_LIMIT).contains(n)) {
+            Some(n) => Some(u32::try_from(n).ok()),
+            None => {
+                errors.add(
+                    "rateLimit",
+                    format!("rateLimit must be a whole number of requests a minute, from 1 to {MAX_RATE_LIMIT}"),
+                );
+                None
+            }
+        },
+    }
 }
 
 /// A token from `ACCESS_TOKENS_FILE` as the list shows it: read-only, never its secret.
@@ -220,6 +270,10 @@ pub async fn create(
     if lifespan.is_some() && expires_at.is_some() {
         errors.add("expiresAt", "use either lifespan or expiresAt, not both");
     }
+    let policy = TokenPolicy {
+        allowed_ips: allowed_ips_field(&body, &mut errors).unwrap_or_default(),
+        rate_limit: rate_limit_field(&body, &mut errors).flatten(),
+    };
     errors.into_result()?;
     check_permissions(&state, token_type, permissions.as_ref())?;
     let request = TokenRequest {
@@ -229,6 +283,7 @@ pub async fn create(
         permissions: permissions.unwrap_or_default(),
         lifespan,
         expires_at,
+        policy,
     };
     let worker = state.clone();
     let (record, token) = state
@@ -322,7 +377,18 @@ pub async fn update(
     let unknown: Vec<&str> = body
         .keys()
         .map(String::as_str)
-        .filter(|k| !["name", "description", "type", "permissions", "expiresAt"].contains(k))
+        .filter(|k| {
+            ![
+                "name",
+                "description",
+                "type",
+                "permissions",
+                "expiresAt",
+                "allowedIps",
+                "rateLimit",
+            ]
+            .contains(k)
+        })
         .collect();
     if !unknown.is_empty() {
         return Err(ApiError::validation(format!(
@@ -344,6 +410,8 @@ pub async fn update(
         token_type: type_field(&body, &mut errors),
         permissions: permissions_field(&body, &mut errors),
         expires_at: expiry_field(&body, now, &mut errors),
+        allowed_ips: allowed_ips_field(&body, &mut errors),
+        rate_limit: rate_limit_field(&body, &mut errors),
     };
     errors.into_result()?;
     let worker = state.clone();

@@ -127,6 +127,7 @@ mod tests {
             permissions: Default::default(),
             expires_at: None,
             grace_until: None,
+            policy: Default::default(),
         };
         let credential = Arc::new(credential);
         let cache = TokenCache::new(Duration::from_millis(50));

@@ -171,6 +171,7 @@ impl ConfiguredTokens {
                     permissions,
                     expires_at,
                     grace_until: None,
+                    policy: Default::default(),
                 }),
             });
         }

@@ -132,6 +132,7 @@ fn parse_row(
                 .to_string(),
             token_type,
             permissions,
+            policy: Default::default(),
             lifespan,
             expires_at,
             hash: TokenHash(hash),

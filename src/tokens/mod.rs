@@ -6,9 +6,11 @@ pub mod configured;
 pub mod format;
 pub mod import;
 pub mod keyring;
+pub mod policy;
 pub mod service;
 pub mod store;
 
+use crate::tokens::policy::TokenPolicy;
 use chrono::NaiveDateTime;
 use std::collections::BTreeSet;
 
@@ -54,6 +56,7 @@ pub struct TokenRecord {
     pub description: String,
     pub token_type: TokenType,
     pub permissions: BTreeSet<String>,
+    pub policy: TokenPolicy,
     pub encrypted_key: Option<String>,
     pub lifespan: Option<i64>,
     pub expires_at: Option<NaiveDateTime>,
@@ -72,6 +75,7 @@ pub struct Credential {
     pub expires_at: Option<NaiveDateTime>,
     /// Set when the credential was found by a previous secret: the end of its grace period.
     pub grace_until: Option<NaiveDateTime>,
+    pub policy: TokenPolicy,
 }
 
 impl Credential {
@@ -83,6 +87,7 @@ impl Credential {
             permissions: record.permissions.clone(),
             expires_at: record.expires_at,
             grace_until: None,
+            policy: record.policy.clone(),
         }
     }
 
@@ -151,6 +156,7 @@ mod tests {
             permissions: permissions.iter().map(|p| p.to_string()).collect(),
             expires_at: None,
             grace_until: None,
+            policy: TokenPolicy::default(),
         }
     }
 

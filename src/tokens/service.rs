@@ -7,6 +7,7 @@ use crate::tokens::cache::{TokenCache, UsageRecorder};
 use crate::tokens::configured::ConfiguredTokens;
 use crate::tokens::format::{PlainToken, TokenKind};
 use crate::tokens::keyring::{CipherRing, SaltRing};
+use crate::tokens::policy::{RateLimiter, TokenPolicy};
 use crate::tokens::store::{self, NewToken, StoreError};
 use crate::tokens::{CONTENT_KIND, Credential, TokenRecord, TokenType};
 use chrono::NaiveDateTime;
@@ -21,6 +22,8 @@ pub struct Tokens {
     pub ciphers: CipherRing,
     pub cache: TokenCache,
     pub usage: UsageRecorder,
+    /// The request allowance of tokens with a `rateLimit`.
+    pub limiter: RateLimiter,
 }
 
 /// What a new content token is made of (already validated).
@@ -33,6 +36,7 @@ pub struct TokenRequest {
     pub lifespan: Option<i64>,
     /// An explicit expiry, instead of one from `lifespan`.
     pub expires_at: Option<NaiveDateTime>,
+    pub policy: TokenPolicy,
 }
 
 impl Tokens {
@@ -46,6 +50,7 @@ impl Tokens {
             ),
             cache: TokenCache::new(config.token_cache_ttl),
             usage: UsageRecorder::default(),
+            limiter: RateLimiter::default(),
         }
     }
 
@@ -78,6 +83,7 @@ impl Tokens {
                 description: request.description,
                 token_type: request.token_type,
                 permissions: request.permissions,
+                policy: request.policy,
                 lifespan: request.lifespan,
                 expires_at,
                 hash: self.salts.current.hash(&token),
@@ -240,6 +246,7 @@ impl Tokens {
                 permissions: BTreeSet::new(),
                 lifespan: None,
                 expires_at: None,
+                policy: TokenPolicy::default(),
             };
             match self.issue(conn, request, now) {
                 Ok(_) | Err(StoreError::NameTaken) => {}

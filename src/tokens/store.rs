@@ -2,8 +2,9 @@
 //! of a custom token.
 
 use crate::db::DbConnection;
-use crate::db::schema::{api_token_permissions, api_tokens};
+use crate::db::schema::{api_token_permissions, api_token_policies, api_tokens};
 use crate::tokens::keyring::TokenHash;
+use crate::tokens::policy::{IpNet, TokenPolicy};
 use crate::tokens::{TokenRecord, TokenType};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -51,7 +52,7 @@ fn columns() -> (
     )
 }
 
-fn record(row: Row, permissions: BTreeSet<String>) -> TokenRecord {
+fn record(row: Row, permissions: BTreeSet<String>, policy: TokenPolicy) -> TokenRecord {
     let (
         id,
         kind,
@@ -74,6 +75,7 @@ fn record(row: Row, permissions: BTreeSet<String>) -> TokenRecord {
         // the least a damaged row can grant.
         token_type: TokenType::parse(&token_type).unwrap_or(TokenType::ReadOnly),
         permissions,
+        policy,
         encrypted_key,
         lifespan,
         expires_at,
@@ -101,14 +103,46 @@ fn permissions_of(
     Ok(map)
 }
 
+fn policies_of(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<BTreeMap<i32, TokenPolicy>> {
+    let rows: Vec<(i32, String, Option<i32>)> = api_token_policies::table
+        .filter(api_token_policies::token_id.eq_any(ids))
+        .select((
+            api_token_policies::token_id,
+            api_token_policies::allowed_ips,
+            api_token_policies::rate_limit,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, allowed_ips, rate_limit)| {
+            // Written only by `replace_policy`, from parsed ranges.
+            let allowed_ips = serde_json::from_str::<Vec<String>>(&allowed_ips)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|text| IpNet::parse(text))
+                .collect();
+            let rate_limit = rate_limit.and_then(|n| u32::try_from(n).ok());
+            (
+                id,
+                TokenPolicy {
+                    allowed_ips,
+                    rate_limit,
+                },
+            )
+        })
+        .collect())
+}
+
 fn with_permissions(conn: &mut DbConnection, rows: Vec<Row>) -> QueryResult<Vec<TokenRecord>> {
     let ids: Vec<i32> = rows.iter().map(|row| row.0).collect();
     let mut permissions = permissions_of(conn, &ids)?;
+    let mut policies = policies_of(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| {
             let actions = permissions.remove(&row.0).unwrap_or_default();
-            record(row, actions)
+            let policy = policies.remove(&row.0).unwrap_or_default();
+            record(row, actions, policy)
         })
         .collect())
 }
@@ -191,11 +225,31 @@ pub struct NewToken {
     pub description: String,
     pub token_type: TokenType,
     pub permissions: BTreeSet<String>,
+    pub policy: TokenPolicy,
     pub lifespan: Option<i64>,
     pub expires_at: Option<NaiveDateTime>,
     pub hash: TokenHash,
     pub salt_version: String,
     pub encrypted_key: Option<String>,
+}
+
+/// Stores a token's limits: one row when it has any, none otherwise.
+fn replace_policy(conn: &mut DbConnection, id: i32, policy: &TokenPolicy) -> QueryResult<()> {
+    diesel::delete(api_token_policies::table.filter(api_token_policies::token_id.eq(id)))
+        .execute(conn)?;
+    if policy.is_empty() {
+        return Ok(());
+    }
+    let ranges: Vec<String> = policy.allowed_ips.iter().map(IpNet::to_string).collect();
+    let rate_limit = policy.rate_limit.and_then(|n| i32::try_from(n).ok());
+    diesel::insert_into(api_token_policies::table)
+        .values((
+            api_token_policies::token_id.eq(id),
+            api_token_policies::allowed_ips.eq(serde_json::json!(ranges).to_string()),
+            api_token_policies::rate_limit.eq(rate_limit),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 fn replace_permissions(
@@ -246,6 +300,7 @@ pub fn create(
             .select(api_tokens::id)
             .first(conn)?;
         replace_permissions(conn, id, &token.permissions)?;
+        replace_policy(conn, id, &token.policy)?;
         find(conn, id)?.ok_or(StoreError::Database(diesel::result::Error::NotFound))
     })
 }
@@ -259,6 +314,10 @@ pub struct TokenChanges {
     pub permissions: Option<BTreeSet<String>>,
     /// A new expiry (`Some(None)`: never).
     pub expires_at: Option<Option<NaiveDateTime>>,
+    /// New allowed ranges (`Some(vec![])`: anywhere).
+    pub allowed_ips: Option<Vec<IpNet>>,
+    /// A new rate limit (`Some(None)`: none).
+    pub rate_limit: Option<Option<u32>>,
 }
 
 /// Applies `changes`; `Ok(None)` when there is no such token.
@@ -296,6 +355,13 @@ pub fn update(
             _ => BTreeSet::new(),
         };
         replace_permissions(conn, id, &permissions)?;
+        if changes.allowed_ips.is_some() || changes.rate_limit.is_some() {
+            let policy = TokenPolicy {
+                allowed_ips: changes.allowed_ips.unwrap_or(existing.policy.allowed_ips),
+                rate_limit: changes.rate_limit.unwrap_or(existing.policy.rate_limit),
+            };
+            replace_policy(conn, id, &policy)?;
+        }
         Ok(find(conn, id)?)
     })
 }
