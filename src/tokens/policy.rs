@@ -173,14 +173,6 @@ impl RateLimiter {
         bucket.full_at = full_at + interval;
         Ok(())
     }
-
-    /// Forgets every bucket (a token's limit changed or it was deleted).
-    pub fn clear(&self) {
-        self.buckets
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
-    }
 }
 
 #[cfg(test)]
