@@ -13,8 +13,13 @@ mod common;
 static GADGET: LazyLock<ContentType> = LazyLock::new(common::gadget);
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let limits = Limits { default_limit: 25, max_limit: 100 };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let limits = Limits {
+        default_limit: 25,
+        max_limit: 100,
+    };
     if let Ok(query) = parse_query_string(&GADGET, text, limits) {
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
             let statement = sql::find(dialect, &GADGET, &query);
@@ -22,7 +27,12 @@ fuzz_target!(|data: &[u8]| {
             let highest = (1..=statement.binds.len())
                 .rev()
                 .find(|n| statement.sql.contains(&format!("{marker}{n}")));
-            assert_eq!(highest.unwrap_or(0), statement.binds.len(), "{}", statement.sql);
+            assert_eq!(
+                highest.unwrap_or(0),
+                statement.binds.len(),
+                "{}",
+                statement.sql
+            );
             let _ = sql::count(dialect, &GADGET, &query);
         }
     }
