@@ -93,6 +93,28 @@ def svg_plot(rows, conns, title_suffix):
     return "\n".join(out)
 
 
+def strapi_ratios(by, strapi):
+    """Vellum's throughput and peak RSS over Strapi's, from Strapi's bench.sh table."""
+    peer = {}
+    for line in strapi.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 11 and cells[0] in ("one", "list") and cells[1].isdigit():
+            peer[(cells[0], int(cells[1]))] = (float(cells[3]), cells[7], float(cells[10]))
+    pairs = [("find_one", "one", "findOne (one article)"), ("find_10", "list", "list of 10")]
+    lines = ["| request | conns | Vellum req/s | Strapi req/s | ratio | Vellum p99 | Strapi p99 |",
+             "|---|---|---|---|---|---|---|"]
+    for ours, theirs, label in pairs:
+        for (kind, conns), (rps, p99, _) in sorted(peer.items()):
+            row = by.get((ours, conns))
+            if kind == theirs and row and rps:
+                lines.append(f"| {label} | {conns} | {row['rps']:,.0f} | {rps:,.0f} | "
+                             f"{row['rps'] / rps:,.0f}× | {fmt_ms(row['p99_ms'])} | {p99} |")
+    peaks = [rss for (_, _, rss) in peer.values()]
+    if peaks:
+        lines += ["", f"Strapi's peak RSS in its run: {max(peaks):.0f} MiB (Vellum's is in the goals above)."]
+    return lines if len(lines) > 2 else []
+
+
 def report(backend, results_path, scale_path, prefix, strapi_path):
     rows, metrics = [], {}
     with open(results_path) as results:
@@ -180,7 +202,7 @@ def report(backend, results_path, scale_path, prefix, strapi_path):
               "```", scale.strip() or "(not run)", "```"]
     try:
         strapi = open(strapi_path).read()
-        lines += ["", "## Strapi 5.54 on the same machine", "", strapi]
+        lines += ["", "## Strapi 5.54 on the same machine", ""] + strapi_ratios(by, strapi) + ["", strapi]
     except OSError:
         pass
     with open(prefix + ".md", "w") as out:
