@@ -184,10 +184,6 @@ impl ConfiguredTokens {
         mac.finalize().into_bytes().to_vec()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
-    }
-
     /// The credential of a presented token, found by its HMAC.
     pub fn find(&self, presented: &str) -> Option<Arc<Credential>> {
         if self.tokens.is_empty() {
