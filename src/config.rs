@@ -61,6 +61,9 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`, addresses or CIDR
     /// ranges); no one's by default.
     pub trusted_proxies: Vec<crate::tokens::policy::IpNet>,
+    /// How long audit events are kept (`AUDIT_LOG_RETENTION`, 90 days by default; `0` keeps
+    /// them forever).
+    pub audit_log_retention: Option<Duration>,
     pub api_rest_default_limit: u32,
     pub api_rest_max_limit: u32,
     pub max_body_bytes: usize,
@@ -171,6 +174,14 @@ impl Config {
             access_tokens_file: get("ACCESS_TOKENS_FILE")
                 .filter(|path| !path.trim().is_empty())
                 .map(std::path::PathBuf::from),
+            audit_log_retention: match parse_duration(
+                get("AUDIT_LOG_RETENTION"),
+                "AUDIT_LOG_RETENTION",
+            )? {
+                None => Some(Duration::from_secs(90 * 86_400)),
+                Some(d) if d.is_zero() => None,
+                Some(d) => Some(d),
+            },
             api_rest_default_limit: default_limit.min(max_limit),
             api_rest_max_limit: max_limit,
             max_body_bytes: parse_number(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1024 * 1024)?,

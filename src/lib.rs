@@ -4,6 +4,7 @@
 //! (`/api`, `/admin`, `/_health`) on a listener. `main.rs` and the integration tests use both.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub sessions: Arc<SessionKeys>,
     pub login_limiter: Arc<LoginLimiter>,
     pub tokens: Arc<Tokens>,
+    /// Refusals waiting to be written to the audit log.
+    pub audit: Arc<audit::AuditQueue>,
     content: Arc<RwLock<Arc<Registry>>>,
     /// Held while a content type is changed through the Admin API, one change at a time.
     pub schema_changes: Arc<std::sync::Mutex<()>>,
@@ -111,10 +114,13 @@ impl AppState {
         if let Err(error) = tokens.warn_expiring(&mut conn, clock.now()) {
             tracing::warn!(error = %error, "could not look for expiring tokens");
         }
+        purge_audit_log(&mut conn, config.audit_log_retention, clock.now());
         drop(conn);
-        spawn_usage_flusher(&tokens, &pool, &clock);
+        let audit = Arc::new(audit::AuditQueue::default());
+        spawn_background_writer(&tokens, &audit, &pool, &clock, config.audit_log_retention);
         Ok(AppState {
             tokens,
+            audit,
             sessions: Arc::new(SessionKeys::new(
                 &config.admin_jwt_secret,
                 config.admin_jwt_expires_in,
@@ -241,36 +247,61 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 /// How often recorded token uses are looked at for writing.
 const USAGE_FLUSH_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// How often expiring tokens are logged while the server runs.
-const EXPIRY_WARNING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(86_400);
+/// How often expiring tokens are logged, and old audit events deleted, while the server runs.
+const DAILY: std::time::Duration = std::time::Duration::from_secs(86_400);
 
-/// Writes recorded token uses in the background until the token system is dropped, and warns of
-/// expiring tokens daily.
-fn spawn_usage_flusher(tokens: &Arc<Tokens>, pool: &DbPool, clock: &SharedClock) {
+/// Deletes the audit events older than `AUDIT_LOG_RETENTION`.
+fn purge_audit_log(
+    conn: &mut DbConnection,
+    retention: Option<std::time::Duration>,
+    now: chrono::NaiveDateTime,
+) {
+    let Some(keep) = retention.and_then(|d| chrono::Duration::from_std(d).ok()) else {
+        return;
+    };
+    match audit::purge(conn, now - keep) {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(deleted, "audit events past their retention deleted"),
+        Err(error) => tracing::warn!(error = %error, "could not delete old audit events"),
+    }
+}
+
+/// Writes recorded token uses and queued audit events in the background until the token system
+/// is dropped; daily, warns of expiring tokens and applies the audit log's retention.
+fn spawn_background_writer(
+    tokens: &Arc<Tokens>,
+    audit: &Arc<audit::AuditQueue>,
+    pool: &DbPool,
+    clock: &SharedClock,
+    retention: Option<std::time::Duration>,
+) {
     let tokens = Arc::downgrade(tokens);
+    let audit = Arc::downgrade(audit);
     let pool = pool.clone();
     let clock = clock.clone();
     let spawned = std::thread::Builder::new()
         .name("token-usage".into())
         .spawn(move || {
-            let mut warned = std::time::Instant::now();
+            let mut daily = std::time::Instant::now();
             loop {
                 std::thread::sleep(USAGE_FLUSH_TICK);
-                let Some(tokens) = tokens.upgrade() else {
+                let (Some(tokens), Some(audit)) = (tokens.upgrade(), audit.upgrade()) else {
                     return;
                 };
-                if warned.elapsed() >= EXPIRY_WARNING_INTERVAL {
-                    warned = std::time::Instant::now();
-                    if let Ok(mut conn) = pool.get() {
-                        tokens.warn_expiring(&mut conn, clock.now()).ok();
-                    }
+                let Ok(mut conn) = pool.get() else {
+                    tracing::warn!("no database connection for token uses; will retry");
+                    continue;
+                };
+                if daily.elapsed() >= DAILY {
+                    daily = std::time::Instant::now();
+                    tokens.warn_expiring(&mut conn, clock.now()).ok();
+                    purge_audit_log(&mut conn, retention, clock.now());
                 }
-                let written = pool
-                    .get()
-                    .map_err(|e| e.to_string())
-                    .and_then(|mut conn| tokens.flush_usage(&mut conn).map_err(|e| e.to_string()));
-                if let Err(error) = written {
+                if let Err(error) = tokens.flush_usage(&mut conn) {
                     tracing::warn!(error = %error, "could not record token uses; will retry");
+                }
+                if let Err(error) = audit.flush(&mut conn) {
+                    tracing::warn!(error = %error, "could not write audit events; will retry");
                 }
             }
         });

@@ -11,7 +11,7 @@ use vellum::clock::{Clock, SystemClock};
 use vellum::config::Config;
 use vellum::tokens::service::TokenRequest;
 use vellum::tokens::store::{self, StoreError};
-use vellum::tokens::{LIFESPANS, TokenType, check_permissions, import};
+use vellum::tokens::{CONTENT_KIND, LIFESPANS, TokenType, check_permissions, import};
 use vellum::{AppState, InitError};
 
 #[derive(Parser)]
@@ -186,6 +186,7 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
             let asked = (!permissions.is_empty()).then_some(&permissions);
             check_permissions(token_type, asked, &state.content().actions()).map_err(InitError)?;
             let request = TokenRequest {
+                owner: None,
                 name,
                 description: description.trim().to_string(),
                 token_type,
@@ -206,8 +207,8 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
         }
         TokenCommand::List => {
             state.tokens.flush_all_usage(&mut conn).ok();
-            let records =
-                store::list(&mut conn).map_err(|e| InitError(format!("database: {e}")))?;
+            let records = store::list(&mut conn, CONTENT_KIND)
+                .map_err(|e| InitError(format!("database: {e}")))?;
             println!(
                 "{:>5}  {:<30} {:<12} {:<25} {:<25}",
                 "id", "name", "type", "expires", "last used"

@@ -23,6 +23,12 @@ pub mod actions {
     pub const API_TOKENS_UPDATE: &str = "admin::api-tokens.update";
     pub const API_TOKENS_DELETE: &str = "admin::api-tokens.delete";
     pub const API_TOKENS_REGENERATE: &str = "admin::api-tokens.regenerate";
+    pub const ADMIN_TOKENS_CREATE: &str = "admin::admin-tokens.create";
+    pub const ADMIN_TOKENS_READ: &str = "admin::admin-tokens.read";
+    pub const ADMIN_TOKENS_UPDATE: &str = "admin::admin-tokens.update";
+    pub const ADMIN_TOKENS_DELETE: &str = "admin::admin-tokens.delete";
+    pub const ADMIN_TOKENS_REGENERATE: &str = "admin::admin-tokens.regenerate";
+    pub const AUDIT_LOGS_READ: &str = "admin::audit-logs.read";
     pub const CONTENT_TYPES_READ: &str = "admin::content-types.read";
     pub const CONTENT_TYPES_CREATE: &str = "admin::content-types.create";
     pub const CONTENT_TYPES_UPDATE: &str = "admin::content-types.update";
@@ -48,6 +54,12 @@ pub mod actions {
         API_TOKENS_UPDATE,
         API_TOKENS_DELETE,
         API_TOKENS_REGENERATE,
+        ADMIN_TOKENS_CREATE,
+        ADMIN_TOKENS_READ,
+        ADMIN_TOKENS_UPDATE,
+        ADMIN_TOKENS_DELETE,
+        ADMIN_TOKENS_REGENERATE,
+        AUDIT_LOGS_READ,
         CONTENT_TYPES_READ,
         CONTENT_TYPES_CREATE,
         CONTENT_TYPES_UPDATE,
@@ -115,8 +127,9 @@ pub struct Role {
     pub updated_at: NaiveDateTime,
 }
 
-/// Creates the default roles that are missing and gives each the default actions it lacks
-/// (so actions added by a newer Vellum reach existing databases). Grants made by admins stay.
+/// Creates the default roles that are missing with their default actions, and gives the Super
+/// Admin every action it lacks (so actions added by a newer Vellum reach existing databases).
+/// The other roles keep what admins made of them: an action taken away stays away.
 pub fn ensure_defaults(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<()> {
     crate::db::exclusive(conn, "admin_roles", |conn| {
         for role in DEFAULT_ROLES {
@@ -126,6 +139,7 @@ pub fn ensure_defaults(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResu
                 .first::<i32>(conn)
                 .optional()?;
             let role_id = match existing {
+                Some(_) if role.code != SUPER_ADMIN => continue,
                 Some(id) => id,
                 None => {
                     diesel::insert_into(admin_roles::table)
@@ -194,4 +208,49 @@ pub fn actions_of(conn: &mut DbConnection, roles: &[Role]) -> QueryResult<BTreeS
         .load::<String>(conn)?
         .into_iter()
         .collect())
+}
+
+/// Why a role's actions could not be set.
+#[derive(Debug)]
+pub enum SetActionsError {
+    NotFound,
+    /// The Super Admin role always holds every action.
+    SuperAdmin,
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for SetActionsError {
+    fn from(error: diesel::result::Error) -> Self {
+        SetActionsError::Database(error)
+    }
+}
+
+/// Replaces the actions a role grants (each one known). Admin tokens of the role's users lose
+/// what the role loses, since a token's rights are bounded by its owner's on every request.
+pub fn set_actions(
+    conn: &mut DbConnection,
+    role_id: i32,
+    granted: &BTreeSet<String>,
+) -> Result<(), SetActionsError> {
+    crate::db::exclusive(conn, "admin_roles", |conn| {
+        let role: Role = admin_roles::table
+            .find(role_id)
+            .first(conn)
+            .optional()?
+            .ok_or(SetActionsError::NotFound)?;
+        if role.code == SUPER_ADMIN {
+            return Err(SetActionsError::SuperAdmin);
+        }
+        diesel::delete(admin_permissions::table.filter(admin_permissions::role_id.eq(role_id)))
+            .execute(conn)?;
+        for action in granted {
+            diesel::insert_into(admin_permissions::table)
+                .values((
+                    admin_permissions::role_id.eq(role_id),
+                    admin_permissions::action.eq(action),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
 }

@@ -158,3 +158,71 @@ fn insert_with_role(
         .execute(conn)?;
     Ok((user, vec![role]))
 }
+
+/// Why a user could not be changed or deleted.
+#[derive(Debug)]
+pub enum ChangeError {
+    NotFound,
+    /// The change would leave no active Super Admin.
+    LastSuperAdmin,
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for ChangeError {
+    fn from(error: diesel::result::Error) -> Self {
+        ChangeError::Database(error)
+    }
+}
+
+/// The number of active, unblocked Super Admins other than `except`.
+fn other_super_admins(conn: &mut DbConnection, except: i32) -> QueryResult<i64> {
+    admin_users::table
+        .inner_join(admin_users_roles::table.inner_join(crate::db::schema::admin_roles::table))
+        .filter(crate::db::schema::admin_roles::code.eq(roles::SUPER_ADMIN))
+        .filter(admin_users::id.ne(except))
+        .filter(admin_users::is_active.eq(true))
+        .filter(admin_users::blocked.eq(false))
+        .count()
+        .get_result(conn)
+}
+
+/// Turns a user on or off; a deactivated admin can neither sign in nor use their admin tokens.
+pub fn set_active(
+    conn: &mut DbConnection,
+    id: i32,
+    active: bool,
+    now: NaiveDateTime,
+) -> Result<AdminUser, ChangeError> {
+    crate::db::exclusive(conn, "admin_users", |conn| {
+        find(conn, id)?.ok_or(ChangeError::NotFound)?;
+        if !active && other_super_admins(conn, id)? == 0 && is_super_admin(conn, id)? {
+            return Err(ChangeError::LastSuperAdmin);
+        }
+        diesel::update(admin_users::table.find(id))
+            .set((
+                admin_users::is_active.eq(active),
+                admin_users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        find(conn, id)?.ok_or(ChangeError::NotFound)
+    })
+}
+
+fn is_super_admin(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    Ok(roles::of_user(conn, id)?
+        .iter()
+        .any(|role| role.code == roles::SUPER_ADMIN))
+}
+
+/// Deletes a user with their sessions and their admin tokens (as Strapi does).
+pub fn delete(conn: &mut DbConnection, id: i32) -> Result<AdminUser, ChangeError> {
+    crate::db::exclusive(conn, "admin_users", |conn| {
+        let user = find(conn, id)?.ok_or(ChangeError::NotFound)?;
+        if other_super_admins(conn, id)? == 0 && is_super_admin(conn, id)? {
+            return Err(ChangeError::LastSuperAdmin);
+        }
+        crate::tokens::store::delete_owned_by(conn, id)?;
+        diesel::delete(admin_users::table.find(id)).execute(conn)?;
+        Ok(user)
+    })
+}

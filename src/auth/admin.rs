@@ -1,23 +1,41 @@
-//! The admin session principal: a request bearing a live admin JWT.
+//! The admin principal: a request bearing a live admin session JWT, or an admin token (`vat_`),
+//! which acts as its owner limited to the token's own permissions.
 
 use crate::AppState;
 use crate::admin::roles::{self, Role};
 use crate::admin::sessions::{self, Claims};
 use crate::admin::users::{self, AdminUser};
-use crate::auth::bearer_token;
+use crate::audit::{AuditEvent, Origin};
+use crate::auth::{bearer_token, check_expiry, check_limits, deny, origin, stored_credential};
 use crate::error::{ApiError, ApiResult};
+use crate::tokens::ADMIN_KIND;
+use crate::tokens::format::TokenKind;
+use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use chrono::NaiveDateTime;
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 
-/// A signed-in admin: the user, their roles and the actions those grant.
+/// How an admin request was authenticated.
+#[derive(Debug, Clone)]
+pub enum Via {
+    /// A panel session (a JWT naming a session row).
+    Session(Claims),
+    /// An admin token, by id.
+    Token(i32),
+}
+
+/// A signed-in admin: the user, their roles and the actions granted (for a token, those of its
+/// permissions that the owner still holds).
 #[derive(Debug, Clone)]
 pub struct AdminSession {
     pub user: AdminUser,
     pub roles: Vec<Role>,
     pub actions: BTreeSet<String>,
-    pub claims: Claims,
+    pub via: Via,
+    pub origin: Origin,
 }
 
 impl AdminSession {
@@ -29,6 +47,136 @@ impl AdminSession {
             Err(ApiError::forbidden())
         }
     }
+
+    /// 403 unless this is a panel session: no token of any kind creates, regenerates or shows
+    /// tokens.
+    pub fn require_panel(&self) -> ApiResult<()> {
+        match self.via {
+            Via::Session(_) => Ok(()),
+            Via::Token(_) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "ForbiddenError",
+                "Tokens cannot create, regenerate or view tokens: sign in to the admin panel",
+            )),
+        }
+    }
+
+    /// Whether the admin holds the Super Admin role.
+    pub fn is_super_admin(&self) -> bool {
+        self.roles.iter().any(|r| r.code == roles::SUPER_ADMIN)
+    }
+
+    /// Who acts, as the audit log names them.
+    pub fn actor(&self) -> String {
+        match self.via {
+            Via::Session(_) => format!("admin:{}", self.user.id),
+            Via::Token(id) => format!("token:{id}"),
+        }
+    }
+
+    /// An audit event done by this admin, from this request.
+    pub fn event(
+        &self,
+        at: NaiveDateTime,
+        event: &'static str,
+        token_id: Option<i32>,
+        details: Value,
+    ) -> AuditEvent {
+        AuditEvent {
+            at,
+            event,
+            actor: Some(self.actor()),
+            token_id,
+            status: None,
+            origin: self.origin.clone(),
+            details,
+        }
+    }
+
+    async fn by_session(
+        state: web::Data<AppState>,
+        token: String,
+        origin: Origin,
+    ) -> ApiResult<AdminSession> {
+        let now = state.clock.now();
+        let claims = state
+            .sessions
+            .open(&token, now)
+            .ok_or_else(ApiError::unauthorized)?;
+        state
+            .db(move |conn| {
+                if !sessions::is_live(conn, &claims, now)? {
+                    return Err(ApiError::unauthorized());
+                }
+                let user = users::find(conn, claims.id)?
+                    .filter(AdminUser::can_sign_in)
+                    .ok_or_else(ApiError::unauthorized)?;
+                let roles = roles::of_user(conn, user.id)?;
+                let actions = roles::actions_of(conn, &roles)?;
+                Ok(AdminSession {
+                    user,
+                    roles,
+                    actions,
+                    via: Via::Session(claims),
+                    origin,
+                })
+            })
+            .await
+    }
+
+    /// An admin token, in Strapi's order: lookup, kind, expiry (then Vellum's address and rate
+    /// limits), owner present, owner active; the use is recorded.
+    async fn by_token(
+        state: web::Data<AppState>,
+        request: &HttpRequest,
+        text: &str,
+        origin: Origin,
+    ) -> ApiResult<AdminSession> {
+        let credential = stored_credential(&state, text, |kind| kind == TokenKind::Admin)
+            .await
+            .map_err(|error| deny(&state, request, None, error, "unknown token"))?;
+        let id = credential.id;
+        if credential.kind != ADMIN_KIND {
+            let error = ApiError::unauthorized();
+            return Err(deny(&state, request, Some(id), error, "not an admin token"));
+        }
+        let now = state.clock.now();
+        check_expiry(&state, request, &credential, now)?;
+        let ip = check_limits(&state, request, &credential)?;
+        let owner = credential.owner;
+        let granted = credential.permissions.clone();
+        let found = state
+            .db(move |conn| {
+                let Some(user) = owner.map(|id| users::find(conn, id)).transpose()?.flatten()
+                else {
+                    return Ok(Err("Token owner not found"));
+                };
+                if !user.can_sign_in() {
+                    return Ok(Err("Token owner is deactivated"));
+                }
+                let roles = roles::of_user(conn, user.id)?;
+                let held = roles::actions_of(conn, &roles)?;
+                Ok(Ok((user, roles, held)))
+            })
+            .await?;
+        let (user, roles, held) = found.map_err(|message| {
+            let error = ApiError::unauthorized_because(message);
+            deny(&state, request, Some(id), error, message)
+        })?;
+        state
+            .tokens
+            .usage
+            .record(id, now, ip.map(|ip| ip.to_string()));
+        Ok(AdminSession {
+            user,
+            roles,
+            // The owner's present rights bound the token's: a role that loses an action takes
+            // it from the owner's tokens too.
+            actions: granted.intersection(&held).cloned().collect(),
+            via: Via::Token(id),
+            origin,
+        })
+    }
 }
 
 impl FromRequest for AdminSession {
@@ -38,32 +186,16 @@ impl FromRequest for AdminSession {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = request.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(request).map(str::to_owned);
+        let request = request.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let token = token.ok_or_else(ApiError::unauthorized)?;
-            let now = state.clock.now();
-            let claims = state
-                .sessions
-                .open(&token, now)
-                .ok_or_else(ApiError::unauthorized)?;
-            state
-                .db(move |conn| {
-                    if !sessions::is_live(conn, &claims, now)? {
-                        return Err(ApiError::unauthorized());
-                    }
-                    let user = users::find(conn, claims.id)?
-                        .filter(AdminUser::can_sign_in)
-                        .ok_or_else(ApiError::unauthorized)?;
-                    let roles = roles::of_user(conn, user.id)?;
-                    let actions = roles::actions_of(conn, &roles)?;
-                    Ok(AdminSession {
-                        user,
-                        roles,
-                        actions,
-                        claims,
-                    })
-                })
-                .await
+            let origin = origin(&request, &state);
+            if token.starts_with(TokenKind::Admin.prefix()) {
+                Self::by_token(state, &request, &token, origin).await
+            } else {
+                Self::by_session(state, token, origin).await
+            }
         })
     }
 }

@@ -3,16 +3,17 @@
 //! request; the use is recorded in memory only.
 
 use crate::AppState;
-use crate::auth::{basic_credentials, bearer_token};
+use crate::auth::{
+    basic_credentials, bearer_token, check_expiry, check_limits, deny, stored_credential,
+};
 use crate::content::schema::ContentType;
 use crate::error::{ApiError, ApiResult};
-use crate::tokens::format::{PlainToken, TokenKind};
-use crate::tokens::policy::client_ip;
+use crate::tokens::format::TokenKind;
 use crate::tokens::{CONTENT_KIND, Credential};
 use actix_web::{HttpRequest, web};
 use chrono::NaiveDateTime;
+use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// The five actions of a content type's routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,92 +42,59 @@ impl ContentAction {
 pub struct ContentPrincipal {
     pub credential: Arc<Credential>,
     now: NaiveDateTime,
-    ip: Option<String>,
+    ip: Option<IpAddr>,
 }
 
 impl ContentPrincipal {
     /// 401 `Missing or invalid credentials` for no, malformed, unknown or admin tokens (a
     /// malformed one costs no lookup); 401 `Token expired` for an expired one. The token comes as
     /// `Bearer <token>`, or as `Basic base64(<token id>:<token>)`, where the id must be the
-    /// token's own. A Bearer token may also be one from `ACCESS_TOKENS_FILE`.
+    /// token's own. A Bearer token may also be one from `ACCESS_TOKENS_FILE`. Refusals of
+    /// presented credentials go to the audit log.
     pub async fn authenticate(
         request: &HttpRequest,
         state: &web::Data<AppState>,
     ) -> ApiResult<Self> {
+        let refuse = |token_id, error, reason| deny(state, request, token_id, error, reason);
         let (text, claimed_id) = match bearer_token(request) {
             Some(text) => (text.to_string(), None),
             None => {
-                let (id, secret) = basic_credentials(request).ok_or_else(ApiError::unauthorized)?;
-                let id = id.parse::<i32>().map_err(|_| ApiError::unauthorized())?;
+                let (id, secret) = basic_credentials(request).ok_or_else(|| {
+                    refuse(None, ApiError::unauthorized(), "malformed credentials")
+                })?;
+                let id = id
+                    .parse::<i32>()
+                    .map_err(|_| refuse(None, ApiError::unauthorized(), "malformed credentials"))?;
                 (secret, Some(id))
             }
         };
-        let tokens = &state.tokens;
         // A token from the configuration (Bearer only) is found by its HMAC in memory.
         let configured = claimed_id
             .is_none()
-            .then(|| tokens.configured.find(&text))
+            .then(|| state.tokens.configured.find(&text))
             .flatten();
         let credential = match configured {
             Some(credential) => credential,
-            None => Self::stored(state, &text).await?,
+            None => stored_credential(state, &text, |kind| kind != TokenKind::Admin)
+                .await
+                .map_err(|error| refuse(None, error, "unknown token"))?,
         };
         if credential.kind != CONTENT_KIND || claimed_id.is_some_and(|id| id != credential.id) {
-            return Err(ApiError::unauthorized());
+            let reason = "not a content-API token, or not the id's";
+            return Err(refuse(
+                Some(credential.id),
+                ApiError::unauthorized(),
+                reason,
+            ));
         }
         let now = state.clock.now();
-        if credential.grace_is_over(now) {
-            return Err(ApiError::unauthorized());
-        }
-        if credential.is_expired(now) {
-            return Err(ApiError::unauthorized_because("Token expired"));
-        }
-        let policy = &credential.policy;
-        let forwarded = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        let ip = client_ip(
-            request.peer_addr().map(|a| a.ip()),
-            forwarded,
-            &state.config.trusted_proxies,
-        );
-        if !policy.allows_ip(ip) {
-            tracing::info!(token_id = credential.id, client = ?ip, "token used from an address outside its allowlist");
-            return Err(ApiError::forbidden());
-        }
-        if let Some(rate) = policy.rate_limit
-            && let Err(wait) = tokens.limiter.take(credential.id, rate, Instant::now())
-        {
-            return Err(ApiError::too_many_requests_for(wait));
-        }
+        check_expiry(state, request, &credential, now)?;
+        let ip = check_limits(state, request, &credential)?;
         Ok(ContentPrincipal {
             credential,
             now,
-            ip: ip.map(|ip| ip.to_string()),
+            ip,
         })
-    }
-
-    /// The stored token that `text` is: its form is checked first, then the cache, then the
-    /// database.
-    async fn stored(state: &web::Data<AppState>, text: &str) -> ApiResult<Arc<Credential>> {
-        let token = PlainToken::parse(text)
-            .ok()
-            .filter(|token| token.kind() != TokenKind::Admin)
-            .ok_or_else(ApiError::unauthorized)?;
-        let tokens = &state.tokens;
-        let hash = tokens.salts.current.hash(&token);
-        if let Some(credential) = tokens.cache.get(&hash) {
-            return Ok(credential);
-        }
-        let lookup = state.clone();
-        let found = state
-            .db(move |conn| Ok(lookup.tokens.find(conn, &token)?))
-            .await?
-            .map(Arc::new)
-            .ok_or_else(ApiError::unauthorized)?;
-        tokens.cache.insert(hash, found.clone());
-        Ok(found)
     }
 
     /// 403 `Forbidden` unless the token may perform `action` on `content_type`; a permitted
@@ -134,18 +102,27 @@ impl ContentPrincipal {
     pub fn require(
         &self,
         state: &AppState,
+        request: &HttpRequest,
         content_type: &ContentType,
         action: ContentAction,
     ) -> ApiResult<()> {
         if !self.credential.allows(&content_type.action(action.name())) {
-            return Err(ApiError::forbidden());
+            let id = Some(self.credential.id);
+            return Err(deny(
+                state,
+                request,
+                id,
+                ApiError::forbidden(),
+                "action not granted",
+            ));
         }
         // Configured tokens (id 0) have no row to record their use in.
         if self.credential.id > 0 {
-            state
-                .tokens
-                .usage
-                .record(self.credential.id, self.now, self.ip.clone());
+            state.tokens.usage.record(
+                self.credential.id,
+                self.now,
+                self.ip.map(|ip| ip.to_string()),
+            );
         }
         Ok(())
     }

@@ -97,6 +97,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_token_owners (token_id) {
+        token_id -> Integer,
+        user_id -> Integer,
+    }
+}
+
+diesel::table! {
+    audit_logs (id) {
+        id -> Integer,
+        created_at -> Timestamp,
+        event -> Text,
+        actor -> Nullable<Text>,
+        token_id -> Nullable<Integer>,
+        status -> Nullable<Integer>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        details -> Text,
+    }
+}
+
+diesel::joinable!(api_token_owners -> api_tokens (token_id));
 diesel::joinable!(api_token_permissions -> api_tokens (token_id));
 diesel::joinable!(api_token_policies -> api_tokens (token_id));
 diesel::joinable!(admin_permissions -> admin_roles (role_id));
@@ -114,4 +137,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     api_token_permissions,
     api_token_policies,
+    api_token_owners,
+    audit_logs,
 );

@@ -5,7 +5,8 @@ use crate::AppState;
 use crate::admin::roles::Role;
 use crate::admin::users::{self, AdminUser, CreateError, NewAdmin};
 use crate::admin::{password, sessions};
-use crate::auth::admin::AdminSession;
+use crate::audit::{self, AuditEvent, events};
+use crate::auth::admin::{AdminSession, Via};
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::{object_body, required_string, string_field};
@@ -84,15 +85,31 @@ pub async fn login(
     let plain_password = required_string(&body, "password", &mut errors);
     errors.into_result()?;
 
+    let origin = crate::auth::origin(&request, &state);
     let ip = request
         .peer_addr()
         .map(|address| address.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let now = state.clock.now();
+    let attempt = |event, actor: Option<i32>, status: Option<u16>, reason: &str| AuditEvent {
+        at: now,
+        event,
+        actor: actor.map(|id| format!("admin:{id}")),
+        token_id: None,
+        status,
+        origin: origin.clone(),
+        details: json!({ "email": email, "reason": reason }),
+    };
     if state.login_limiter.is_locked(&email, ip) {
+        state.audit.push(attempt(
+            events::LOGIN_FAILURE,
+            None,
+            Some(429),
+            "locked out",
+        ));
         return Err(ApiError::too_many_requests());
     }
     let worker = state.clone();
-    let now = state.clock.now();
     let attempt_email = email.clone();
     let outcome = state
         .db_write(move |conn| {
@@ -114,21 +131,40 @@ pub async fn login(
     match outcome {
         Some((token, user, roles)) => {
             state.login_limiter.record_success(&email, ip);
+            let event = attempt(events::LOGIN_SUCCESS, Some(user.id), None, "");
+            state
+                .db_write(move |conn| Ok(audit::insert(conn, &event)?))
+                .await?;
             Ok(HttpResponse::Ok()
                 .json(json!({ "data": { "token": token, "user": user_json(&user, &roles) } })))
         }
         None => {
             state.login_limiter.record_failure(&email, ip);
+            let event = attempt(
+                events::LOGIN_FAILURE,
+                None,
+                Some(400),
+                "invalid credentials",
+            );
+            state.audit.push(event);
             Err(ApiError::application("Invalid credentials"))
         }
     }
 }
 
-/// `POST /admin/logout`: ends the session; its JWT is refused afterwards.
+/// `POST /admin/logout`: ends the session; its JWT is refused afterwards. An admin token has
+/// no session to end (403).
 pub async fn logout(state: web::Data<AppState>, session: AdminSession) -> ApiResult<HttpResponse> {
-    let sid = session.claims.sid.clone();
+    let Via::Session(claims) = &session.via else {
+        return Err(ApiError::forbidden());
+    };
+    let sid = claims.sid.clone();
+    let event = session.event(state.clock.now(), events::LOGOUT, None, json!({}));
     state
-        .db_write(move |conn| Ok(sessions::end(conn, &sid)?))
+        .db_write(move |conn| {
+            sessions::end(conn, &sid)?;
+            Ok(audit::insert(conn, &event)?)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": {} })))
 }

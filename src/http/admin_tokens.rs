@@ -3,9 +3,11 @@
 
 use crate::AppState;
 use crate::admin::roles::actions;
+use crate::audit::{self, events};
 use crate::auth::admin::AdminSession;
 use crate::clock::iso;
 use crate::content::value::parse_datetime;
+use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::object_body;
 use crate::tokens::configured::ConfiguredToken;
@@ -13,7 +15,7 @@ use crate::tokens::format::PlainToken;
 use crate::tokens::policy::{IpNet, TokenPolicy};
 use crate::tokens::service::TokenRequest;
 use crate::tokens::store::{self, StoreError, TokenChanges};
-use crate::tokens::{CONTENT_KIND, LIFESPANS, TokenRecord, TokenType};
+use crate::tokens::{ADMIN_KIND, CONTENT_KIND, LIFESPANS, TokenRecord, TokenType};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value, json};
@@ -26,22 +28,29 @@ fn not_found() -> ApiError {
     ApiError::not_found("API Token not found")
 }
 
-fn store_error(error: StoreError) -> ApiError {
+/// The token `id` when it is of `kind`; 404 otherwise, so that each kind's routes never reach
+/// the other's tokens.
+pub(crate) fn find_of_kind(conn: &mut DbConnection, id: i32, kind: &str) -> ApiResult<TokenRecord> {
+    store::find(conn, id)?
+        .filter(|record| record.kind == kind)
+        .ok_or_else(not_found)
+}
+
+pub(crate) fn store_error(error: StoreError) -> ApiError {
     match error {
         StoreError::NameTaken => ApiError::application("Name already taken"),
         StoreError::Database(error) => ApiError::from(error),
     }
 }
 
-/// A token as Strapi shows it; `accessKey` only where given.
-fn token_json(record: &TokenRecord, access_key: Option<&PlainToken>) -> Value {
+/// A token as Strapi shows it (an admin token with `adminPermissions` and `adminUserOwner`
+/// instead of `type` and `permissions`); `accessKey` only where given.
+pub(crate) fn token_json(record: &TokenRecord, access_key: Option<&PlainToken>) -> Value {
     let mut shown = json!({
         "id": record.id,
         "kind": record.kind,
         "name": record.name,
         "description": record.description,
-        "type": record.token_type.as_str(),
-        "permissions": record.permissions.iter().collect::<Vec<_>>(),
         "allowedIps": record.policy.allowed_ips.iter().map(IpNet::to_string).collect::<Vec<_>>(),
         "rateLimit": record.policy.rate_limit,
         "lastUsedAt": record.last_used_at.map(iso),
@@ -50,14 +59,34 @@ fn token_json(record: &TokenRecord, access_key: Option<&PlainToken>) -> Value {
         "createdAt": iso(record.created_at),
         "updatedAt": iso(record.updated_at),
     });
+    if record.kind == ADMIN_KIND {
+        shown["adminPermissions"] = admin_permissions_json(&record.permissions);
+        shown["adminUserOwner"] = json!(record.owner);
+    } else {
+        shown["type"] = json!(record.token_type.as_str());
+        shown["permissions"] = json!(record.permissions);
+    }
     if let Some(token) = access_key {
         shown["accessKey"] = json!(token.expose());
     }
     shown
 }
 
+/// Admin actions in Strapi's permission shape.
+pub(crate) fn admin_permissions_json<'a>(actions: impl IntoIterator<Item = &'a String>) -> Value {
+    actions
+        .into_iter()
+        .map(
+            |action| json!({"action": action, "subject": null, "properties": {}, "conditions": []}),
+        )
+        .collect()
+}
+
 /// `allowedIps`: a list of addresses and CIDR ranges (`[]` or null: anywhere).
-fn allowed_ips_field(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Vec<IpNet>> {
+pub(crate) fn allowed_ips_field(
+    body: &Map<String, Value>,
+    errors: &mut FieldErrors,
+) -> Option<Vec<IpNet>> {
     match body.get("allowedIps")? {
         Value::Null => Some(Vec::new()),
         Value::Array(items) => {
@@ -87,7 +116,10 @@ fn allowed_ips_field(body: &Map<String, Value>, errors: &mut FieldErrors) -> Opt
 const MAX_RATE_LIMIT: u64 = 1_000_000;
 
 /// `rateLimit`: requests a minute, 1 to a million (null: no limit).
-fn rate_limit_field(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Option<u32>> {
+pub(crate) fn rate_limit_field(
+    body: &Map<String, Value>,
+    errors: &mut FieldErrors,
+) -> Option<Option<u32>> {
     match body.get("rateLimit")? {
         Value::Null => Some(None),
         value => match value.as_u64().filter(|n| (1..=MAX_RATE_LIMIT).contains(n)) {
@@ -123,7 +155,7 @@ fn configured_json(token: &ConfiguredToken) -> Value {
 }
 
 /// A numeric id from the path, else 400 (Strapi answers 500 here).
-fn token_id(raw: &str) -> ApiResult<i32> {
+pub(crate) fn token_id(raw: &str) -> ApiResult<i32> {
     if raw.starts_with("config-") {
         return Err(ApiError::validation(
             "Tokens from ACCESS_TOKENS_FILE are read-only here: change the file and restart",
@@ -136,7 +168,11 @@ fn token_id(raw: &str) -> ApiResult<i32> {
 }
 
 /// `name` and `description` as Strapi treats them: strings, trimmed, name 1–255 characters.
-fn text_field(body: &Map<String, Value>, key: &str, errors: &mut FieldErrors) -> Option<String> {
+pub(crate) fn text_field(
+    body: &Map<String, Value>,
+    key: &str,
+    errors: &mut FieldErrors,
+) -> Option<String> {
     match body.get(key) {
         None => None,
         Some(Value::Null) if key == "description" => Some(String::new()),
@@ -149,7 +185,7 @@ fn text_field(body: &Map<String, Value>, key: &str, errors: &mut FieldErrors) ->
     }
 }
 
-fn check_name(name: &str, errors: &mut FieldErrors) {
+pub(crate) fn check_name(name: &str, errors: &mut FieldErrors) {
     if name.is_empty() {
         errors.add("name", "name is a required field");
         errors.add("name", "name must be at least 1 characters");
@@ -195,7 +231,7 @@ fn permissions_field(
 
 /// `expiresAt` (Vellum's extension): an ISO date-time in the future, or `null` for never;
 /// `None` when absent.
-fn expiry_field(
+pub(crate) fn expiry_field(
     body: &Map<String, Value>,
     now: NaiveDateTime,
     errors: &mut FieldErrors,
@@ -217,7 +253,7 @@ fn expiry_field(
 }
 
 /// 400 when the token has expired (or was revoked): its expiry is history now.
-fn check_expiry_changeable(record: &TokenRecord, now: NaiveDateTime) -> ApiResult<()> {
+pub(crate) fn check_expiry_changeable(record: &TokenRecord, now: NaiveDateTime) -> ApiResult<()> {
     if record.expires_at.is_some_and(|at| at <= now) {
         return Err(ApiError::validation(
             "The expiry of an expired or revoked token cannot be changed",
@@ -243,15 +279,59 @@ pub async fn create(
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     session.require(actions::API_TOKENS_CREATE)?;
+    session.require_panel()?;
     let body = object_body(body.into_inner())?;
     let mut errors = FieldErrors::default();
-    let name = text_field(&body, "name", &mut errors).unwrap_or_default();
-    if errors.is_empty() {
-        check_name(&name, &mut errors);
-    }
-    let description = text_field(&body, "description", &mut errors).unwrap_or_default();
+    let now = state.clock.now();
+    let common = common_fields(&body, now, &mut errors);
     let token_type = type_field(&body, &mut errors).unwrap_or(TokenType::ReadOnly);
     let permissions = permissions_field(&body, &mut errors);
+    errors.into_result()?;
+    check_permissions(&state, token_type, permissions.as_ref())?;
+    let request = common.request(None, token_type, permissions.unwrap_or_default());
+    issue(state, session, request).await
+}
+
+/// What both kinds of token are created with.
+pub(crate) struct CommonFields {
+    name: String,
+    description: String,
+    lifespan: Option<i64>,
+    expires_at: Option<NaiveDateTime>,
+    policy: TokenPolicy,
+}
+
+impl CommonFields {
+    pub(crate) fn request(
+        self,
+        owner: Option<i32>,
+        token_type: TokenType,
+        permissions: BTreeSet<String>,
+    ) -> TokenRequest {
+        TokenRequest {
+            owner,
+            name: self.name,
+            description: self.description,
+            token_type,
+            permissions,
+            lifespan: self.lifespan,
+            expires_at: self.expires_at,
+            policy: self.policy,
+        }
+    }
+}
+
+/// Name, description, lifespan or explicit expiry, and limits of a new token.
+pub(crate) fn common_fields(
+    body: &Map<String, Value>,
+    now: NaiveDateTime,
+    errors: &mut FieldErrors,
+) -> CommonFields {
+    let name = text_field(body, "name", errors).unwrap_or_default();
+    if errors.is_empty() {
+        check_name(&name, errors);
+    }
+    let description = text_field(body, "description", errors).unwrap_or_default();
     let lifespan = match body.get("lifespan") {
         None | Some(Value::Null) => None,
         Some(value) => match value.as_i64().filter(|ms| LIFESPANS.contains(ms)) {
@@ -265,29 +345,44 @@ pub async fn create(
             }
         },
     };
-    let now = state.clock.now();
-    let expires_at = expiry_field(&body, now, &mut errors).flatten();
+    let expires_at = expiry_field(body, now, errors).flatten();
     if lifespan.is_some() && expires_at.is_some() {
         errors.add("expiresAt", "use either lifespan or expiresAt, not both");
     }
     let policy = TokenPolicy {
-        allowed_ips: allowed_ips_field(&body, &mut errors).unwrap_or_default(),
-        rate_limit: rate_limit_field(&body, &mut errors).flatten(),
+        allowed_ips: allowed_ips_field(body, errors).unwrap_or_default(),
+        rate_limit: rate_limit_field(body, errors).flatten(),
     };
-    errors.into_result()?;
-    check_permissions(&state, token_type, permissions.as_ref())?;
-    let request = TokenRequest {
+    CommonFields {
         name,
         description,
-        token_type,
-        permissions: permissions.unwrap_or_default(),
         lifespan,
         expires_at,
         policy,
-    };
+    }
+}
+
+/// Stores a new token and its audit event: 201 with the token and its `accessKey`, shown once.
+pub(crate) async fn issue(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    request: TokenRequest,
+) -> ApiResult<HttpResponse> {
+    let now = state.clock.now();
     let worker = state.clone();
     let (record, token) = state
-        .db_write(move |conn| worker.tokens.issue(conn, request, now).map_err(store_error))
+        .db_write(move |conn| {
+            let (record, token) = worker
+                .tokens
+                .issue(conn, request, now)
+                .map_err(store_error)?;
+            let details = json!({"kind": record.kind, "name": record.name});
+            audit::insert(
+                conn,
+                &session.event(now, events::TOKEN_CREATED, Some(record.id), details),
+            )?;
+            Ok((record, token))
+        })
         .await?;
     Ok(HttpResponse::Created().json(json!({ "data": token_json(&record, Some(&token)) })))
 }
@@ -323,7 +418,7 @@ pub async fn list(
     let mut records = state
         .db(move |conn| {
             worker.tokens.flush_usage(conn)?;
-            Ok(store::list(conn)?)
+            Ok(store::list(conn, CONTENT_KIND)?)
         })
         .await?;
     let listed = |expires_at: Option<NaiveDateTime>| match window {
@@ -344,7 +439,8 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(json!({ "data": shown })))
 }
 
-/// `GET /admin/api-tokens/{id}`: with `accessKey` when tokens are viewable.
+/// `GET /admin/api-tokens/{id}`: with `accessKey` when tokens are viewable and the caller is
+/// a panel session.
 pub async fn get(
     state: web::Data<AppState>,
     session: AdminSession,
@@ -352,12 +448,34 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     session.require(actions::API_TOKENS_READ)?;
     let id = token_id(&id)?;
+    show(state, session, id, CONTENT_KIND, |_, _| Ok(true)).await
+}
+
+/// A token of `kind`, when `access(session, record)` lets the caller see it (`Ok(true)`: with
+/// its `accessKey`, when it is viewable and the caller is a panel session); a decryption is an
+/// audit event.
+pub(crate) async fn show(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: i32,
+    kind: &'static str,
+    access: fn(&AdminSession, &TokenRecord) -> ApiResult<bool>,
+) -> ApiResult<HttpResponse> {
     let worker = state.clone();
+    let now = state.clock.now();
     let (record, key) = state
         .db(move |conn| {
             worker.tokens.flush_usage(conn)?;
-            let record = store::find(conn, id)?.ok_or_else(not_found)?;
+            let record = find_of_kind(conn, id, kind)?;
+            if !access(&session, &record)? || session.require_panel().is_err() {
+                return Ok((record, None));
+            }
             let key = worker.tokens.view(conn, &record);
+            if key.is_some() {
+                let event =
+                    session.event(now, events::TOKEN_VIEWED, Some(id), json!({"kind": kind}));
+                audit::insert(conn, &event)?;
+            }
             Ok((record, key))
         })
         .await?;
@@ -417,7 +535,7 @@ pub async fn update(
     let worker = state.clone();
     let record = state
         .db_write(move |conn| {
-            let existing = store::find(conn, id)?.ok_or_else(not_found)?;
+            let existing = find_of_kind(conn, id, CONTENT_KIND)?;
             if changes.expires_at.is_some() {
                 check_expiry_changeable(&existing, now)?;
             }
@@ -430,8 +548,14 @@ pub async fn update(
                 (None, _) => None,
             };
             check_permissions(&worker, token_type, permissions.as_ref())?;
+            let fields = changed_fields(&body);
             let updated = store::update(conn, id, changes, now).map_err(store_error)?;
             worker.tokens.cache.clear();
+            let details = json!({"kind": CONTENT_KIND, "fields": fields});
+            audit::insert(
+                conn,
+                &session.event(now, events::TOKEN_UPDATED, Some(id), details),
+            )?;
             updated.ok_or_else(not_found)
         })
         .await?;
@@ -447,15 +571,42 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     session.require(actions::API_TOKENS_DELETE)?;
     let id = token_id(&id)?;
+    remove(state, session, id, CONTENT_KIND, |_, _| Ok(())).await
+}
+
+/// Deletes a token of `kind` that `may_delete` allows (none: `{data: null}`), with its audit
+/// event.
+pub(crate) async fn remove(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: i32,
+    kind: &'static str,
+    may_delete: fn(&AdminSession, &TokenRecord) -> ApiResult<()>,
+) -> ApiResult<HttpResponse> {
     let worker = state.clone();
+    let now = state.clock.now();
     let deleted = state
         .db_write(move |conn| {
+            match store::find(conn, id)?.filter(|record| record.kind == kind) {
+                Some(record) => may_delete(&session, &record)?,
+                None => return Ok(None),
+            }
             let deleted = store::delete(conn, id)?;
             worker.tokens.cache.clear();
+            let details = json!({"kind": kind});
+            audit::insert(
+                conn,
+                &session.event(now, events::TOKEN_DELETED, Some(id), details),
+            )?;
             Ok(deleted)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": deleted.as_ref().map(|r| token_json(r, None)) })))
+}
+
+/// The names of the fields a change sets, for its audit event (never their values).
+pub(crate) fn changed_fields(body: &Map<String, Value>) -> Vec<String> {
+    body.keys().cloned().collect()
 }
 
 /// The longest grace period a regeneration may give the previous secret.
@@ -470,6 +621,7 @@ pub async fn regenerate(
     body: Option<web::Json<Value>>,
 ) -> ApiResult<HttpResponse> {
     session.require(actions::API_TOKENS_REGENERATE)?;
+    session.require_panel()?;
     let id = token_id(&id)?;
     let grace = match body.as_ref().and_then(|b| b.get("gracePeriod")) {
         None | Some(Value::Null) => None,
@@ -485,19 +637,37 @@ pub async fn regenerate(
             }
         },
     };
+    renew(state, session, id, CONTENT_KIND, grace, |_, _| Ok(())).await
+}
+
+/// A new secret for a token of `kind` that `may_renew` allows: 201 `{id, accessKey, kind}`,
+/// with its audit event.
+pub(crate) async fn renew(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: i32,
+    kind: &'static str,
+    grace: Option<chrono::Duration>,
+    may_renew: fn(&AdminSession, &TokenRecord) -> ApiResult<()>,
+) -> ApiResult<HttpResponse> {
     let now = state.clock.now();
     let worker = state.clone();
     let token = state
         .db_write(move |conn| {
-            worker
+            may_renew(&session, &find_of_kind(conn, id, kind)?)?;
+            let token = worker
                 .tokens
                 .regenerate(conn, id, now, grace)
                 .map_err(store_error)?
-                .ok_or_else(not_found)
+                .ok_or_else(not_found)?;
+            let details = json!({"kind": kind, "gracePeriod": grace.map(|g| g.num_seconds())});
+            let event = session.event(now, events::TOKEN_REGENERATED, Some(id), details);
+            audit::insert(conn, &event)?;
+            Ok(token)
         })
         .await?;
     Ok(HttpResponse::Created().json(json!({
-        "data": {"id": id, "accessKey": token.expose(), "kind": crate::tokens::CONTENT_KIND}
+        "data": {"id": id, "accessKey": token.expose(), "kind": kind}
     })))
 }
 
@@ -510,13 +680,18 @@ pub async fn end_grace(
     session.require(actions::API_TOKENS_REGENERATE)?;
     let id = token_id(&id)?;
     let worker = state.clone();
+    let now = state.clock.now();
     let record = state
         .db_write(move |conn| {
-            if !store::end_grace(conn, id)? {
-                return Err(not_found());
-            }
+            find_of_kind(conn, id, CONTENT_KIND)?;
+            store::end_grace(conn, id)?;
             worker.tokens.cache.clear();
-            store::find(conn, id)?.ok_or_else(not_found)
+            let details = json!({"kind": CONTENT_KIND, "fields": ["previousSecret"]});
+            audit::insert(
+                conn,
+                &session.event(now, events::TOKEN_UPDATED, Some(id), details),
+            )?;
+            find_of_kind(conn, id, CONTENT_KIND)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, None) })))
@@ -535,7 +710,7 @@ pub async fn revoke(
     let worker = state.clone();
     let record = state
         .db_write(move |conn| {
-            let existing = store::find(conn, id)?.ok_or_else(not_found)?;
+            let existing = find_of_kind(conn, id, CONTENT_KIND)?;
             check_expiry_changeable(&existing, now)?;
             let changes = TokenChanges {
                 expires_at: Some(Some(now)),
@@ -543,6 +718,11 @@ pub async fn revoke(
             };
             let revoked = store::update(conn, id, changes, now).map_err(store_error)?;
             worker.tokens.cache.clear();
+            let details = json!({"kind": CONTENT_KIND});
+            audit::insert(
+                conn,
+                &session.event(now, events::TOKEN_REVOKED, Some(id), details),
+            )?;
             revoked.ok_or_else(not_found)
         })
         .await?;

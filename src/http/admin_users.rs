@@ -1,13 +1,17 @@
-//! Admin users and roles, read side: `GET /admin/users`, `GET /admin/roles`.
+//! Admin users and roles: `GET /admin/users`, `PUT`/`DELETE /admin/users/{id}`,
+//! `GET /admin/roles`, `PUT /admin/roles/{id}/permissions`.
 
 use crate::AppState;
-use crate::admin::roles::{self, actions};
-use crate::admin::users;
+use crate::admin::roles::{self, SetActionsError, actions};
+use crate::admin::users::{self, ChangeError};
 use crate::auth::admin::AdminSession;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::http::admin_admin_tokens::admin_actions_field;
 use crate::http::admin_auth::{role_json, user_json};
+use crate::http::admin_tokens::admin_permissions_json;
+use crate::http::object_body;
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// `GET /admin/users` (`admin::users.read`).
 pub async fn list(state: web::Data<AppState>, session: AdminSession) -> ApiResult<HttpResponse> {
@@ -40,4 +44,107 @@ pub async fn roles(state: web::Data<AppState>, session: AdminSession) -> ApiResu
         HttpResponse::Ok()
             .json(json!({ "data": listed.iter().map(role_json).collect::<Vec<_>>() })),
     )
+}
+
+fn user_id(raw: &str) -> ApiResult<i32> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::validation("The id must be a positive integer"))
+}
+
+fn change_error(error: ChangeError) -> ApiError {
+    match error {
+        ChangeError::NotFound => ApiError::not_found("User not found"),
+        ChangeError::LastSuperAdmin => {
+            ApiError::application("You must have at least one active super admin")
+        }
+        ChangeError::Database(error) => ApiError::from(error),
+    }
+}
+
+/// `PUT /admin/users/{id}` (`admin::users.update`): `isActive` turns an admin on or off; an
+/// inactive admin's sessions and admin tokens are refused (401).
+pub async fn update(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::USERS_UPDATE)?;
+    let id = user_id(&id)?;
+    let body = object_body(body.into_inner())?;
+    let unknown: Vec<&str> = body
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "isActive")
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::validation(format!(
+            "Only isActive can be changed here; unknown keys: {}",
+            unknown.join(", ")
+        )));
+    }
+    let Some(active) = body.get("isActive").and_then(Value::as_bool) else {
+        return Err(ApiError::validation("isActive must be a boolean"));
+    };
+    let now = state.clock.now();
+    let (user, roles) = state
+        .db_write(move |conn| {
+            let user = users::set_active(conn, id, active, now).map_err(change_error)?;
+            let roles = roles::of_user(conn, id)?;
+            Ok((user, roles))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": user_json(&user, &roles) })))
+}
+
+/// `DELETE /admin/users/{id}` (`admin::users.delete`): the user, their sessions and their admin
+/// tokens.
+pub async fn delete(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::USERS_DELETE)?;
+    let id = user_id(&id)?;
+    let worker = state.clone();
+    let user = state
+        .db_write(move |conn| {
+            let user = users::delete(conn, id).map_err(change_error)?;
+            worker.tokens.cache.clear();
+            Ok(user)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": user_json(&user, &[]) })))
+}
+
+/// `PUT /admin/roles/{id}/permissions` (`admin::roles.update`): `{permissions: [...]}` replaces
+/// the actions the role grants; the Super Admin role cannot be edited.
+pub async fn set_role_permissions(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::ROLES_UPDATE)?;
+    let id = user_id(&id)?;
+    let body = object_body(body.into_inner())?;
+    let mut errors = FieldErrors::default();
+    let granted = admin_actions_field(&body, "permissions", &mut errors)?;
+    errors.into_result()?;
+    let granted = granted.ok_or_else(|| ApiError::validation("permissions is a required field"))?;
+    let shown = admin_permissions_json(&granted);
+    state
+        .db_write(move |conn| {
+            roles::set_actions(conn, id, &granted).map_err(|error| match error {
+                SetActionsError::NotFound => ApiError::not_found("Role not found"),
+                SetActionsError::SuperAdmin => {
+                    ApiError::application("Super admin permissions can't be edited.")
+                }
+                SetActionsError::Database(error) => ApiError::from(error),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": shown })))
 }

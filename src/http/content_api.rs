@@ -31,7 +31,7 @@ async fn authorize(
         _ => return Err(not_found()),
     };
     let principal = ContentPrincipal::authenticate(request, state).await?;
-    principal.require(state, &content_type, action)?;
+    principal.require(state, request, &content_type, action)?;
     Ok(content_type)
 }
 

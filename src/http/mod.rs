@@ -1,5 +1,7 @@
 //! The HTTP surface: one route table, thin handlers, and the body helpers they share.
 
+mod admin_admin_tokens;
+mod admin_audit_logs;
 mod admin_auth;
 mod admin_content_types;
 mod admin_tokens;
@@ -40,7 +42,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/logout", post().to(admin_auth::logout))
                 .route("/users/me", get().to(admin_auth::me))
                 .route("/users", get().to(admin_users::list))
+                .service(
+                    resource("/users/{id}")
+                        .route(put().to(admin_users::update))
+                        .route(delete().to(admin_users::delete)),
+                )
                 .route("/roles", get().to(admin_users::roles))
+                .route(
+                    "/roles/{id}/permissions",
+                    put().to(admin_users::set_role_permissions),
+                )
                 .service(
                     resource("/api-tokens")
                         .route(get().to(admin_tokens::list))
@@ -61,6 +72,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/api-tokens/{id}/secrets/previous",
                     delete().to(admin_tokens::end_grace),
                 )
+                .service(
+                    resource("/admin-tokens")
+                        .route(get().to(admin_admin_tokens::list))
+                        .route(post().to(admin_admin_tokens::create)),
+                )
+                .service(
+                    resource("/admin-tokens/{id}")
+                        .route(get().to(admin_admin_tokens::get))
+                        .route(put().to(admin_admin_tokens::update))
+                        .route(delete().to(admin_admin_tokens::delete)),
+                )
+                .route(
+                    "/admin-tokens/{id}/regenerate",
+                    post().to(admin_admin_tokens::regenerate),
+                )
+                .route(
+                    "/admin-tokens/{id}/owner-permissions",
+                    get().to(admin_admin_tokens::owner_permissions),
+                )
+                .route("/audit-logs", get().to(admin_audit_logs::list))
                 .route(
                     "/content-api/permissions",
                     get().to(admin_tokens::permissions),

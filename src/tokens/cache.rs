@@ -127,6 +127,7 @@ mod tests {
             permissions: Default::default(),
             expires_at: None,
             grace_until: None,
+            owner: None,
             policy: Default::default(),
         };
         let credential = Arc::new(credential);

@@ -171,6 +171,7 @@ impl ConfiguredTokens {
                     permissions,
                     expires_at,
                     grace_until: None,
+                    owner: None,
                     policy: Default::default(),
                 }),
             });

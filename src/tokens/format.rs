@@ -25,7 +25,7 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
-    fn prefix(self) -> &'static str {
+    pub fn prefix(self) -> &'static str {
         match self {
             TokenKind::Content => "vct_",
             TokenKind::Admin => "vat_",

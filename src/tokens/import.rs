@@ -133,6 +133,7 @@ fn parse_row(
             token_type,
             permissions,
             policy: Default::default(),
+            owner: None,
             lifespan,
             expires_at,
             hash: TokenHash(hash),

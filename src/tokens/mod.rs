@@ -57,6 +57,8 @@ pub struct TokenRecord {
     pub token_type: TokenType,
     pub permissions: BTreeSet<String>,
     pub policy: TokenPolicy,
+    /// The admin who owns an admin token (`None` for content tokens).
+    pub owner: Option<i32>,
     pub encrypted_key: Option<String>,
     pub lifespan: Option<i64>,
     pub expires_at: Option<NaiveDateTime>,
@@ -76,6 +78,8 @@ pub struct Credential {
     /// Set when the credential was found by a previous secret: the end of its grace period.
     pub grace_until: Option<NaiveDateTime>,
     pub policy: TokenPolicy,
+    /// The owner of an admin token.
+    pub owner: Option<i32>,
 }
 
 impl Credential {
@@ -88,6 +92,7 @@ impl Credential {
             expires_at: record.expires_at,
             grace_until: None,
             policy: record.policy.clone(),
+            owner: record.owner,
         }
     }
 
@@ -112,6 +117,8 @@ impl Credential {
 }
 
 pub const CONTENT_KIND: &str = "content-api";
+/// The `kind` of admin tokens (`vat_`), used on `/admin` only.
+pub const ADMIN_KIND: &str = "admin";
 
 /// Strapi's rules between a token's type and its permissions; `known` is every action the
 /// content types offer. The error is Strapi's message.
@@ -157,6 +164,7 @@ mod tests {
             expires_at: None,
             grace_until: None,
             policy: TokenPolicy::default(),
+            owner: None,
         }
     }
 

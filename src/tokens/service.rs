@@ -9,7 +9,7 @@ use crate::tokens::format::{PlainToken, TokenKind};
 use crate::tokens::keyring::{CipherRing, SaltRing};
 use crate::tokens::policy::{RateLimiter, TokenPolicy};
 use crate::tokens::store::{self, NewToken, StoreError};
-use crate::tokens::{CONTENT_KIND, Credential, TokenRecord, TokenType};
+use crate::tokens::{ADMIN_KIND, CONTENT_KIND, Credential, TokenRecord, TokenType};
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use std::collections::BTreeSet;
@@ -26,9 +26,12 @@ pub struct Tokens {
     pub limiter: RateLimiter,
 }
 
-/// What a new content token is made of (already validated).
+/// What a new token is made of (already validated): a content token, or an admin token when it
+/// has an owner (then `permissions` are admin actions).
 #[derive(Debug, Clone)]
 pub struct TokenRequest {
+    /// The admin who owns an admin token; `None` for a content token.
+    pub owner: Option<i32>,
     pub name: String,
     pub description: String,
     pub token_type: TokenType,
@@ -54,22 +57,26 @@ impl Tokens {
         }
     }
 
-    fn generate() -> Result<PlainToken, StoreError> {
-        PlainToken::generate(TokenKind::Content).map_err(|_| {
+    fn generate(kind: TokenKind) -> Result<PlainToken, StoreError> {
+        PlainToken::generate(kind).map_err(|_| {
             StoreError::Database(diesel::result::Error::QueryBuilderError(
                 "the operating system gave no randomness".into(),
             ))
         })
     }
 
-    /// Creates a content token; returns it with its plain text, shown this once.
+    /// Creates a token; returns it with its plain text, shown this once.
     pub fn issue(
         &self,
         conn: &mut DbConnection,
         request: TokenRequest,
         now: NaiveDateTime,
     ) -> Result<(TokenRecord, PlainToken), StoreError> {
-        let token = Self::generate()?;
+        let (kind, name) = match request.owner {
+            Some(_) => (TokenKind::Admin, ADMIN_KIND),
+            None => (TokenKind::Content, CONTENT_KIND),
+        };
+        let token = Self::generate(kind)?;
         let expires_at = request.expires_at.or_else(|| {
             request
                 .lifespan
@@ -78,12 +85,13 @@ impl Tokens {
         let record = store::create(
             conn,
             NewToken {
-                kind: CONTENT_KIND.into(),
+                kind: name.into(),
                 name: request.name,
                 description: request.description,
                 token_type: request.token_type,
                 permissions: request.permissions,
                 policy: request.policy,
+                owner: request.owner,
                 lifespan: request.lifespan,
                 expires_at,
                 hash: self.salts.current.hash(&token),
@@ -96,9 +104,9 @@ impl Tokens {
         Ok((record, token))
     }
 
-    /// A new secret for a token; `None` for an unknown id. The old secret stops working at once,
-    /// as in Strapi, or keeps working for `grace` (then at most two secrets are active). The
-    /// expiry does not change.
+    /// A new secret (of the token's kind) for a token; `None` for an unknown id. The old secret
+    /// stops working at once, as in Strapi, or keeps working for `grace` (then at most two
+    /// secrets are active). The expiry does not change.
     pub fn regenerate(
         &self,
         conn: &mut DbConnection,
@@ -106,7 +114,13 @@ impl Tokens {
         now: NaiveDateTime,
         grace: Option<chrono::Duration>,
     ) -> Result<Option<PlainToken>, StoreError> {
-        let token = Self::generate()?;
+        let Some(record) = store::find(conn, id)? else {
+            return Ok(None);
+        };
+        let token = Self::generate(match record.kind.as_str() {
+            ADMIN_KIND => TokenKind::Admin,
+            _ => TokenKind::Content,
+        })?;
         let encrypted = self.ciphers.encrypt(&token);
         let changed = store::replace_secret(
             conn,
@@ -196,7 +210,9 @@ impl Tokens {
     /// Logs a warning for each token that expires within a week (at start, then daily).
     pub fn warn_expiring(&self, conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<()> {
         let soon = now + chrono::Duration::days(7);
-        for record in store::list(conn)? {
+        let mut records = store::list(conn, CONTENT_KIND)?;
+        records.extend(store::list(conn, ADMIN_KIND)?);
+        for record in records {
             if let Some(at) = record.expires_at.filter(|at| *at > now && *at <= soon) {
                 tracing::warn!(
                     token_id = record.id,
@@ -240,6 +256,7 @@ impl Tokens {
             ),
         ] {
             let request = TokenRequest {
+                owner: None,
                 name: name.into(),
                 description: description.into(),
                 token_type,

@@ -2,7 +2,7 @@
 //! of a custom token.
 
 use crate::db::DbConnection;
-use crate::db::schema::{api_token_permissions, api_token_policies, api_tokens};
+use crate::db::schema::{api_token_owners, api_token_permissions, api_token_policies, api_tokens};
 use crate::tokens::keyring::TokenHash;
 use crate::tokens::policy::{IpNet, TokenPolicy};
 use crate::tokens::{TokenRecord, TokenType};
@@ -52,7 +52,12 @@ fn columns() -> (
     )
 }
 
-fn record(row: Row, permissions: BTreeSet<String>, policy: TokenPolicy) -> TokenRecord {
+fn record(
+    row: Row,
+    permissions: BTreeSet<String>,
+    policy: TokenPolicy,
+    owner: Option<i32>,
+) -> TokenRecord {
     let (
         id,
         kind,
@@ -76,6 +81,7 @@ fn record(row: Row, permissions: BTreeSet<String>, policy: TokenPolicy) -> Token
         token_type: TokenType::parse(&token_type).unwrap_or(TokenType::ReadOnly),
         permissions,
         policy,
+        owner,
         encrypted_key,
         lifespan,
         expires_at,
@@ -133,16 +139,27 @@ fn policies_of(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<BTreeMap<i32
         .collect())
 }
 
+fn owners_of(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<BTreeMap<i32, i32>> {
+    Ok(api_token_owners::table
+        .filter(api_token_owners::token_id.eq_any(ids))
+        .select((api_token_owners::token_id, api_token_owners::user_id))
+        .load::<(i32, i32)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 fn with_permissions(conn: &mut DbConnection, rows: Vec<Row>) -> QueryResult<Vec<TokenRecord>> {
     let ids: Vec<i32> = rows.iter().map(|row| row.0).collect();
     let mut permissions = permissions_of(conn, &ids)?;
     let mut policies = policies_of(conn, &ids)?;
+    let owners = owners_of(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| {
             let actions = permissions.remove(&row.0).unwrap_or_default();
             let policy = policies.remove(&row.0).unwrap_or_default();
-            record(row, actions, policy)
+            let owner = owners.get(&row.0).copied();
+            record(row, actions, policy, owner)
         })
         .collect())
 }
@@ -151,13 +168,23 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     api_tokens::table.count().get_result(conn)
 }
 
-/// Every token, by name.
-pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<TokenRecord>> {
+/// Every token of `kind` (`CONTENT_KIND` or `ADMIN_KIND`), by name.
+pub fn list(conn: &mut DbConnection, kind: &str) -> QueryResult<Vec<TokenRecord>> {
     let rows: Vec<Row> = api_tokens::table
+        .filter(api_tokens::kind.eq(kind))
         .select(columns())
         .order((api_tokens::name.asc(), api_tokens::id.asc()))
         .load(conn)?;
     with_permissions(conn, rows)
+}
+
+/// Deletes the admin tokens `user_id` owns (with that user); runs inside the caller's
+/// transaction.
+pub fn delete_owned_by(conn: &mut DbConnection, user_id: i32) -> QueryResult<usize> {
+    let owned = api_token_owners::table
+        .filter(api_token_owners::user_id.eq(user_id))
+        .select(api_token_owners::token_id);
+    diesel::delete(api_tokens::table.filter(api_tokens::id.eq_any(owned))).execute(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TokenRecord>> {
@@ -226,6 +253,8 @@ pub struct NewToken {
     pub token_type: TokenType,
     pub permissions: BTreeSet<String>,
     pub policy: TokenPolicy,
+    /// The owner of an admin token.
+    pub owner: Option<i32>,
     pub lifespan: Option<i64>,
     pub expires_at: Option<NaiveDateTime>,
     pub hash: TokenHash,
@@ -301,6 +330,14 @@ pub fn create(
             .first(conn)?;
         replace_permissions(conn, id, &token.permissions)?;
         replace_policy(conn, id, &token.policy)?;
+        if let Some(owner) = token.owner {
+            diesel::insert_into(api_token_owners::table)
+                .values((
+                    api_token_owners::token_id.eq(id),
+                    api_token_owners::user_id.eq(owner),
+                ))
+                .execute(conn)?;
+        }
         find(conn, id)?.ok_or(StoreError::Database(diesel::result::Error::NotFound))
     })
 }

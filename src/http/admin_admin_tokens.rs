@@ -1,0 +1,325 @@
+//! Admin tokens (`vat_`), as Strapi 5.46+ manages them: `/admin/admin-tokens`. Each belongs to
+//! the admin who made it and carries admin actions that may never exceed its owner's.
+
+use crate::AppState;
+use crate::admin::roles::{self, actions};
+use crate::audit::{self, events};
+use crate::auth::admin::AdminSession;
+use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::http::admin_tokens::{
+    admin_permissions_json, allowed_ips_field, changed_fields, check_expiry_changeable, check_name,
+    common_fields, expiry_field, find_of_kind, issue, rate_limit_field, remove, renew, show,
+    store_error, text_field, token_id, token_json,
+};
+use crate::http::object_body;
+use crate::tokens::store::{self, TokenChanges};
+use crate::tokens::{ADMIN_KIND, TokenRecord, TokenType};
+use actix_web::{HttpResponse, web};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+
+/// `type` and `permissions` belong to content tokens: 400 with Strapi's messages.
+fn refuse_content_fields(body: &Map<String, Value>) -> ApiResult<()> {
+    if body.contains_key("type") {
+        return Err(ApiError::bad_request(
+            "Type is not allowed for admin tokens",
+        ));
+    }
+    if body.contains_key("permissions") {
+        return Err(ApiError::bad_request(
+            "Permissions are not allowed for admin tokens",
+        ));
+    }
+    Ok(())
+}
+
+/// A list of admin actions (`adminPermissions`, a role's `permissions`), as names or as Strapi's
+/// `{action, subject, …}` objects; every one must be a known admin action. `None` when absent.
+pub(crate) fn admin_actions_field(
+    body: &Map<String, Value>,
+    key: &str,
+    errors: &mut FieldErrors,
+) -> ApiResult<Option<BTreeSet<String>>> {
+    let items = match body.get(key) {
+        None => return Ok(None),
+        Some(Value::Null) => return Ok(Some(BTreeSet::new())),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            errors.add(key, format!("{key} must be an array"));
+            return Ok(None);
+        }
+    };
+    let mut asked = BTreeSet::new();
+    for (index, item) in items.iter().enumerate() {
+        let action = match item {
+            Value::String(action) => action.as_str(),
+            Value::Object(fields) => match fields.get("action").and_then(Value::as_str) {
+                Some(action) => action,
+                None => {
+                    errors.add(
+                        &format!("{key}.{index}.action"),
+                        "action is a required field",
+                    );
+                    continue;
+                }
+            },
+            _ => {
+                errors.add(
+                    &format!("{key}.{index}"),
+                    "must be an action name or a permission object",
+                );
+                continue;
+            }
+        };
+        if !actions::ALL.contains(&action) {
+            return Err(ApiError::validation(format!(
+                "Unknown admin action: {action}"
+            )));
+        }
+        asked.insert(action.to_string());
+    }
+    Ok(Some(asked))
+}
+
+/// 400 unless every asked action is one the owner holds.
+fn check_ceiling(asked: &BTreeSet<String>, held: &BTreeSet<String>) -> ApiResult<()> {
+    let exceeding: Vec<&str> = asked.difference(held).map(String::as_str).collect();
+    if exceeding.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::validation(format!(
+        "Cannot assign admin permissions that exceed your own. Exceeding: {}",
+        exceeding.join(", ")
+    )))
+}
+
+/// `adminUserOwner`, when given, must name `owner` (Strapi's rule: it is always the creator).
+fn check_owner_field(body: &Map<String, Value>, owner: i32, message: &str) -> ApiResult<()> {
+    match body.get("adminUserOwner") {
+        None | Some(Value::Null) => Ok(()),
+        Some(value) => {
+            let named = value
+                .as_i64()
+                .or_else(|| value.get("id").and_then(Value::as_i64));
+            if named == Some(i64::from(owner)) {
+                Ok(())
+            } else {
+                Err(ApiError::validation(message))
+            }
+        }
+    }
+}
+
+fn is_owner(session: &AdminSession, record: &TokenRecord) -> bool {
+    record.owner == Some(session.user.id)
+}
+
+/// PUT, DELETE and owner-permissions: the owner or a super admin, else 403.
+fn owner_or_super_admin(session: &AdminSession, record: &TokenRecord) -> ApiResult<()> {
+    if is_owner(session, record) || session.is_super_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+/// Regenerate: the owner only, even against another super admin.
+fn owner_only(session: &AdminSession, record: &TokenRecord) -> ApiResult<()> {
+    if is_owner(session, record) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+/// GET: the owner sees the token with its secret (`true`), a super admin without (`false`),
+/// anyone else nothing (404).
+fn visibility(session: &AdminSession, record: &TokenRecord) -> ApiResult<bool> {
+    if is_owner(session, record) {
+        Ok(true)
+    } else if session.is_super_admin() {
+        Ok(false)
+    } else {
+        Err(ApiError::not_found("API Token not found"))
+    }
+}
+
+/// The actions an admin holds through their roles.
+fn held_by(conn: &mut crate::db::DbConnection, user_id: i32) -> ApiResult<BTreeSet<String>> {
+    let roles = roles::of_user(conn, user_id)?;
+    Ok(roles::actions_of(conn, &roles)?)
+}
+
+/// `POST /admin/admin-tokens`: 201 with the token and its `accessKey`, shown this once; owned by
+/// the caller.
+pub async fn create(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::ADMIN_TOKENS_CREATE)?;
+    session.require_panel()?;
+    let body = object_body(body.into_inner())?;
+    refuse_content_fields(&body)?;
+    check_owner_field(
+        &body,
+        session.user.id,
+        "adminUserOwner must be the admin creating the token",
+    )?;
+    let mut errors = FieldErrors::default();
+    let common = common_fields(&body, state.clock.now(), &mut errors);
+    let asked = admin_actions_field(&body, "adminPermissions", &mut errors)?;
+    errors.into_result()?;
+    let asked = asked.unwrap_or_default();
+    check_ceiling(&asked, &session.actions)?;
+    let request = common.request(Some(session.user.id), TokenType::Custom, asked);
+    issue(state, session, request).await
+}
+
+/// `GET /admin/admin-tokens`: super admins see every admin token, others their own; by name.
+pub async fn list(state: web::Data<AppState>, session: AdminSession) -> ApiResult<HttpResponse> {
+    session.require(actions::ADMIN_TOKENS_READ)?;
+    let worker = state.clone();
+    let mut records = state
+        .db(move |conn| {
+            worker.tokens.flush_usage(conn)?;
+            Ok(store::list(conn, ADMIN_KIND)?)
+        })
+        .await?;
+    if !session.is_super_admin() {
+        records.retain(|record| is_owner(&session, record));
+    }
+    let shown: Vec<Value> = records.iter().map(|r| token_json(r, None)).collect();
+    Ok(HttpResponse::Ok().json(json!({ "data": shown })))
+}
+
+/// `GET /admin/admin-tokens/{id}`: the owner sees `accessKey` (when viewable), another super
+/// admin the token without it, anyone else 404.
+pub async fn get(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::ADMIN_TOKENS_READ)?;
+    let id = token_id(&id)?;
+    show(state, session, id, ADMIN_KIND, visibility).await
+}
+
+/// `PUT /admin/admin-tokens/{id}`: name, description, adminPermissions (within the owner's),
+/// expiry and limits; the owner cannot change.
+pub async fn update(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::ADMIN_TOKENS_UPDATE)?;
+    let id = token_id(&id)?;
+    let body = object_body(body.into_inner())?;
+    refuse_content_fields(&body)?;
+    const EDITABLE: &[&str] = &[
+        "name",
+        "description",
+        "adminPermissions",
+        "adminUserOwner",
+        "expiresAt",
+        "allowedIps",
+        "rateLimit",
+    ];
+    let unknown: Vec<&str> = body
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !EDITABLE.contains(k))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::validation(format!(
+            "this field has unspecified keys: {}",
+            unknown.join(", ")
+        )));
+    }
+    let mut errors = FieldErrors::default();
+    let name = text_field(&body, "name", &mut errors);
+    if let Some(name) = &name
+        && errors.is_empty()
+    {
+        check_name(name, &mut errors);
+    }
+    let now = state.clock.now();
+    let asked = admin_actions_field(&body, "adminPermissions", &mut errors)?;
+    let changes = TokenChanges {
+        name,
+        description: text_field(&body, "description", &mut errors),
+        token_type: None,
+        permissions: asked,
+        expires_at: expiry_field(&body, now, &mut errors),
+        allowed_ips: allowed_ips_field(&body, &mut errors),
+        rate_limit: rate_limit_field(&body, &mut errors),
+    };
+    errors.into_result()?;
+    let worker = state.clone();
+    let record = state
+        .db_write(move |conn| {
+            let existing = find_of_kind(conn, id, ADMIN_KIND)?;
+            owner_or_super_admin(&session, &existing)?;
+            let owner = existing.owner.unwrap_or_default();
+            check_owner_field(&body, owner, "adminUserOwner cannot be changed on update")?;
+            if changes.expires_at.is_some() {
+                check_expiry_changeable(&existing, now)?;
+            }
+            if let Some(asked) = &changes.permissions {
+                check_ceiling(asked, &held_by(conn, owner)?)?;
+            }
+            let updated = store::update(conn, id, changes, now).map_err(store_error)?;
+            worker.tokens.cache.clear();
+            let details = json!({"kind": ADMIN_KIND, "fields": changed_fields(&body)});
+            audit::insert(
+                conn,
+                &session.event(now, events::TOKEN_UPDATED, Some(id), details),
+            )?;
+            updated.ok_or_else(|| ApiError::not_found("API Token not found"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, None) })))
+}
+
+/// `DELETE /admin/admin-tokens/{id}`: the owner or a super admin.
+pub async fn delete(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::ADMIN_TOKENS_DELETE)?;
+    let id = token_id(&id)?;
+    remove(state, session, id, ADMIN_KIND, owner_or_super_admin).await
+}
+
+/// `POST /admin/admin-tokens/{id}/regenerate`: the owner only; the old secret dies at once.
+pub async fn regenerate(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::ADMIN_TOKENS_REGENERATE)?;
+    session.require_panel()?;
+    let id = token_id(&id)?;
+    renew(state, session, id, ADMIN_KIND, None, owner_only).await
+}
+
+/// `GET /admin/admin-tokens/{id}/owner-permissions`: what the owner holds, i.e. what the
+/// token could be given.
+pub async fn owner_permissions(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    session.require(actions::ADMIN_TOKENS_READ)?;
+    let id = token_id(&id)?;
+    let held = state
+        .db(move |conn| {
+            let record = find_of_kind(conn, id, ADMIN_KIND)?;
+            owner_or_super_admin(&session, &record)?;
+            held_by(conn, record.owner.unwrap_or_default())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": admin_permissions_json(&held) })))
+}
