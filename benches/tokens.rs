@@ -47,6 +47,7 @@ fn state(dir: &std::path::Path) -> AppState {
 fn issue(state: &AppState, name: &str, token_type: TokenType) -> PlainToken {
     let mut conn = state.pool.get().unwrap();
     let request = TokenRequest {
+        owner: None,
         name: name.into(),
         description: String::new(),
         token_type,
