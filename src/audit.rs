@@ -65,11 +65,6 @@ pub struct AuditEvent {
     pub details: Value,
 }
 
-/// Stores one event now.
-pub fn insert(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
-    insert_all(conn, std::slice::from_ref(event))
-}
-
 /// Stores events in one transaction (diesel's multi-backend connection has no batch insert).
 fn insert_all(conn: &mut DbConnection, events: &[AuditEvent]) -> QueryResult<()> {
     conn.transaction(|conn| {
@@ -97,6 +92,9 @@ fn insert_all(conn: &mut DbConnection, events: &[AuditEvent]) -> QueryResult<()>
 pub struct AuditQueue {
     pending: Mutex<Vec<AuditEvent>>,
     dropped: AtomicU64,
+    /// Held while writing, so that two writers (the background one and a reader of the log)
+    /// store events in the order they happened.
+    writing: Mutex<()>,
 }
 
 impl AuditQueue {
@@ -113,7 +111,20 @@ impl AuditQueue {
 
     /// Writes what is queued; on failure the events go back to be tried again.
     pub fn flush(&self, conn: &mut DbConnection) -> QueryResult<()> {
-        let events = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        self.write_with(conn, None)
+    }
+
+    /// Stores `event` now, after what is queued (so the log keeps the order things happened
+    /// in); used with the change the event records, in its database work.
+    pub fn record(&self, conn: &mut DbConnection, event: AuditEvent) -> QueryResult<()> {
+        self.write_with(conn, Some(event))
+    }
+
+    fn write_with(&self, conn: &mut DbConnection, event: Option<AuditEvent>) -> QueryResult<()> {
+        let _writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let mut events =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        events.extend(event);
         let dropped = self.dropped.swap(0, Ordering::Relaxed);
         if dropped > 0 {
             tracing::warn!(
@@ -194,7 +205,7 @@ pub fn list(
         .select(diesel::dsl::count_star())
         .first::<i64>(conn)?;
     let rows = query()
-        .order(audit_logs::id.desc())
+        .order((audit_logs::created_at.desc(), audit_logs::id.desc()))
         .offset((page - 1) * page_size)
         .limit(page_size)
         .load(conn)?;

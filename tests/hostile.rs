@@ -485,6 +485,47 @@ fn no_secret_reaches_logs_or_error_bodies() {
     let mut typo = fresh.clone();
     typo.replace_range(10..11, if &fresh[10..11] == "A" { "B" } else { "A" });
     bodies.push(call("GET", "/api/articles", Some(&typo), None).1);
+    // An admin token: used where it belongs and where it does not, regenerated, viewed.
+    let (_, made) = call(
+        "POST",
+        "/admin/admin-tokens",
+        Some(&jwt),
+        Some(json!({"name": "ops", "adminPermissions": ["admin::users.read"]})),
+    );
+    let made: Value = serde_json::from_str(&made).unwrap();
+    let admin_key = made["data"]["accessKey"].as_str().unwrap().to_string();
+    let admin_id = made["data"]["id"].to_string();
+    bodies.push(call("GET", "/admin/users", Some(&admin_key), None).1);
+    bodies.push(call("GET", "/admin/roles", Some(&admin_key), None).1);
+    bodies.push(call("GET", "/api/articles", Some(&admin_key), None).1);
+    let (_, renewed) = call(
+        "POST",
+        &format!("/admin/admin-tokens/{admin_id}/regenerate"),
+        Some(&jwt),
+        None,
+    );
+    let admin_fresh = serde_json::from_str::<Value>(&renewed).unwrap()["data"]["accessKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    bodies.push(call("GET", "/admin/users", Some(&admin_key), None).1);
+    bodies.push(
+        call(
+            "GET",
+            &format!("/admin/admin-tokens/{admin_id}"),
+            Some(&jwt),
+            None,
+        )
+        .1
+        .replace(&admin_fresh, ""),
+    );
+    // The audit log of all of it.
+    let (_, audit_log) = call("GET", "/admin/audit-logs?pageSize=100", Some(&jwt), None);
+    assert!(
+        audit_log.contains("token.regenerated") && audit_log.contains("token.denied"),
+        "{audit_log}"
+    );
+    bodies.push(audit_log);
     bodies.push(call("POST", "/admin/logout", Some(&jwt), None).1);
     bodies.push(call("GET", "/admin/users/me", Some(&jwt), None).1);
     child.kill().unwrap();
@@ -503,6 +544,10 @@ fn no_secret_reaches_logs_or_error_bodies() {
         fresh.as_str(),
         &token[4..40],
         &fresh[4..40],
+        admin_key.as_str(),
+        admin_fresh.as_str(),
+        &admin_key[4..40],
+        &admin_fresh[4..40],
     ]);
     for secret in all_secrets {
         assert!(!logs.contains(secret), "a secret reached the logs");

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::admin::roles::{self, actions};
-use crate::audit::{self, events};
+use crate::audit::events;
 use crate::auth::admin::AdminSession;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::admin_tokens::{
@@ -272,9 +272,9 @@ pub async fn update(
             let updated = store::update(conn, id, changes, now).map_err(store_error)?;
             worker.tokens.cache.clear();
             let details = json!({"kind": ADMIN_KIND, "fields": changed_fields(&body)});
-            audit::insert(
+            worker.audit.record(
                 conn,
-                &session.event(now, events::TOKEN_UPDATED, Some(id), details),
+                session.event(now, events::TOKEN_UPDATED, Some(id), details),
             )?;
             updated.ok_or_else(|| ApiError::not_found("API Token not found"))
         })

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::admin::roles::Role;
 use crate::admin::users::{self, AdminUser, CreateError, NewAdmin};
 use crate::admin::{password, sessions};
-use crate::audit::{self, AuditEvent, events};
+use crate::audit::{AuditEvent, events};
 use crate::auth::admin::{AdminSession, Via};
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult, FieldErrors};
@@ -111,6 +111,7 @@ pub async fn login(
     }
     let worker = state.clone();
     let attempt_email = email.clone();
+    let mut success = attempt(events::LOGIN_SUCCESS, None, None, "");
     let outcome = state
         .db_write(move |conn| {
             let user = users::find_by_email(conn, &attempt_email)?;
@@ -122,6 +123,8 @@ pub async fn login(
                 Some(user) if matches && user.can_sign_in() => {
                     let roles = crate::admin::roles::of_user(conn, user.id)?;
                     let token = worker.sessions.start(conn, user.id, now)?;
+                    success.actor = Some(format!("admin:{}", user.id));
+                    worker.audit.record(conn, success)?;
                     Ok(Some((token, user, roles)))
                 }
                 _ => Ok(None),
@@ -131,10 +134,6 @@ pub async fn login(
     match outcome {
         Some((token, user, roles)) => {
             state.login_limiter.record_success(&email, ip);
-            let event = attempt(events::LOGIN_SUCCESS, Some(user.id), None, "");
-            state
-                .db_write(move |conn| Ok(audit::insert(conn, &event)?))
-                .await?;
             Ok(HttpResponse::Ok()
                 .json(json!({ "data": { "token": token, "user": user_json(&user, &roles) } })))
         }
@@ -160,10 +159,11 @@ pub async fn logout(state: web::Data<AppState>, session: AdminSession) -> ApiRes
     };
     let sid = claims.sid.clone();
     let event = session.event(state.clock.now(), events::LOGOUT, None, json!({}));
+    let worker = state.clone();
     state
         .db_write(move |conn| {
             sessions::end(conn, &sid)?;
-            Ok(audit::insert(conn, &event)?)
+            Ok(worker.audit.record(conn, event)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": {} })))

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::admin::roles::actions;
-use crate::audit::{self, events};
+use crate::audit::events;
 use crate::auth::admin::AdminSession;
 use crate::clock::iso;
 use crate::content::value::parse_datetime;
@@ -377,9 +377,9 @@ pub(crate) async fn issue(
                 .issue(conn, request, now)
                 .map_err(store_error)?;
             let details = json!({"kind": record.kind, "name": record.name});
-            audit::insert(
+            worker.audit.record(
                 conn,
-                &session.event(now, events::TOKEN_CREATED, Some(record.id), details),
+                session.event(now, events::TOKEN_CREATED, Some(record.id), details),
             )?;
             Ok((record, token))
         })
@@ -474,7 +474,7 @@ pub(crate) async fn show(
             if key.is_some() {
                 let event =
                     session.event(now, events::TOKEN_VIEWED, Some(id), json!({"kind": kind}));
-                audit::insert(conn, &event)?;
+                worker.audit.record(conn, event)?;
             }
             Ok((record, key))
         })
@@ -552,9 +552,9 @@ pub async fn update(
             let updated = store::update(conn, id, changes, now).map_err(store_error)?;
             worker.tokens.cache.clear();
             let details = json!({"kind": CONTENT_KIND, "fields": fields});
-            audit::insert(
+            worker.audit.record(
                 conn,
-                &session.event(now, events::TOKEN_UPDATED, Some(id), details),
+                session.event(now, events::TOKEN_UPDATED, Some(id), details),
             )?;
             updated.ok_or_else(not_found)
         })
@@ -594,9 +594,9 @@ pub(crate) async fn remove(
             let deleted = store::delete(conn, id)?;
             worker.tokens.cache.clear();
             let details = json!({"kind": kind});
-            audit::insert(
+            worker.audit.record(
                 conn,
-                &session.event(now, events::TOKEN_DELETED, Some(id), details),
+                session.event(now, events::TOKEN_DELETED, Some(id), details),
             )?;
             Ok(deleted)
         })
@@ -662,7 +662,7 @@ pub(crate) async fn renew(
                 .ok_or_else(not_found)?;
             let details = json!({"kind": kind, "gracePeriod": grace.map(|g| g.num_seconds())});
             let event = session.event(now, events::TOKEN_REGENERATED, Some(id), details);
-            audit::insert(conn, &event)?;
+            worker.audit.record(conn, event)?;
             Ok(token)
         })
         .await?;
@@ -687,9 +687,9 @@ pub async fn end_grace(
             store::end_grace(conn, id)?;
             worker.tokens.cache.clear();
             let details = json!({"kind": CONTENT_KIND, "fields": ["previousSecret"]});
-            audit::insert(
+            worker.audit.record(
                 conn,
-                &session.event(now, events::TOKEN_UPDATED, Some(id), details),
+                session.event(now, events::TOKEN_UPDATED, Some(id), details),
             )?;
             find_of_kind(conn, id, CONTENT_KIND)
         })
@@ -719,9 +719,9 @@ pub async fn revoke(
             let revoked = store::update(conn, id, changes, now).map_err(store_error)?;
             worker.tokens.cache.clear();
             let details = json!({"kind": CONTENT_KIND});
-            audit::insert(
+            worker.audit.record(
                 conn,
-                &session.event(now, events::TOKEN_REVOKED, Some(id), details),
+                session.event(now, events::TOKEN_REVOKED, Some(id), details),
             )?;
             revoked.ok_or_else(not_found)
         })

@@ -82,6 +82,11 @@ impl TestClock {
     pub fn advance(&self, by: chrono::Duration) {
         *self.0.lock().unwrap() += by;
     }
+
+    /// The clock's time as the API writes it.
+    pub fn now_iso(&self) -> String {
+        vellum::clock::iso(self.now())
+    }
 }
 
 impl Clock for TestClock {
