@@ -654,6 +654,49 @@ fn configured_tokens_authenticate_within_their_restrictions() {
 }
 
 #[test]
+fn configured_tokens_may_be_written_in_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("access-tokens.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[tokens]]
+subject = "deploy"
+token = "toml-deploy-secret-1"
+restrictions = ["api::article.article.find"]
+
+[[tokens]]
+subject = "old"
+token = "toml-old-secret-22"
+restrictions = ["api::article.article"]
+expiresAt = 2001-01-01T00:00:00Z
+"#,
+    )
+    .unwrap();
+    let (server, admin) = start_with(&[("ACCESS_TOKENS_FILE", path.to_str().unwrap())]);
+    let deploy = Some("toml-deploy-secret-1");
+    assert_eq!(server.get("/api/articles", deploy).status, 200);
+    let article = json!({"data": {"title": "from deploy"}});
+    assert_eq!(server.post("/api/articles", deploy, &article).status, 403);
+    assert_error(
+        &server.get("/api/articles", Some("toml-old-secret-22")),
+        401,
+        "UnauthorizedError",
+        "Token expired",
+    );
+    let listed = server.get("/admin/api-tokens", Some(&admin)).body["data"].clone();
+    let subjects: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["source"] == "config")
+        .map(|t| &t["name"])
+        .collect();
+    assert_eq!(subjects, [&json!("deploy"), &json!("old")]);
+    assert!(!listed.to_string().contains("toml-deploy-secret-1"));
+}
+
+#[test]
 fn a_bad_access_tokens_file_stops_the_start_naming_the_entry() {
     let dir = tempfile::tempdir().unwrap();
     let file = access_tokens_file(

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::sync::LazyLock;
-use vellum::tokens::configured::ConfiguredTokens;
+use vellum::tokens::configured::{ConfiguredTokens, FileFormat};
 use vellum::tokens::policy::{IpNet, client_ip};
 
 static TRUSTED: LazyLock<Vec<IpNet>> = LazyLock::new(|| {
@@ -37,7 +37,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(text.split(',').any(|hop| hop.trim().parse() == Ok(client)));
     }
     let (actions, types) = &*KNOWN;
-    if let Err(error) = ConfiguredTokens::parse(&text, actions, types)
+    // TOML: anything goes in, nothing panics.
+    let _ = ConfiguredTokens::parse(&text, FileFormat::Toml, actions, types);
+    if let Err(error) = ConfiguredTokens::parse(&text, FileFormat::Json, actions, types)
         && let Ok(serde_json::Value::Array(entries)) = serde_json::from_str(&text)
     {
         for token in entries.iter().filter_map(|e| e.get("token")?.as_str()) {

@@ -1,6 +1,7 @@
 //! Access tokens declared in configuration (`ACCESS_TOKENS_FILE`), Backstage's "external
 //! access" model, for infrastructure that provisions its secrets itself. The file is a JSON list
-//! of `{"subject", "token", "restrictions", "expiresAt"?}`; each entry is checked at start, and a
+//! of `{"subject", "token", "restrictions", "expiresAt"?}`, or, when its name ends in `.toml`, the
+//! same entries as TOML `[[tokens]]` tables; each entry is checked at start, and a
 //! bad one stops the start, named by its position and subject, never by its token. A token is
 //! kept only as an HMAC under a key drawn at start, never written to the database, and
 //! authenticates on `/api` as a custom token limited to its restrictions (actions such as
@@ -18,6 +19,49 @@ use std::sync::Arc;
 
 /// The shortest token accepted.
 pub const MIN_TOKEN_CHARS: usize = 8;
+
+/// How `ACCESS_TOKENS_FILE` is written: JSON, or TOML when its name ends in `.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Json,
+    Toml,
+}
+
+/// The entries of a TOML file (`[[tokens]]` tables) as the JSON list `parse` reads. Syntax
+/// errors give the line and toml's message, never the text of the line (it may hold a token).
+fn toml_document(text: &str) -> Result<Value, String> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(0, |span| {
+            text[..span.start.min(text.len())].lines().count().max(1)
+        });
+        format!("not valid TOML (line {line}: {})", e.message())
+    })?;
+    let mut table = table;
+    match table.remove("tokens") {
+        Some(tokens) if table.is_empty() => Ok(toml_to_json(tokens)),
+        _ => Err(
+            "must hold only `[[tokens]]` tables of {subject, token, restrictions, expiresAt?}"
+                .into(),
+        ),
+    }
+}
+
+fn toml_to_json(value: toml::Value) -> Value {
+    match value {
+        toml::Value::String(text) => Value::String(text),
+        toml::Value::Integer(n) => Value::from(n),
+        toml::Value::Float(x) => Value::from(x),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(at) => Value::String(at.to_string()),
+        toml::Value::Array(items) => Value::Array(items.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => Value::Object(
+            table
+                .into_iter()
+                .map(|(key, value)| (key, toml_to_json(value)))
+                .collect(),
+        ),
+    }
+}
 
 /// A configured token, without its secret.
 #[derive(Debug)]
@@ -59,19 +103,28 @@ impl ConfiguredTokens {
     ) -> Result<ConfiguredTokens, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("ACCESS_TOKENS_FILE {}: {e}", path.display()))?;
-        Self::parse(&text, actions, types)
+        let format = match path.extension() {
+            Some(e) if e.eq_ignore_ascii_case("toml") => FileFormat::Toml,
+            _ => FileFormat::Json,
+        };
+        Self::parse(&text, format, actions, types)
             .map_err(|e| format!("ACCESS_TOKENS_FILE {}: {e}", path.display()))
     }
 
     /// Checks the file's text. Errors name the entry, never its token.
     pub fn parse(
         text: &str,
+        format: FileFormat,
         actions: &BTreeSet<String>,
         types: &BTreeSet<String>,
     ) -> Result<ConfiguredTokens, String> {
-        // serde_json's syntax errors give a line and column, never the text around them.
-        let document: Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON ({e})"))?;
+        let document = match format {
+            FileFormat::Toml => toml_document(text)?,
+            // serde_json's syntax errors give a line and column, never the text around them.
+            FileFormat::Json => {
+                serde_json::from_str(text).map_err(|e| format!("not valid JSON ({e})"))?
+            }
+        };
         let entries = document
             .as_array()
             .ok_or("must be a JSON list of {subject, token, restrictions, expiresAt?}")?;
@@ -221,7 +274,73 @@ mod tests {
 
     fn parse(text: &str) -> Result<ConfiguredTokens, String> {
         let (actions, types) = known();
-        ConfiguredTokens::parse(text, &actions, &types)
+        ConfiguredTokens::parse(text, FileFormat::Json, &actions, &types)
+    }
+
+    fn parse_toml(text: &str) -> Result<ConfiguredTokens, String> {
+        let (actions, types) = known();
+        ConfiguredTokens::parse(text, FileFormat::Toml, &actions, &types)
+    }
+
+    #[test]
+    fn toml_entries_are_read_like_json_ones() {
+        let configured = parse_toml(
+            r#"
+[[tokens]]
+subject = "ci"
+token = "ci-secret-1"
+restrictions = ["api::gadget.gadget.find"]
+
+[[tokens]]
+subject = "site"
+token = "site-secret"
+restrictions = ["api::article.article"]
+expiresAt = 2030-01-01T00:00:00Z
+"#,
+        )
+        .unwrap();
+        assert!(
+            configured
+                .find("ci-secret-1")
+                .unwrap()
+                .allows("api::gadget.gadget.find")
+        );
+        let site = configured.find("site-secret").unwrap();
+        assert_eq!(site.permissions.len(), 5);
+        assert!(site.expires_at.is_some());
+        let quoted = parse_toml(
+            "[[tokens]]\nsubject = \"q\"\ntoken = \"quoted-date\"\nrestrictions = [\"api::article.article\"]\nexpiresAt = \"2030-01-01T00:00:00Z\"\n",
+        )
+        .unwrap();
+        assert!(quoted.find("quoted-date").unwrap().expires_at.is_some());
+    }
+
+    #[test]
+    fn bad_toml_is_named_without_its_text() {
+        let unterminated =
+            parse_toml("[[tokens]]\nsubject = \"a\"\ntoken = \"secret-unterminated\n")
+                .err()
+                .unwrap();
+        assert!(
+            unterminated.starts_with("not valid TOML (line 3"),
+            "{unterminated}"
+        );
+        assert!(
+            !unterminated.contains("secret-unterminated"),
+            "{unterminated}"
+        );
+        let short = parse_toml("[[tokens]]\nsubject = \"a\"\ntoken = \"short\"\nrestrictions = [\"api::article.article\"]\n")
+            .err()
+            .unwrap();
+        assert!(
+            short.contains("entry 1 (subject \"a\"): the token must have at least 8"),
+            "{short}"
+        );
+        let other = parse_toml("token = \"top-level-secret\"\n").err().unwrap();
+        assert!(
+            other.contains("[[tokens]]") && !other.contains("top-level-secret"),
+            "{other}"
+        );
     }
 
     #[test]
