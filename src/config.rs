@@ -67,6 +67,9 @@ pub struct Config {
     pub api_rest_default_limit: u32,
     pub api_rest_max_limit: u32,
     pub max_body_bytes: usize,
+    /// Limits of `/graphql` (`GRAPHQL_MAX_DEPTH`, `GRAPHQL_MAX_COMPLEXITY`, `GRAPHQL_MAX_BATCH`,
+    /// `GRAPHQL_INTROSPECTION`).
+    pub graphql: crate::graphql::Limits,
     pub environment: Environment,
 }
 
@@ -185,6 +188,25 @@ impl Config {
             api_rest_default_limit: default_limit.min(max_limit),
             api_rest_max_limit: max_limit,
             max_body_bytes: parse_number(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1024 * 1024)?,
+            graphql: crate::graphql::Limits {
+                max_depth: parse_number(get("GRAPHQL_MAX_DEPTH"), "GRAPHQL_MAX_DEPTH", 10)?,
+                max_complexity: parse_number(
+                    get("GRAPHQL_MAX_COMPLEXITY"),
+                    "GRAPHQL_MAX_COMPLEXITY",
+                    1000,
+                )?,
+                max_batch: parse_number(get("GRAPHQL_MAX_BATCH"), "GRAPHQL_MAX_BATCH", 10)?,
+                introspection: match get("GRAPHQL_INTROSPECTION").as_deref().map(str::trim) {
+                    None => environment == Environment::Development,
+                    Some("true" | "1") => true,
+                    Some("false" | "0") => false,
+                    Some(other) => {
+                        return Err(ConfigError(format!(
+                            "GRAPHQL_INTROSPECTION must be true or false, not `{other}`"
+                        )));
+                    }
+                },
+            },
             environment,
         })
     }

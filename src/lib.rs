@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod error;
+pub mod graphql;
 pub mod http;
 pub mod tokens;
 
@@ -40,6 +41,8 @@ pub struct AppState {
     pub tokens: Arc<Tokens>,
     /// Refusals waiting to be written to the audit log.
     pub audit: Arc<audit::AuditQueue>,
+    /// The GraphQL schema of the content types in force.
+    pub graphql: Arc<graphql::Schemas>,
     content: Arc<RwLock<Arc<Registry>>>,
     /// Held while a content type is changed through the Admin API, one change at a time.
     pub schema_changes: Arc<std::sync::Mutex<()>>,
@@ -121,6 +124,7 @@ impl AppState {
         Ok(AppState {
             tokens,
             audit,
+            graphql: Arc::new(graphql::Schemas::default()),
             sessions: Arc::new(SessionKeys::new(
                 &config.admin_jwt_secret,
                 config.admin_jwt_expires_in,

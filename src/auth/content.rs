@@ -97,24 +97,16 @@ impl ContentPrincipal {
         })
     }
 
-    /// 403 `Forbidden` unless the token may perform `action` on `content_type`; a permitted
-    /// request counts as a use of the token.
-    pub fn require(
+    /// Whether the token may perform `action` on `content_type`; a permitted request counts as
+    /// a use of the token.
+    pub fn permit(
         &self,
         state: &AppState,
-        request: &HttpRequest,
         content_type: &ContentType,
         action: ContentAction,
-    ) -> ApiResult<()> {
+    ) -> bool {
         if !self.credential.allows(&content_type.action(action.name())) {
-            let id = Some(self.credential.id);
-            return Err(deny(
-                state,
-                request,
-                id,
-                ApiError::forbidden(),
-                "action not granted",
-            ));
+            return false;
         }
         // Configured tokens (id 0) have no row to record their use in.
         if self.credential.id > 0 {
@@ -124,6 +116,27 @@ impl ContentPrincipal {
                 self.ip.map(|ip| ip.to_string()),
             );
         }
-        Ok(())
+        true
+    }
+
+    /// 403 `Forbidden` unless the token may perform `action` on `content_type` (`permit`).
+    pub fn require(
+        &self,
+        state: &AppState,
+        request: &HttpRequest,
+        content_type: &ContentType,
+        action: ContentAction,
+    ) -> ApiResult<()> {
+        if self.permit(state, content_type, action) {
+            return Ok(());
+        }
+        let id = Some(self.credential.id);
+        Err(deny(
+            state,
+            request,
+            id,
+            ApiError::forbidden(),
+            "action not granted",
+        ))
     }
 }

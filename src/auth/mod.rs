@@ -88,17 +88,43 @@ pub fn deny(
     error: ApiError,
     reason: &str,
 ) -> ApiError {
-    if error.status.is_client_error() && request.headers().contains_key(AUTHORIZATION) {
+    if request.headers().contains_key(AUTHORIZATION) {
+        let origin = origin(request, state);
+        let method = request.method().as_str();
+        return deny_from(
+            state,
+            &origin,
+            method,
+            request.path(),
+            token_id,
+            error,
+            reason,
+        );
+    }
+    error
+}
+
+/// `deny` for a refusal found away from the request (a GraphQL field).
+pub fn deny_from(
+    state: &AppState,
+    origin: &Origin,
+    method: &str,
+    path: &str,
+    token_id: Option<i32>,
+    error: ApiError,
+    reason: &str,
+) -> ApiError {
+    if error.status.is_client_error() {
         let token_id = token_id.filter(|id| *id > 0);
-        let path: String = request.path().chars().take(256).collect();
+        let path: String = path.chars().take(256).collect();
         state.audit.push(AuditEvent {
             at: state.clock.now(),
             event: events::TOKEN_DENIED,
             actor: token_id.map(|id| format!("token:{id}")),
             token_id,
             status: Some(error.status.as_u16()),
-            origin: origin(request, state),
-            details: json!({ "reason": reason, "method": request.method().as_str(), "path": path }),
+            origin: origin.clone(),
+            details: json!({ "reason": reason, "method": method, "path": path }),
         });
     }
     error

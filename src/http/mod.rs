@@ -7,6 +7,7 @@ mod admin_content_types;
 mod admin_tokens;
 mod admin_users;
 mod content_api;
+mod graphql;
 mod health;
 
 use crate::error::{ApiError, ApiResult, FieldErrors};
@@ -18,6 +19,7 @@ use serde_json::{Map, Value};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, post, put, resource};
     cfg.route("/_health", get().to(health::check))
+        .service(resource("/graphql").route(post().to(graphql::execute)))
         .service(
             web::scope("/api")
                 .service(

@@ -1,0 +1,834 @@
+//! GraphQL over the content types, in Strapi v5's shape, built at run time from the loaded
+//! types (and rebuilt when they change): for a collection `article`, the queries `articles`,
+//! `articles_connection` and `article(documentId)`, the mutations `createArticle`,
+//! `updateArticle` and `deleteArticle`; for a single type `homepage`, `homepage`,
+//! `updateHomepage` and `deleteHomepage`. Arguments are turned into the REST query parameters
+//! and go through the same parser, authorization and SQL as `/api` (one statement per list).
+
+use crate::AppState;
+use crate::audit::Origin;
+use crate::auth::content::{ContentAction, ContentPrincipal};
+use crate::content::Registry;
+use crate::content::query::{self, Limits as QueryLimits, Query, Status};
+use crate::content::schema::{AttributeType, ContentType, Kind};
+use crate::content::store::{self, WriteError};
+use crate::error::ApiError;
+use actix_web::web;
+use async_graphql::dynamic::{
+    Enum, Field, FieldFuture, FieldValue, InputObject, InputValue, Object, ResolverContext, Scalar,
+    Schema, SchemaError, TypeRef,
+};
+use async_graphql::{Error as GraphqlError, ErrorExtensions, Value as GraphqlValue};
+use serde_json::{Map, Value, json};
+use std::sync::{Arc, Mutex};
+
+/// Limits against abusive queries, from the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_batch: usize,
+    pub introspection: bool,
+}
+
+/// The schema of the content types in force, rebuilt when they change.
+#[derive(Default)]
+pub struct Schemas {
+    current: Mutex<Option<(Arc<Registry>, Schema)>>,
+}
+
+impl Schemas {
+    /// The schema for `registry`: the cached one when the types have not changed since.
+    pub fn for_registry(
+        &self,
+        registry: Arc<Registry>,
+        limits: Limits,
+    ) -> Result<Schema, SchemaError> {
+        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((built_for, schema)) = current.as_ref()
+            && Arc::ptr_eq(built_for, &registry)
+        {
+            return Ok(schema.clone());
+        }
+        let schema = build(&registry, limits)?;
+        *current = Some((registry, schema.clone()));
+        Ok(schema)
+    }
+}
+
+/// Who is asking, for the resolvers: the server, the token, and where the request came from.
+pub struct Caller {
+    pub state: web::Data<AppState>,
+    pub principal: ContentPrincipal,
+    pub origin: Origin,
+}
+
+/// `blog-post` → `BlogPost`.
+fn pascal(name: &str) -> String {
+    name.split(['-', '_'])
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or(String::new(), |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// `blog-posts` → `blogPosts`.
+fn camel(name: &str) -> String {
+    let pascal = pascal(name);
+    let mut chars = pascal.chars();
+    chars.next().map_or(String::new(), |first| {
+        first.to_ascii_lowercase().to_string() + chars.as_str()
+    })
+}
+
+/// Whether `name` may name a GraphQL field (`[_A-Za-z][_0-9A-Za-z]*`, not `__…`).
+fn is_graphql_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+        && !name.starts_with("__")
+}
+
+/// The GraphQL scalar of an attribute type (Strapi's names).
+fn scalar_of(kind: &AttributeType) -> &'static str {
+    match kind {
+        AttributeType::String
+        | AttributeType::Text
+        | AttributeType::RichText
+        | AttributeType::Email
+        | AttributeType::Uid
+        | AttributeType::Enumeration(_) => TypeRef::STRING,
+        AttributeType::Integer => TypeRef::INT,
+        AttributeType::BigInteger => "Long",
+        AttributeType::Float | AttributeType::Decimal => TypeRef::FLOAT,
+        AttributeType::Boolean => TypeRef::BOOLEAN,
+        AttributeType::Date => "Date",
+        AttributeType::Time => "Time",
+        AttributeType::DateTime => "DateTime",
+        AttributeType::Json => "JSON",
+    }
+}
+
+/// The filter input of a scalar: `StringFilterInput`, …
+fn filter_input_of(scalar: &str) -> String {
+    format!("{scalar}FilterInput")
+}
+
+/// The comparison operators of a scalar's filter input, with their argument shapes.
+fn filter_input(scalar: &str) -> InputObject {
+    let one = || TypeRef::named(scalar);
+    let list = || TypeRef::named_list(scalar);
+    let mut input = InputObject::new(filter_input_of(scalar));
+    let textual = scalar == TypeRef::STRING || scalar == TypeRef::ID;
+    let comparable = scalar != "JSON" && scalar != TypeRef::BOOLEAN;
+    if scalar != "JSON" {
+        input = input
+            .field(InputValue::new("eq", one()))
+            .field(InputValue::new("ne", one()))
+            .field(InputValue::new("in", list()))
+            .field(InputValue::new("notIn", list()));
+    }
+    if comparable {
+        input = input
+            .field(InputValue::new("lt", one()))
+            .field(InputValue::new("lte", one()))
+            .field(InputValue::new("gt", one()))
+            .field(InputValue::new("gte", one()))
+            .field(InputValue::new("between", list()));
+    }
+    if textual {
+        for operator in [
+            "eqi",
+            "nei",
+            "contains",
+            "notContains",
+            "containsi",
+            "notContainsi",
+            "startsWith",
+            "startsWithi",
+            "endsWith",
+            "endsWithi",
+        ] {
+            input = input.field(InputValue::new(operator, one()));
+        }
+    }
+    input
+        .field(InputValue::new("null", TypeRef::named(TypeRef::BOOLEAN)))
+        .field(InputValue::new("notNull", TypeRef::named(TypeRef::BOOLEAN)))
+}
+
+/// The public attributes GraphQL can name.
+fn attributes(
+    content_type: &ContentType,
+) -> impl Iterator<Item = &crate::content::schema::Attribute> {
+    content_type
+        .attributes
+        .iter()
+        .filter(|a| !a.private && is_graphql_name(&a.name))
+}
+
+/// An error in Strapi's GraphQL shape: `extensions.code` and `extensions.error`.
+fn error(code: &'static str, api: &ApiError) -> GraphqlError {
+    let body = json!({"name": api.name, "message": api.message, "details": api.details});
+    GraphqlError::new(api.message.clone()).extend_with(move |_, extensions| {
+        extensions.set("code", code);
+        if let Ok(value) = GraphqlValue::from_json(body) {
+            extensions.set("error", value);
+        }
+    })
+}
+
+/// An `ApiError` as the GraphQL error its status calls for.
+pub fn api_error(api: &ApiError) -> GraphqlError {
+    let code = match api.status.as_u16() {
+        401 => "UNAUTHORIZED",
+        403 => "FORBIDDEN",
+        404 => "NOT_FOUND",
+        429 => "TOO_MANY_REQUESTS",
+        400..=499 => "BAD_USER_INPUT",
+        _ => "INTERNAL_SERVER_ERROR",
+    };
+    error(code, api)
+}
+
+/// GraphQL argument values as the REST query parameters hold them: leaves as text, operators
+/// and `and`/`or`/`not` with their `$`.
+fn as_parameter(value: Value) -> Option<Value> {
+    match value {
+        Value::Null => None,
+        Value::String(text) => Some(Value::String(text)),
+        Value::Bool(flag) => Some(Value::String(flag.to_string())),
+        Value::Number(number) => Some(Value::String(number.to_string())),
+        Value::Array(items) => Some(Value::Array(
+            items.into_iter().filter_map(as_parameter).collect(),
+        )),
+        Value::Object(object) => Some(Value::Object(
+            object
+                .into_iter()
+                .filter_map(|(key, value)| as_parameter(value).map(|value| (key, value)))
+                .collect(),
+        )),
+    }
+}
+
+/// `filters` as REST's: logical keys and operators get their `$`; field names stay.
+fn filters_parameter(group: Value) -> Value {
+    let Value::Object(object) = group else {
+        return group;
+    };
+    let converted = object.into_iter().map(|(key, value)| match key.as_str() {
+        "and" | "or" => {
+            let items = match value {
+                Value::Array(items) => items.into_iter().map(filters_parameter).collect(),
+                other => vec![filters_parameter(other)],
+            };
+            (format!("${key}"), Value::Array(items))
+        }
+        "not" => ("$not".to_string(), filters_parameter(value)),
+        _ => {
+            let operators = match value {
+                Value::Object(operators) => Value::Object(
+                    operators
+                        .into_iter()
+                        .map(|(operator, operand)| (format!("${operator}"), operand))
+                        .collect(),
+                ),
+                other => other,
+            };
+            (key, operators)
+        }
+    });
+    Value::Object(converted.collect())
+}
+
+/// The REST query of a resolver's arguments, parsed and checked as `/api` does.
+fn query_of(
+    ctx: &ResolverContext<'_>,
+    caller: &Caller,
+    content_type: &ContentType,
+) -> Result<Query, GraphqlError> {
+    let mut params = Map::new();
+    for name in ["filters", "pagination", "sort", "status"] {
+        let Some(argument) = ctx.args.get(name) else {
+            continue;
+        };
+        let value = argument
+            .as_value()
+            .clone()
+            .into_json()
+            .map_err(|e| api_error(&ApiError::validation(format!("Invalid {name}: {e}"))))?;
+        let value = match name {
+            "filters" => filters_parameter(value),
+            "status" => Value::String(value.as_str().unwrap_or("").to_ascii_lowercase()),
+            _ => value,
+        };
+        if let Some(value) = as_parameter(value) {
+            params.insert(name.to_string(), value);
+        }
+    }
+    let config = &caller.state.config;
+    let limits = QueryLimits {
+        default_limit: u64::from(config.api_rest_default_limit),
+        max_limit: u64::from(config.api_rest_max_limit),
+    };
+    query::parse(content_type, &params, limits).map_err(|e| {
+        api_error(&ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            e.name,
+            e.message,
+        ))
+    })
+}
+
+/// The caller, allowed `action` on `content_type`, else a `FORBIDDEN` error (and an audit
+/// event, as on `/api`).
+fn authorized<'a>(
+    ctx: &ResolverContext<'a>,
+    content_type: &ContentType,
+    action: ContentAction,
+) -> Result<&'a Caller, GraphqlError> {
+    let caller = ctx.data::<Arc<Caller>>()?;
+    if caller.principal.permit(&caller.state, content_type, action) {
+        Ok(caller)
+    } else {
+        let refusal = crate::auth::deny_from(
+            &caller.state,
+            &caller.origin,
+            "POST",
+            "/graphql",
+            Some(caller.principal.credential.id),
+            ApiError::new(
+                actix_web::http::StatusCode::FORBIDDEN,
+                "ForbiddenError",
+                "Forbidden access",
+            ),
+            "action not granted",
+        );
+        Err(error("FORBIDDEN", &refusal))
+    }
+}
+
+fn status_of(ctx: &ResolverContext<'_>) -> Status {
+    let draft = ctx
+        .args
+        .get("status")
+        .is_some_and(|v| v.enum_name().is_ok_and(|name| name == "DRAFT"));
+    if draft {
+        Status::Draft
+    } else {
+        Status::Published
+    }
+}
+
+fn write_error(error: WriteError) -> GraphqlError {
+    match error {
+        WriteError::Invalid(problems) => {
+            let mut errors = crate::error::FieldErrors::default();
+            for (path, message) in problems {
+                errors.add(&path, message);
+            }
+            let api = errors
+                .into_result()
+                .err()
+                .unwrap_or_else(|| ApiError::validation("Invalid data"));
+            api_error(&api)
+        }
+        WriteError::NotFound => api_error(&ApiError::not_found("Not Found")),
+        WriteError::Database(e) => api_error(&ApiError::from(e)),
+    }
+}
+
+/// An entry (a JSON object) as a GraphQL object value.
+fn entry_value(entry: Value) -> FieldValue<'static> {
+    match entry {
+        Value::Object(object) => FieldValue::owned_any(object),
+        _ => FieldValue::NULL,
+    }
+}
+
+/// The object type of a content type's entries.
+fn entry_type(content_type: &ContentType) -> Object {
+    let mut object = Object::new(pascal(&content_type.singular_name)).field(Field::new(
+        "documentId",
+        TypeRef::named_nn(TypeRef::ID),
+        |ctx| FieldFuture::new(async move { field_of(&ctx, "documentId") }),
+    ));
+    let mut names: Vec<(String, &'static str)> = attributes(content_type)
+        .map(|a| (a.name.clone(), scalar_of(&a.kind)))
+        .collect();
+    names.extend([
+        ("createdAt".to_string(), "DateTime"),
+        ("updatedAt".to_string(), "DateTime"),
+        ("publishedAt".to_string(), "DateTime"),
+    ]);
+    for (name, scalar) in names {
+        let key = name.clone();
+        object = object.field(Field::new(name, TypeRef::named(scalar), move |ctx| {
+            let key = key.clone();
+            FieldFuture::new(async move { field_of(&ctx, &key) })
+        }));
+    }
+    object
+}
+
+fn field_of(ctx: &ResolverContext<'_>, key: &str) -> Result<Option<GraphqlValue>, GraphqlError> {
+    let entry = ctx.parent_value.try_downcast_ref::<Map<String, Value>>()?;
+    match entry.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => Ok(Some(GraphqlValue::from_json(value.clone())?)),
+    }
+}
+
+/// The filter input of a content type's entries: a condition per field, and `and`/`or`/`not`.
+fn filters_type(content_type: &ContentType) -> InputObject {
+    let name = format!("{}FiltersInput", pascal(&content_type.singular_name));
+    let mut input = InputObject::new(&name)
+        .field(InputValue::new(
+            "documentId",
+            TypeRef::named(filter_input_of(TypeRef::ID)),
+        ))
+        .field(InputValue::new("and", TypeRef::named_list(&name)))
+        .field(InputValue::new("or", TypeRef::named_list(&name)))
+        .field(InputValue::new("not", TypeRef::named(&name)));
+    for attribute in attributes(content_type) {
+        let scalar = scalar_of(&attribute.kind);
+        input = input.field(InputValue::new(
+            &attribute.name,
+            TypeRef::named(filter_input_of(scalar)),
+        ));
+    }
+    for system in ["createdAt", "updatedAt", "publishedAt"] {
+        input = input.field(InputValue::new(
+            system,
+            TypeRef::named(filter_input_of("DateTime")),
+        ));
+    }
+    input
+}
+
+/// The input of a content type's writes: every public attribute, none required (the store
+/// checks what is).
+fn data_type(content_type: &ContentType) -> InputObject {
+    let mut input = InputObject::new(format!("{}Input", pascal(&content_type.singular_name)));
+    for attribute in attributes(content_type) {
+        input = input.field(InputValue::new(
+            &attribute.name,
+            TypeRef::named(scalar_of(&attribute.kind)),
+        ));
+    }
+    if content_type.draft_and_publish {
+        input = input.field(InputValue::new("publishedAt", TypeRef::named("DateTime")));
+    }
+    input
+}
+
+fn list_arguments(field: Field, content_type: &ContentType) -> Field {
+    field
+        .argument(InputValue::new(
+            "filters",
+            TypeRef::named(format!(
+                "{}FiltersInput",
+                pascal(&content_type.singular_name)
+            )),
+        ))
+        .argument(InputValue::new(
+            "pagination",
+            TypeRef::named("PaginationArg"),
+        ))
+        .argument(InputValue::new(
+            "sort",
+            TypeRef::named_list(TypeRef::STRING),
+        ))
+        .argument(InputValue::new(
+            "status",
+            TypeRef::named("PublicationStatus"),
+        ))
+}
+
+/// What a page of a list holds, for `…_connection`.
+struct Connection {
+    entries: Vec<Value>,
+    page_info: Value,
+}
+
+/// Runs a list query on the REST path; `count` for a connection's `pageInfo`.
+async fn find(
+    ctx: &ResolverContext<'_>,
+    content_type: &Arc<ContentType>,
+    count: bool,
+) -> Result<Connection, GraphqlError> {
+    let caller = authorized(ctx, content_type, ContentAction::Find)?;
+    let mut query = query_of(ctx, caller, content_type)?;
+    query.with_count = count;
+    let pagination = query.pagination;
+    let content_type = content_type.clone();
+    let (entries, total) = caller
+        .state
+        .db(move |conn| Ok(store::find(conn, &content_type, &query)?))
+        .await
+        .map_err(|e| api_error(&e))?;
+    let total = u64::try_from(total.unwrap_or(0)).unwrap_or(0);
+    let page_size = pagination.limit();
+    let page_info = json!({
+        "page": pagination.offset() / page_size.max(1) + 1,
+        "pageSize": page_size,
+        "pageCount": total.div_ceil(page_size.max(1)),
+        "total": total,
+    });
+    Ok(Connection { entries, page_info })
+}
+
+fn query_fields(mut query: Object, content_type: &Arc<ContentType>) -> Object {
+    let type_name = pascal(&content_type.singular_name);
+    let status_argument = || InputValue::new("status", TypeRef::named("PublicationStatus"));
+    match content_type.kind {
+        Kind::Collection => {
+            let plural = camel(&content_type.plural_name);
+            let ct = content_type.clone();
+            let list = Field::new(&plural, TypeRef::named_nn_list(&type_name), move |ctx| {
+                let ct = ct.clone();
+                FieldFuture::new(async move {
+                    let page = find(&ctx, &ct, false).await?;
+                    Ok(Some(FieldValue::list(
+                        page.entries.into_iter().map(entry_value),
+                    )))
+                })
+            });
+            let ct = content_type.clone();
+            let connection = Field::new(
+                format!("{plural}_connection"),
+                TypeRef::named(format!("{type_name}EntityResponseCollection")),
+                move |ctx| {
+                    let ct = ct.clone();
+                    FieldFuture::new(async move {
+                        let page = find(&ctx, &ct, true).await?;
+                        Ok(Some(FieldValue::owned_any(page)))
+                    })
+                },
+            );
+            let ct = content_type.clone();
+            let one = Field::new(
+                camel(&content_type.singular_name),
+                TypeRef::named(&type_name),
+                move |ctx| {
+                    let ct = ct.clone();
+                    FieldFuture::new(async move {
+                        let caller = authorized(&ctx, &ct, ContentAction::FindOne)?;
+                        let document_id = ctx.args.try_get("documentId")?.string()?.to_string();
+                        let query = Query::first(status_of(&ctx));
+                        let found = caller
+                            .state
+                            .db(move |conn| {
+                                Ok(store::find_one(conn, &ct, Some(&document_id), &query)?)
+                            })
+                            .await
+                            .map_err(|e| api_error(&e))?;
+                        Ok(found.map(entry_value))
+                    })
+                },
+            )
+            .argument(InputValue::new(
+                "documentId",
+                TypeRef::named_nn(TypeRef::ID),
+            ))
+            .argument(status_argument());
+            query = query
+                .field(list_arguments(list, content_type))
+                .field(list_arguments(connection, content_type))
+                .field(one);
+        }
+        Kind::Single => {
+            let ct = content_type.clone();
+            let one = Field::new(
+                camel(&content_type.singular_name),
+                TypeRef::named(&type_name),
+                move |ctx| {
+                    let ct = ct.clone();
+                    FieldFuture::new(async move {
+                        let caller = authorized(&ctx, &ct, ContentAction::Find)?;
+                        let query = Query::first(status_of(&ctx));
+                        let found = caller
+                            .state
+                            .db(move |conn| Ok(store::find_one(conn, &ct, None, &query)?))
+                            .await
+                            .map_err(|e| api_error(&e))?;
+                        Ok(found.map(entry_value))
+                    })
+                },
+            )
+            .argument(status_argument());
+            query = query.field(one);
+        }
+    }
+    query
+}
+
+/// `data` of a mutation as the store reads a REST body.
+fn data_of(ctx: &ResolverContext<'_>) -> Result<Map<String, Value>, GraphqlError> {
+    let data = ctx.args.try_get("data")?.as_value().clone().into_json()?;
+    match data {
+        Value::Object(object) => Ok(object),
+        _ => Err(api_error(&ApiError::validation("data must be an object"))),
+    }
+}
+
+fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Object {
+    let type_name = pascal(&content_type.singular_name);
+    let data_argument = || InputValue::new("data", TypeRef::named_nn(format!("{type_name}Input")));
+    let status_argument = || InputValue::new("status", TypeRef::named("PublicationStatus"));
+    let document_argument = || InputValue::new("documentId", TypeRef::named_nn(TypeRef::ID));
+    let collection = content_type.kind == Kind::Collection;
+    if collection {
+        let ct = content_type.clone();
+        let create = Field::new(
+            format!("create{type_name}"),
+            TypeRef::named(&type_name),
+            move |ctx| {
+                let ct = ct.clone();
+                FieldFuture::new(async move {
+                    let caller = authorized(&ctx, &ct, ContentAction::Create)?;
+                    let data = data_of(&ctx)?;
+                    let status = status_of(&ctx);
+                    let now = caller.state.clock.now();
+                    let entry = caller
+                        .state
+                        .db_write(move |conn| Ok(store::create(conn, &ct, &data, status, now)))
+                        .await
+                        .map_err(|e| api_error(&e))?
+                        .map_err(write_error)?;
+                    Ok(Some(entry_value(entry)))
+                })
+            },
+        )
+        .argument(data_argument())
+        .argument(status_argument());
+        mutation = mutation.field(create);
+    }
+    let ct = content_type.clone();
+    let mut update = Field::new(
+        format!("update{type_name}"),
+        TypeRef::named(&type_name),
+        move |ctx| {
+            let ct = ct.clone();
+            FieldFuture::new(async move {
+                let caller = authorized(&ctx, &ct, ContentAction::Update)?;
+                let document_id = match ctx.args.get("documentId") {
+                    Some(id) => Some(id.string()?.to_string()),
+                    None => None,
+                };
+                let data = data_of(&ctx)?;
+                let status = status_of(&ctx);
+                let now = caller.state.clock.now();
+                let entry = caller
+                    .state
+                    .db_write(move |conn| {
+                        Ok(store::update(
+                            conn,
+                            &ct,
+                            document_id.as_deref(),
+                            &data,
+                            status,
+                            now,
+                        ))
+                    })
+                    .await
+                    .map_err(|e| api_error(&e))?
+                    .map_err(write_error)?;
+                Ok(Some(entry_value(entry)))
+            })
+        },
+    )
+    .argument(data_argument())
+    .argument(status_argument());
+    let ct = content_type.clone();
+    let mut delete = Field::new(
+        format!("delete{type_name}"),
+        TypeRef::named("DeleteMutationResponse"),
+        move |ctx| {
+            let ct = ct.clone();
+            FieldFuture::new(async move {
+                let caller = authorized(&ctx, &ct, ContentAction::Delete)?;
+                let document_id = match ctx.args.get("documentId") {
+                    Some(id) => Some(id.string()?.to_string()),
+                    None => None,
+                };
+                let target = document_id.clone();
+                let deleted = caller
+                    .state
+                    .db_write(move |conn| Ok(store::delete(conn, &ct, target.as_deref())))
+                    .await
+                    .map_err(|e| api_error(&e))?
+                    .map_err(write_error)?;
+                if !deleted {
+                    return Err(api_error(&ApiError::not_found("Not Found")));
+                }
+                let mut response = Map::new();
+                response.insert("documentId".into(), json!(document_id));
+                Ok(Some(FieldValue::owned_any(response)))
+            })
+        },
+    );
+    if collection {
+        update = update.argument(document_argument());
+        delete = delete.argument(document_argument());
+    }
+    mutation.field(update).field(delete)
+}
+
+/// Builds the schema of these content types.
+pub fn build(registry: &Registry, limits: Limits) -> Result<Schema, SchemaError> {
+    let mut query = Object::new("Query");
+    let mut mutation = Object::new("Mutation");
+    let mut types: Vec<async_graphql::dynamic::Type> = Vec::new();
+    let graphql_types: Vec<&Arc<ContentType>> = registry
+        .types
+        .iter()
+        .filter(|t| {
+            is_graphql_name(&pascal(&t.singular_name)) && is_graphql_name(&camel(&t.plural_name))
+        })
+        .collect();
+    for content_type in &graphql_types {
+        let type_name = pascal(&content_type.singular_name);
+        types.push(entry_type(content_type).into());
+        types.push(filters_type(content_type).into());
+        types.push(data_type(content_type).into());
+        if content_type.kind == Kind::Collection {
+            let connection = Object::new(format!("{type_name}EntityResponseCollection"))
+                .field(Field::new(
+                    "nodes",
+                    TypeRef::named_nn_list_nn(&type_name),
+                    |ctx| {
+                        FieldFuture::new(async move {
+                            let page = ctx.parent_value.try_downcast_ref::<Connection>()?;
+                            Ok(Some(FieldValue::list(
+                                page.entries.iter().cloned().map(entry_value),
+                            )))
+                        })
+                    },
+                ))
+                .field(Field::new(
+                    "pageInfo",
+                    TypeRef::named_nn("Pagination"),
+                    |ctx| {
+                        FieldFuture::new(async move {
+                            let page = ctx.parent_value.try_downcast_ref::<Connection>()?;
+                            let info = page.page_info.as_object().cloned().unwrap_or_default();
+                            Ok(Some(FieldValue::owned_any(info)))
+                        })
+                    },
+                ));
+            types.push(connection.into());
+        }
+        query = query_fields(query, content_type);
+        mutation = mutation_fields(mutation, content_type);
+    }
+    let pagination = ["page", "pageSize", "pageCount", "total"].into_iter().fold(
+        Object::new("Pagination"),
+        |object, name| {
+            object.field(Field::new(
+                name,
+                TypeRef::named_nn(TypeRef::INT),
+                move |ctx| FieldFuture::new(async move { field_of(&ctx, name) }),
+            ))
+        },
+    );
+    let pagination_arg = ["page", "pageSize", "start", "limit"]
+        .into_iter()
+        .fold(InputObject::new("PaginationArg"), |input, name| {
+            input.field(InputValue::new(name, TypeRef::named(TypeRef::INT)))
+        });
+    let delete_response = Object::new("DeleteMutationResponse").field(Field::new(
+        "documentId",
+        TypeRef::named(TypeRef::ID),
+        |ctx| FieldFuture::new(async move { field_of(&ctx, "documentId") }),
+    ));
+    if graphql_types.is_empty() {
+        // A schema needs one query field.
+        query = query.field(Field::new(
+            "_empty",
+            TypeRef::named(TypeRef::BOOLEAN),
+            |_| FieldFuture::new(async { Ok(None::<GraphqlValue>) }),
+        ));
+    }
+    let mut builder = Schema::build(
+        "Query",
+        (!graphql_types.is_empty()).then_some("Mutation"),
+        None,
+    )
+    .register(query)
+    .register(pagination)
+    .register(pagination_arg)
+    .register(delete_response)
+    .register(
+        Enum::new("PublicationStatus")
+            .item("DRAFT")
+            .item("PUBLISHED"),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity);
+    if !graphql_types.is_empty() {
+        builder = builder.register(mutation);
+    }
+    for scalar in ["Long", "Date", "Time", "DateTime", "JSON"] {
+        builder = builder.register(Scalar::new(scalar));
+    }
+    for scalar in [
+        TypeRef::STRING,
+        TypeRef::ID,
+        TypeRef::INT,
+        "Long",
+        TypeRef::FLOAT,
+        TypeRef::BOOLEAN,
+        "Date",
+        "Time",
+        "DateTime",
+        "JSON",
+    ] {
+        builder = builder.register(filter_input(scalar));
+    }
+    for ty in types {
+        builder = builder.register(ty);
+    }
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_strapi() {
+        assert_eq!(pascal("blog-post"), "BlogPost");
+        assert_eq!(camel("blog-posts"), "blogPosts");
+        assert_eq!(camel("articles"), "articles");
+        assert!(is_graphql_name("publishedDate"));
+        assert!(!is_graphql_name("2fast") && !is_graphql_name("a-b") && !is_graphql_name("__x"));
+    }
+
+    #[test]
+    fn filters_become_rest_parameters() {
+        let graphql = json!({
+            "title": {"containsi": "rust", "ne": null},
+            "views": {"between": [1, 10]},
+            "or": [{"draft": {"eq": false}}, {"not": {"views": {"gt": 3}}}]
+        });
+        let rest = as_parameter(filters_parameter(graphql)).unwrap();
+        assert_eq!(
+            rest,
+            json!({
+                "title": {"$containsi": "rust"},
+                "views": {"$between": ["1", "10"]},
+                "$or": [{"draft": {"$eq": "false"}}, {"$not": {"views": {"$gt": "3"}}}]
+            })
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! `POST /graphql`: a GraphQL request, or a batch of them (a JSON list), under a content-API
+//! token. The token is checked once for the request (401 at the HTTP level, as on `/api`), then
+//! each field against its action (a `FORBIDDEN` error beside the other fields' data).
+
+use crate::AppState;
+use crate::auth::content::ContentPrincipal;
+use crate::error::ApiError;
+use crate::graphql::Caller;
+use actix_web::body::BoxBody;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// An error before execution, in GraphQL's shape, with the status (and headers) of `error`.
+fn refused(error: ApiError) -> HttpResponse {
+    let code = match error.status.as_u16() {
+        401 => "UNAUTHORIZED",
+        403 => "FORBIDDEN",
+        429 => "TOO_MANY_REQUESTS",
+        400..=499 => "BAD_REQUEST",
+        _ => "INTERNAL_SERVER_ERROR",
+    };
+    let body = json!({
+        "data": null,
+        "errors": [{
+            "message": error.message,
+            "extensions": {
+                "code": code,
+                "error": {"name": error.name, "message": error.message, "details": error.details},
+            },
+        }],
+    });
+    error
+        .error_response()
+        .set_body(BoxBody::new(body.to_string()))
+}
+
+pub async fn execute(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let principal = match ContentPrincipal::authenticate(&request, &state).await {
+        Ok(principal) => principal,
+        Err(error) => return refused(error),
+    };
+    let is_json = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if !is_json {
+        return refused(ApiError::bad_request(
+            "A GraphQL request is a JSON body (Content-Type: application/json)",
+        ));
+    }
+    let (items, batch) = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Array(items)) => (items, true),
+        Ok(item @ Value::Object(_)) => (vec![item], false),
+        _ => {
+            return refused(ApiError::bad_request(
+                "The body must be a GraphQL request object or a list of them",
+            ));
+        }
+    };
+    let limit = state.config.graphql.max_batch;
+    if items.is_empty() || items.len() > limit {
+        return refused(ApiError::bad_request(format!(
+            "A batch holds from 1 to {limit} requests, not {}",
+            items.len()
+        )));
+    }
+    let schema = match state
+        .graphql
+        .for_registry(state.content(), state.config.graphql)
+    {
+        Ok(schema) => schema,
+        Err(error) => {
+            return ApiError::internal(format!("GraphQL schema: {error:?}")).error_response();
+        }
+    };
+    let caller = Arc::new(Caller {
+        origin: crate::auth::origin(&request, &state),
+        state: state.clone(),
+        principal,
+    });
+    let mut responses = Vec::with_capacity(items.len());
+    for item in items {
+        let response = match serde_json::from_value::<async_graphql::Request>(item) {
+            Ok(graphql) => schema.execute(graphql.data(caller.clone())).await,
+            Err(error) => {
+                async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
+                    format!("Invalid GraphQL request: {error}"),
+                    None,
+                )])
+            }
+        };
+        responses.push(response);
+    }
+    let body = if batch {
+        serde_json::to_value(&responses)
+    } else {
+        serde_json::to_value(&responses[0])
+    };
+    match body {
+        Ok(body) => HttpResponse::Ok().json(body),
+        Err(error) => ApiError::internal(error).error_response(),
+    }
+}

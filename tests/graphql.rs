@@ -1,0 +1,454 @@
+//! `/graphql` over real HTTP: each query and mutation, the same answers as REST for the same
+//! filters, each token type's allowed and refused operations, the limits, and a content type
+//! added through the Admin API showing in the schema without a restart.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+struct Gql {
+    server: TestServer,
+    admin: String,
+    full: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Gql {
+    fn start_with(vars: &[(&str, &str)]) -> Gql {
+        let dir = copied_types();
+        let mut all = vec![("CONTENT_TYPES_DIR", dir.path().to_str().unwrap())];
+        all.extend_from_slice(vars);
+        let server = TestServer::start_with(&all);
+        let admin = server.register_admin();
+        let full = server.token(&admin, "full-access", &[]);
+        Gql {
+            server,
+            admin,
+            full,
+            _dir: dir,
+        }
+    }
+
+    fn start() -> Gql {
+        Self::start_with(&[])
+    }
+
+    /// Runs `query` with `variables` as `token`.
+    fn run(&self, token: &str, query: &str, variables: Value) -> Reply {
+        self.server.post(
+            "/graphql",
+            Some(token),
+            &json!({"query": query, "variables": variables}),
+        )
+    }
+
+    /// Runs `query` as the full-access token, expecting no error; its `data`.
+    fn data(&self, query: &str, variables: Value) -> Value {
+        let reply = self.run(&self.full, query, variables);
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(reply.body.get("errors").is_none(), "{}", reply.body);
+        reply.body["data"].clone()
+    }
+
+    fn rest(&self, path: &str, query: &str) -> Value {
+        let url = format!("{path}?{}", encode_query(query));
+        let reply = self.server.get(&url, Some(&self.full));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body
+    }
+}
+
+fn error_code(reply: &Reply) -> String {
+    reply.body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+const CREATE: &str = "mutation($data: ArticleInput!) { createArticle(data: $data) { documentId title views publishedAt } }";
+
+#[test]
+fn queries_and_mutations_of_a_collection() {
+    let gql = Gql::start();
+    let created = gql.data(
+        CREATE,
+        json!({"data": {"title": "First", "slug": "first", "views": 3, "published": "2026-01-02"}}),
+    );
+    let article = &created["createArticle"];
+    assert_eq!(article["title"], "First");
+    assert_eq!(article["views"], 3);
+    assert!(article["publishedAt"].is_string());
+    let id = article["documentId"].as_str().unwrap().to_string();
+    for (title, views) in [("Second", 10), ("Third", 7)] {
+        gql.data(CREATE, json!({"data": {"title": title, "views": views}}));
+    }
+    // findOne
+    let one = gql.data(
+        "query($id: ID!) { article(documentId: $id) { documentId title views published } }",
+        json!({"id": id}),
+    );
+    assert_eq!(
+        one["article"],
+        json!({"documentId": id, "title": "First", "views": 3, "published": "2026-01-02"})
+    );
+    let missing = gql.data("{ article(documentId: \"nope\") { title } }", json!({}));
+    assert_eq!(missing["article"], Value::Null);
+    // find, with filters, sort and pagination
+    let found = gql.data(
+        "{ articles(filters: {views: {gte: 5}}, sort: [\"views:desc\"]) { title views } }",
+        json!({}),
+    );
+    assert_eq!(
+        found["articles"],
+        json!([{"title": "Second", "views": 10}, {"title": "Third", "views": 7}])
+    );
+    let page = gql.data(
+        "{ articles_connection(sort: [\"title:asc\"], pagination: {page: 2, pageSize: 2}) { nodes { title } pageInfo { page pageSize pageCount total } } }",
+        json!({}),
+    );
+    assert_eq!(
+        page["articles_connection"],
+        json!({"nodes": [{"title": "Third"}], "pageInfo": {"page": 2, "pageSize": 2, "pageCount": 2, "total": 3}})
+    );
+    // update and delete
+    let updated = gql.data(
+        "mutation($id: ID!) { updateArticle(documentId: $id, data: {views: 4}) { title views } }",
+        json!({"id": id}),
+    );
+    assert_eq!(
+        updated["updateArticle"],
+        json!({"title": "First", "views": 4})
+    );
+    let deleted = gql.data(
+        "mutation($id: ID!) { deleteArticle(documentId: $id) { documentId } }",
+        json!({"id": id}),
+    );
+    assert_eq!(deleted["deleteArticle"]["documentId"], id.as_str());
+    assert_eq!(
+        gql.data(
+            "query($id: ID!) { article(documentId: $id) { title } }",
+            json!({"id": id})
+        )["article"],
+        Value::Null
+    );
+    // Drafts: created as a draft, invisible to the published list, visible with status.
+    gql.data(
+        "mutation { createArticle(data: {title: \"Draft\"}, status: DRAFT) { documentId } }",
+        json!({}),
+    );
+    let published = gql.data("{ articles { title } }", json!({}));
+    assert_eq!(published["articles"].as_array().unwrap().len(), 2);
+    let drafts = gql.data(
+        "{ articles(status: DRAFT, filters: {title: {eq: \"Draft\"}}) { title publishedAt } }",
+        json!({}),
+    );
+    assert_eq!(
+        drafts["articles"],
+        json!([{"title": "Draft", "publishedAt": null}])
+    );
+}
+
+#[test]
+fn single_types_and_every_scalar() {
+    let gql = Gql::start();
+    let home = gql.data(
+        "mutation { updateHomepage(data: {headline: \"Hi\"}) { headline } }",
+        json!({}),
+    );
+    assert_eq!(home["updateHomepage"]["headline"], "Hi");
+    assert_eq!(
+        gql.data("{ homepage { headline } }", json!({}))["homepage"]["headline"],
+        "Hi"
+    );
+    let gadget = json!({
+        "name": "g", "notes": "*n*", "contact": "a@example.com", "kind": "toy", "count": 2,
+        "serial": "9007199254740993", "weight": 1.5, "price": 2.25, "active": true,
+        "madeOn": "2026-01-02", "opensAt": "08:30:00.000", "seenAt": "2026-01-02T03:04:05.000Z",
+        "specs": {"size": [1, 2]}
+    });
+    let fields =
+        "name notes contact kind count serial weight price active madeOn opensAt seenAt specs";
+    let created = gql.data(
+        &format!("mutation($data: GadgetInput!) {{ createGadget(data: $data) {{ documentId {fields} }} }}"),
+        json!({"data": gadget}),
+    );
+    let id = created["createGadget"]["documentId"].as_str().unwrap();
+    let rest = gql
+        .server
+        .get(&format!("/api/gadgets/{id}"), Some(&gql.full));
+    for (key, value) in rest.body["data"].as_object().unwrap() {
+        if !["id", "documentId", "createdAt", "updatedAt", "publishedAt"].contains(&key.as_str()) {
+            assert_eq!(&created["createGadget"][key], value, "{key}");
+        }
+    }
+    let deleted = gql.data("mutation { deleteHomepage { documentId } }", json!({}));
+    assert_eq!(deleted["deleteHomepage"]["documentId"], Value::Null);
+    assert_eq!(
+        gql.data("{ homepage { headline } }", json!({}))["homepage"],
+        Value::Null
+    );
+}
+
+#[test]
+fn graphql_and_rest_agree_on_the_same_filters() {
+    let gql = Gql::start();
+    for (title, views, body) in [
+        ("Rust in production", 12, "fast"),
+        ("rusty nails", 3, "slow"),
+        ("Go notes", 8, "fast"),
+        ("Zig", 0, "new"),
+    ] {
+        gql.data(CREATE, json!({"data": {"title": title, "views": views}}));
+        let _ = body;
+    }
+    let cases = [
+        (
+            "{title: {containsi: \"rust\"}}",
+            "filters[title][$containsi]=rust",
+        ),
+        (
+            "{views: {between: [3, 10]}}",
+            "filters[views][$between][0]=3&filters[views][$between][1]=10",
+        ),
+        (
+            "{or: [{title: {startsWith: \"Go\"}}, {views: {lt: 1}}]}",
+            "filters[$or][0][title][$startsWith]=Go&filters[$or][1][views][$lt]=1",
+        ),
+        (
+            "{not: {views: {gt: 5}}, title: {notNull: true}}",
+            "filters[$not][views][$gt]=5&filters[title][$notNull]=true",
+        ),
+        (
+            "{views: {in: [0, 12]}}",
+            "filters[views][$in][0]=0&filters[views][$in][1]=12",
+        ),
+        (
+            "{and: [{views: {ne: 3}}, {title: {nei: \"zig\"}}]}",
+            "filters[$and][0][views][$ne]=3&filters[$and][1][title][$nei]=zig",
+        ),
+    ];
+    for (graphql, rest) in cases {
+        let query = format!(
+            "{{ articles(filters: {graphql}, sort: [\"title:asc\"]) {{ documentId title views }} }}"
+        );
+        let from_graphql = gql.data(&query, json!({}))["articles"].clone();
+        let from_rest: Vec<Value> = gql.rest("/api/articles", &format!("{rest}&sort=title:asc"))
+            ["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| json!({"documentId": e["documentId"], "title": e["title"], "views": e["views"]}))
+            .collect();
+        assert!(!from_rest.is_empty(), "{rest}");
+        assert_eq!(from_graphql, json!(from_rest), "{graphql}");
+    }
+}
+
+#[test]
+fn each_token_type_gets_exactly_its_operations() {
+    let gql = Gql::start();
+    gql.data(CREATE, json!({"data": {"title": "Existing"}}));
+    let read_only = gql.server.token(&gql.admin, "read-only", &[]);
+    let custom = gql
+        .server
+        .token(&gql.admin, "custom", &["api::article.article.find"]);
+    let list = "{ articles { title } }";
+    let one = "{ article(documentId: \"x\") { title } }";
+    let create = "mutation { createArticle(data: {title: \"New\"}) { title } }";
+    let delete = "mutation { deleteArticle(documentId: \"x\") { documentId } }";
+    for (token, query, allowed) in [
+        (&read_only, list, true),
+        (&read_only, one, true),
+        (&read_only, create, false),
+        (&read_only, delete, false),
+        (&custom, list, true),
+        (&custom, one, false),
+        (&custom, create, false),
+    ] {
+        let reply = gql.run(token, query, json!({}));
+        assert_eq!(reply.status, 200, "{query}: {}", reply.body);
+        if allowed {
+            assert!(
+                reply.body.get("errors").is_none(),
+                "{query}: {}",
+                reply.body
+            );
+        } else {
+            assert_eq!(error_code(&reply), "FORBIDDEN", "{query}: {}", reply.body);
+            assert_eq!(reply.body["errors"][0]["message"], "Forbidden access");
+            assert_eq!(
+                reply.body["errors"][0]["extensions"]["error"]["name"],
+                "ForbiddenError"
+            );
+        }
+    }
+    // Checked per field: the allowed field answers beside the refused one.
+    let mixed = gql.run(
+        &custom,
+        "{ articles { title } article(documentId: \"x\") { title } }",
+        json!({}),
+    );
+    assert_eq!(
+        mixed.body["data"]["articles"],
+        json!([{"title": "Existing"}])
+    );
+    assert_eq!(mixed.body["data"]["article"], Value::Null);
+    assert_eq!(error_code(&mixed), "FORBIDDEN");
+    // No token, a bad one, an admin token: 401 before anything runs.
+    let admin_token = gql
+        .server
+        .post(
+            "/admin/admin-tokens",
+            Some(&gql.admin),
+            &json!({"name": "admin kind", "adminPermissions": []}),
+        )
+        .body["data"]["accessKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for token in [None, Some("vct_nope"), Some(admin_token.as_str())] {
+        let reply = gql.server.post("/graphql", token, &json!({"query": list}));
+        assert_eq!(reply.status, 401, "{}", reply.body);
+        assert_eq!(error_code(&reply), "UNAUTHORIZED");
+        assert_eq!(reply.body["data"], Value::Null);
+    }
+    // A refused field is an audit event, as on /api.
+    let events = gql.server.get(
+        "/admin/audit-logs?type=token.denied&pageSize=100",
+        Some(&gql.admin),
+    );
+    assert!(
+        events.body["data"]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["details"]["path"] == "/graphql" && e["status"] == 403),
+        "{}",
+        events.body
+    );
+}
+
+#[test]
+fn limits_refuse_before_execution() {
+    let gql = Gql::start_with(&[
+        ("GRAPHQL_MAX_DEPTH", "2"),
+        ("GRAPHQL_MAX_COMPLEXITY", "5"),
+        ("GRAPHQL_MAX_BATCH", "2"),
+        ("GRAPHQL_INTROSPECTION", "false"),
+    ]);
+    let deep = gql.run(
+        &gql.full,
+        "{ articles_connection { pageInfo { total } nodes { title } } }",
+        json!({}),
+    );
+    assert_eq!(deep.status, 200);
+    let message = deep.body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("nested too deep"), "{}", deep.body);
+    assert_eq!(deep.body["data"], Value::Null);
+    let complex = gql.run(
+        &gql.full,
+        "{ articles { title views slug body published documentId } }",
+        json!({}),
+    );
+    let message = complex.body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("too complex"), "{}", complex.body);
+    // Nothing ran: a refused mutation creates nothing.
+    let refused = gql.run(
+        &gql.full,
+        "mutation { a: createArticle(data: {title: \"1\"}) { title views slug body published documentId } }",
+        json!({}),
+    );
+    assert!(refused.body["errors"].is_array(), "{}", refused.body);
+    assert_eq!(
+        gql.rest("/api/articles", "status=draft")["meta"]["pagination"]["total"],
+        0
+    );
+    let introspection = gql.run(&gql.full, "{ __schema { types { name } } }", json!({}));
+    assert!(
+        introspection.body["errors"].is_array(),
+        "{}",
+        introspection.body
+    );
+    let batch = |size: usize| {
+        let items: Vec<Value> = (0..size)
+            .map(|_| json!({"query": "{ articles { title } }"}))
+            .collect();
+        gql.server.post("/graphql", Some(&gql.full), &json!(items))
+    };
+    let two = batch(2);
+    assert_eq!(two.status, 200, "{}", two.body);
+    assert_eq!(two.body.as_array().unwrap().len(), 2);
+    let three = batch(3);
+    assert_eq!(three.status, 400, "{}", three.body);
+    assert_eq!(error_code(&three), "BAD_REQUEST");
+    // Bad bodies: 400 in GraphQL's shape, never a 500.
+    for (content_type, body) in [
+        ("application/json", "not json"),
+        ("application/json", "42"),
+        ("text/plain", "{\"query\": \"{ articles { title } }\"}"),
+    ] {
+        let reply = gql.server.raw(
+            "POST",
+            "/graphql",
+            &[
+                ("authorization", &format!("Bearer {}", gql.full)),
+                ("content-type", content_type),
+            ],
+            body.as_bytes().to_vec(),
+        );
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+    }
+    let bad_filter = gql.run(
+        &gql.full,
+        "{ articles(sort: [\"nope:asc\"]) { title } }",
+        json!({}),
+    );
+    assert_eq!(
+        error_code(&bad_filter),
+        "BAD_USER_INPUT",
+        "{}",
+        bad_filter.body
+    );
+}
+
+#[test]
+fn a_new_content_type_is_in_the_schema_without_restart() {
+    let gql = Gql::start();
+    let before = gql.run(&gql.full, "{ authors { name } }", json!({}));
+    assert!(before.body["errors"].is_array(), "{}", before.body);
+    let created = gql.server.post(
+        "/admin/content-types",
+        Some(&gql.admin),
+        &json!({"data": {
+            "kind": "collectionType",
+            "info": {"singularName": "author", "pluralName": "authors", "displayName": "Author"},
+            "options": {"draftAndPublish": false},
+            "attributes": {"name": {"type": "string", "required": true}}
+        }}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    gql.data(
+        "mutation { createAuthor(data: {name: \"Ada\"}) { name } }",
+        json!({}),
+    );
+    assert_eq!(
+        gql.data("{ authors { name } }", json!({}))["authors"],
+        json!([{"name": "Ada"}])
+    );
+    // A validation error of the store is a GraphQL error with the field's message.
+    let invalid = gql.run(
+        &gql.full,
+        "mutation { createAuthor(data: {}) { name } }",
+        json!({}),
+    );
+    assert_eq!(error_code(&invalid), "BAD_USER_INPUT", "{}", invalid.body);
+    assert_eq!(
+        invalid.body["errors"][0]["extensions"]["error"]["name"],
+        "ValidationError"
+    );
+}
