@@ -11,11 +11,12 @@ SCENARIOS = [
     ("primary_read", "primary-key read through the pool, no auth (the database limit)"),
     ("find_one", "authenticated GET /api/articles/:documentId (read-only token)"),
     ("find_one_limited", "the same with a token that has an IP allowlist and a rate limit"),
+    ("graphql_find_one", "the same document through POST /graphql: article(documentId) with every field"),
     ("find_10", "authenticated GET /api/articles?pagination[pageSize]=10&sort=views:desc"),
     ("find_10_filtered", "the same with filters[views][$gte]=9000"),
     ("create", "authenticated POST /api/articles (writes)"),
 ]
-COLOURS = ["#888888", "#1f77b4", "#d62728", "#e377c2", "#2ca02c", "#9467bd", "#ff7f0e"]
+COLOURS = ["#888888", "#1f77b4", "#d62728", "#e377c2", "#17becf", "#2ca02c", "#9467bd", "#ff7f0e"]
 
 
 def duration_ms(text):
@@ -163,6 +164,12 @@ def report(backend, results_path, scale_path, prefix, strapi_path):
             ratio = limited["rps"] / one["rps"]
             lines.append(goal(f"findOne with IP allowlist and rate limit / without ({c} conns, within noise)",
                               ratio >= 0.95, f"{ratio:.2f}"))
+    for c in conns:
+        one, graphql = by.get(("find_one", c)), by.get(("graphql_find_one", c))
+        if one and graphql and graphql["rps"]:
+            ratio = one["rps"] / graphql["rps"]
+            lines.append(goal(f"GraphQL article(documentId) costs ≤ 1.5× REST findOne ({c} conns)",
+                              ratio <= 1.5, f"{ratio:.2f}×"))
     if backend == "sqlite" and (one := by.get(("find_one", 64))) and one["p99_ms"] is not None:
         lines.append(goal("findOne p99 < 10 ms at 64 connections", one["p99_ms"] < 10, fmt_ms(one["p99_ms"])))
     if "idle_rss_kib" in metrics:
