@@ -149,6 +149,28 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A refused content write: field errors as a `ValidationError` with their paths, a missing
+/// document as 404.
+impl From<crate::content::store::WriteError> for ApiError {
+    fn from(error: crate::content::store::WriteError) -> Self {
+        use crate::content::store::WriteError;
+        match error {
+            WriteError::Invalid(problems) => {
+                let mut errors = FieldErrors::default();
+                for (path, message) in problems {
+                    errors.add(&path, message);
+                }
+                errors
+                    .into_result()
+                    .err()
+                    .unwrap_or_else(|| ApiError::validation("Invalid data"))
+            }
+            WriteError::NotFound => ApiError::not_found("Not Found"),
+            WriteError::Database(e) => ApiError::from(e),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         match error {

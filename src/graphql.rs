@@ -327,21 +327,15 @@ fn status_of(ctx: &ResolverContext<'_>) -> Status {
 }
 
 fn write_error(error: WriteError) -> GraphqlError {
-    match error {
-        WriteError::Invalid(problems) => {
-            let mut errors = crate::error::FieldErrors::default();
-            for (path, message) in problems {
-                errors.add(&path, message);
-            }
-            let api = errors
-                .into_result()
-                .err()
-                .unwrap_or_else(|| ApiError::validation("Invalid data"));
-            api_error(&api)
-        }
-        WriteError::NotFound => api_error(&ApiError::not_found("Not Found")),
-        WriteError::Database(e) => api_error(&ApiError::from(e)),
-    }
+    api_error(&ApiError::from(error))
+}
+
+/// The `documentId` argument, when the field has one (collections).
+fn document_id_of(ctx: &ResolverContext<'_>) -> Result<Option<String>, GraphqlError> {
+    ctx.args
+        .get("documentId")
+        .map(|id| id.string().map(str::to_string))
+        .transpose()
 }
 
 /// An entry (a JSON object) as a GraphQL object value.
@@ -618,10 +612,7 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
             let ct = ct.clone();
             FieldFuture::new(async move {
                 let caller = authorized(&ctx, &ct, ContentAction::Update)?;
-                let document_id = match ctx.args.get("documentId") {
-                    Some(id) => Some(id.string()?.to_string()),
-                    None => None,
-                };
+                let document_id = document_id_of(&ctx)?;
                 let data = data_of(&ctx)?;
                 let status = status_of(&ctx);
                 let now = caller.state.clock.now();
@@ -654,10 +645,7 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
             let ct = ct.clone();
             FieldFuture::new(async move {
                 let caller = authorized(&ctx, &ct, ContentAction::Delete)?;
-                let document_id = match ctx.args.get("documentId") {
-                    Some(id) => Some(id.string()?.to_string()),
-                    None => None,
-                };
+                let document_id = document_id_of(&ctx)?;
                 let target = document_id.clone();
                 let deleted = caller
                     .state

@@ -7,9 +7,9 @@ use crate::audit::events;
 use crate::auth::admin::AdminSession;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::admin_tokens::{
-    admin_permissions_json, allowed_ips_field, changed_fields, check_expiry_changeable, check_name,
-    common_fields, expiry_field, find_of_kind, issue, rate_limit_field, remove, renew, show,
-    store_error, text_field, token_id, token_json,
+    admin_permissions_json, allowed_ips_field, changed_fields, check_expiry_changeable,
+    common_fields, expiry_field, find_of_kind, issue, name_change, only_keys, rate_limit_field,
+    remove, renew, show, store_error, text_field, token_id, token_json,
 };
 use crate::http::object_body;
 use crate::tokens::store::{self, TokenChanges};
@@ -226,24 +226,9 @@ pub async fn update(
         "allowedIps",
         "rateLimit",
     ];
-    let unknown: Vec<&str> = body
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !EDITABLE.contains(k))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(ApiError::validation(format!(
-            "this field has unspecified keys: {}",
-            unknown.join(", ")
-        )));
-    }
+    only_keys(&body, EDITABLE)?;
     let mut errors = FieldErrors::default();
-    let name = text_field(&body, "name", &mut errors);
-    if let Some(name) = &name
-        && errors.is_empty()
-    {
-        check_name(name, &mut errors);
-    }
+    let name = name_change(&body, &mut errors);
     let now = state.clock.now();
     let asked = admin_actions_field(&body, "adminPermissions", &mut errors)?;
     let changes = TokenChanges {

@@ -185,7 +185,7 @@ pub(crate) fn text_field(
     }
 }
 
-pub(crate) fn check_name(name: &str, errors: &mut FieldErrors) {
+fn check_name(name: &str, errors: &mut FieldErrors) {
     if name.is_empty() {
         errors.add("name", "name is a required field");
         errors.add("name", "name must be at least 1 characters");
@@ -492,35 +492,20 @@ pub async fn update(
     session.require(actions::API_TOKENS_UPDATE)?;
     let id = token_id(&id)?;
     let body = object_body(body.into_inner())?;
-    let unknown: Vec<&str> = body
-        .keys()
-        .map(String::as_str)
-        .filter(|k| {
-            ![
-                "name",
-                "description",
-                "type",
-                "permissions",
-                "expiresAt",
-                "allowedIps",
-                "rateLimit",
-            ]
-            .contains(k)
-        })
-        .collect();
-    if !unknown.is_empty() {
-        return Err(ApiError::validation(format!(
-            "this field has unspecified keys: {}",
-            unknown.join(", ")
-        )));
-    }
+    only_keys(
+        &body,
+        &[
+            "name",
+            "description",
+            "type",
+            "permissions",
+            "expiresAt",
+            "allowedIps",
+            "rateLimit",
+        ],
+    )?;
     let mut errors = FieldErrors::default();
-    let name = text_field(&body, "name", &mut errors);
-    if let Some(name) = &name
-        && errors.is_empty()
-    {
-        check_name(name, &mut errors);
-    }
+    let name = name_change(&body, &mut errors);
     let now = state.clock.now();
     let changes = TokenChanges {
         name,
@@ -602,6 +587,33 @@ pub(crate) async fn remove(
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": deleted.as_ref().map(|r| token_json(r, None)) })))
+}
+
+/// 400 when `body` has a key outside `allowed` (Strapi's message).
+pub(crate) fn only_keys(body: &Map<String, Value>, allowed: &[&str]) -> ApiResult<()> {
+    let unknown: Vec<&str> = body
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !allowed.contains(k))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::validation(format!(
+        "this field has unspecified keys: {}",
+        unknown.join(", ")
+    )))
+}
+
+/// A new `name`, when the change has one, checked.
+pub(crate) fn name_change(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<String> {
+    let name = text_field(body, "name", errors);
+    if let Some(name) = &name
+        && errors.is_empty()
+    {
+        check_name(name, errors);
+    }
+    name
 }
 
 /// The names of the fields a change sets, for its audit event (never their values).

@@ -6,8 +6,8 @@ use crate::auth::content::{ContentAction, ContentPrincipal};
 use crate::content::RouteTarget;
 use crate::content::query::{self, Limits, Pagination, Query};
 use crate::content::schema::ContentType;
-use crate::content::store::{self, WriteError};
-use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::content::store;
+use crate::error::{ApiError, ApiResult};
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
@@ -46,23 +46,6 @@ fn parse_query(
     };
     query::parse_query_string(content_type, request.query_string(), limits)
         .map_err(|e| ApiError::new(actix_web::http::StatusCode::BAD_REQUEST, e.name, e.message))
-}
-
-fn write_error(error: WriteError) -> ApiError {
-    match error {
-        WriteError::Invalid(problems) => {
-            let mut errors = FieldErrors::default();
-            for (path, message) in problems {
-                errors.add(&path, message);
-            }
-            errors
-                .into_result()
-                .err()
-                .unwrap_or_else(|| ApiError::validation("Invalid data"))
-        }
-        WriteError::NotFound => not_found(),
-        WriteError::Database(e) => ApiError::from(e),
-    }
 }
 
 /// The `data` object of a write body. A body that is not JSON (Strapi's client may send
@@ -180,7 +163,7 @@ pub async fn create(
     let now = state.clock.now();
     let entry = state
         .db_write(move |conn| {
-            store::create(conn, &content_type, &data, query.status, now).map_err(write_error)
+            store::create(conn, &content_type, &data, query.status, now).map_err(ApiError::from)
         })
         .await?;
     Ok(HttpResponse::Created().json(json!({"data": entry, "meta": {}})))
@@ -235,7 +218,7 @@ async fn update(
                 query.status,
                 now,
             )
-            .map_err(write_error)
+            .map_err(ApiError::from)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({"data": entry, "meta": {}})))
@@ -276,7 +259,7 @@ async fn delete(
     .await?;
     let deleted = state
         .db_write(move |conn| {
-            store::delete(conn, &content_type, document_id.as_deref()).map_err(write_error)
+            store::delete(conn, &content_type, document_id.as_deref()).map_err(ApiError::from)
         })
         .await?;
     if deleted {
