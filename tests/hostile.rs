@@ -110,6 +110,16 @@ fn every_route_with_every_wrong_method_is_4xx() {
         ("/admin/content-api/permissions".into(), &["GET"]),
         ("/admin/content-types".into(), &["GET", "POST"]),
         ("/admin/content-types/api::article.article".into(), &["PUT"]),
+        ("/admin/users/2".into(), &["PUT", "DELETE"]),
+        ("/admin/roles/2/permissions".into(), &["PUT"]),
+        ("/admin/api-tokens/1/revoke".into(), &["POST"]),
+        ("/admin/api-tokens/1/secrets/previous".into(), &["DELETE"]),
+        ("/admin/admin-tokens".into(), &["GET", "POST"]),
+        ("/admin/admin-tokens/1".into(), &["GET", "PUT", "DELETE"]),
+        ("/admin/admin-tokens/1/regenerate".into(), &["POST"]),
+        ("/admin/admin-tokens/1/owner-permissions".into(), &["GET"]),
+        ("/admin/audit-logs".into(), &["GET"]),
+        ("/graphql".into(), &["POST"]),
     ];
     for (path, allowed) in &routes {
         for method in ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
