@@ -5,6 +5,7 @@ mod admin_audit_logs;
 mod admin_auth;
 mod admin_content_types;
 mod admin_tokens;
+mod admin_ui;
 mod admin_users;
 mod content_api;
 mod graphql;
@@ -38,6 +39,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::scope("/admin")
+                .route("", get().to(admin_ui::index))
+                .route("/", get().to(admin_ui::index))
+                .route("/assets/{name}", get().to(admin_ui::asset))
                 .route("/init", get().to(admin_auth::init))
                 .route("/register-admin", post().to(admin_auth::register_admin))
                 .route("/login", post().to(admin_auth::login))

@@ -3,6 +3,8 @@
 //! `TEST_DATABASE_URL`), a clock the test can move, and a blocking HTTP client.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
