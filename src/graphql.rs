@@ -18,8 +18,10 @@ use async_graphql::dynamic::{
     Enum, Field, FieldFuture, FieldValue, InputObject, InputValue, Object, ResolverContext, Scalar,
     Schema, SchemaError, TypeRef,
 };
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Error as GraphqlError, ErrorExtensions, Value as GraphqlValue};
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// Limits against abusive queries, from the configuration.
@@ -31,11 +33,19 @@ pub struct Limits {
     pub introspection: bool,
 }
 
-/// The schema of the content types in force, rebuilt when they change.
+/// The schema of the content types in force, rebuilt when they change, and the parsed form of
+/// the queries clients send again and again.
 #[derive(Default)]
 pub struct Schemas {
     current: Mutex<Option<(Arc<Registry>, Schema)>>,
+    documents: Mutex<HashMap<String, ExecutableDocument>>,
 }
+
+/// Parsed queries kept (clients send a few queries many times, with other variables); past this
+/// many the cache starts again, so that distinct queries cannot grow it.
+const MAX_DOCUMENTS: usize = 256;
+/// Longer queries are parsed each time.
+const MAX_DOCUMENT_BYTES: usize = 16 * 1024;
 
 impl Schemas {
     /// The schema for `registry`: the cached one when the types have not changed since.
@@ -53,6 +63,25 @@ impl Schemas {
         let schema = build(&registry, limits)?;
         *current = Some((registry, schema.clone()));
         Ok(schema)
+    }
+
+    /// `query` parsed, from the cache when it was seen before; `None` when it does not parse
+    /// (the request then reports the error) or is too long to keep.
+    pub fn parsed(&self, query: &str) -> Option<ExecutableDocument> {
+        if query.len() > MAX_DOCUMENT_BYTES {
+            return None;
+        }
+        let lock = || self.documents.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(document) = lock().get(query) {
+            return Some(document.clone());
+        }
+        let document = async_graphql::parser::parse_query(query).ok()?;
+        let mut documents = lock();
+        if documents.len() >= MAX_DOCUMENTS {
+            documents.clear();
+        }
+        documents.insert(query.to_string(), document.clone());
+        Some(document)
     }
 }
 

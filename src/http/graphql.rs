@@ -92,7 +92,12 @@ pub async fn execute(
     let mut responses = Vec::with_capacity(items.len());
     for item in items {
         let response = match serde_json::from_value::<async_graphql::Request>(item) {
-            Ok(graphql) => schema.execute(graphql.data(caller.clone())).await,
+            Ok(mut graphql) => {
+                if let Some(document) = state.graphql.parsed(&graphql.query) {
+                    graphql.set_parsed_query(document);
+                }
+                schema.execute(graphql.data(caller.clone())).await
+            }
             Err(error) => {
                 async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
                     format!("Invalid GraphQL request: {error}"),
