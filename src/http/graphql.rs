@@ -9,7 +9,7 @@ use crate::graphql::Caller;
 use actix_web::body::BoxBody;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 
 /// An error before execution, in GraphQL's shape, with the status (and headers) of `error`.
@@ -59,20 +59,21 @@ pub async fn execute(
             "A GraphQL request is a JSON body (Content-Type: application/json)",
         ));
     }
-    let (items, batch) = match serde_json::from_slice::<Value>(&body) {
-        Ok(Value::Array(items)) => (items, true),
-        Ok(item @ Value::Object(_)) => (vec![item], false),
-        _ => {
+    // Straight into async-graphql's requests: an object is one, a list a batch.
+    let (requests, batch) = match serde_json::from_slice::<async_graphql::BatchRequest>(&body) {
+        Ok(async_graphql::BatchRequest::Single(request)) => (vec![request], false),
+        Ok(async_graphql::BatchRequest::Batch(requests)) => (requests, true),
+        Err(_) => {
             return refused(ApiError::bad_request(
                 "The body must be a GraphQL request object or a list of them",
             ));
         }
     };
     let limit = state.config.graphql.max_batch;
-    if items.is_empty() || items.len() > limit {
+    if requests.is_empty() || requests.len() > limit {
         return refused(ApiError::bad_request(format!(
             "A batch holds from 1 to {limit} requests, not {}",
-            items.len()
+            requests.len()
         )));
     }
     let schema = match state
@@ -89,31 +90,22 @@ pub async fn execute(
         state: state.clone(),
         principal,
     });
-    let mut responses = Vec::with_capacity(items.len());
-    for item in items {
-        let response = match serde_json::from_value::<async_graphql::Request>(item) {
-            Ok(mut graphql) => {
-                if let Some(document) = state.graphql.parsed(&graphql.query) {
-                    graphql.set_parsed_query(document);
-                }
-                schema.execute(graphql.data(caller.clone())).await
-            }
-            Err(error) => {
-                async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
-                    format!("Invalid GraphQL request: {error}"),
-                    None,
-                )])
-            }
-        };
-        responses.push(response);
+    let mut responses = Vec::with_capacity(requests.len());
+    for mut graphql in requests {
+        if let Some(document) = state.graphql.parsed(&graphql.query) {
+            graphql.set_parsed_query(document);
+        }
+        responses.push(schema.execute(graphql.data(caller.clone())).await);
     }
     let body = if batch {
-        serde_json::to_value(&responses)
+        serde_json::to_vec(&responses)
     } else {
-        serde_json::to_value(&responses[0])
+        serde_json::to_vec(&responses[0])
     };
     match body {
-        Ok(body) => HttpResponse::Ok().json(body),
+        Ok(body) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(body),
         Err(error) => ApiError::internal(error).error_response(),
     }
 }
