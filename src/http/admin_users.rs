@@ -8,7 +8,7 @@ use crate::auth::admin::AdminSession;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::admin_admin_tokens::admin_actions_field;
 use crate::http::admin_auth::{role_json, user_json};
-use crate::http::admin_tokens::admin_permissions_json;
+use crate::http::admin_tokens::{admin_permissions_json, only_keys};
 use crate::http::object_body;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
@@ -74,17 +74,7 @@ pub async fn update(
     session.require(actions::USERS_UPDATE)?;
     let id = user_id(&id)?;
     let body = object_body(body.into_inner())?;
-    let unknown: Vec<&str> = body
-        .keys()
-        .map(String::as_str)
-        .filter(|k| *k != "isActive")
-        .collect();
-    if !unknown.is_empty() {
-        return Err(ApiError::validation(format!(
-            "Only isActive can be changed here; unknown keys: {}",
-            unknown.join(", ")
-        )));
-    }
+    only_keys(&body, &["isActive"])?;
     let Some(active) = body.get("isActive").and_then(Value::as_bool) else {
         return Err(ApiError::validation("isActive must be a boolean"));
     };
