@@ -357,3 +357,28 @@ fn no_secret_reaches_the_audit_table() {
         );
     }
 }
+
+#[test]
+fn admin_token_refusals_on_admin_routes_are_recorded() {
+    let (server, admin) = start();
+    let made = server.post(
+        "/admin/admin-tokens",
+        Some(&admin),
+        &json!({"name": "ops", "adminPermissions": ["admin::users.read"]}),
+    );
+    let id = made.body["data"]["id"].as_i64().unwrap();
+    let key = made.body["data"]["accessKey"].as_str().unwrap().to_string();
+    assert_eq!(server.get("/admin/users", Some(&key)).status, 200);
+    assert_eq!(server.get("/admin/roles", Some(&key)).status, 403);
+    let denied = events(&server, &admin, &format!("type=token.denied&token={id}"));
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    assert_eq!(denied[0]["status"], 403);
+    assert_eq!(denied[0]["actor"], format!("token:{id}"));
+    assert_eq!(denied[0]["details"]["reason"], "action not granted");
+    assert_eq!(denied[0]["details"]["action"], "admin::roles.read");
+    assert_eq!(denied[0]["details"]["path"], "/admin/roles");
+    // A session's refusals are not token events.
+    let editor = create_admin_with_cli(&server, "ed@example.com", "editor");
+    assert_eq!(server.get("/admin/roles", Some(&editor)).status, 403);
+    assert_eq!(events(&server, &admin, "type=token.denied").len(), 1);
+}

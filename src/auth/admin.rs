@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::admin::roles::{self, Role};
 use crate::admin::sessions::{self, Claims};
 use crate::admin::users::{self, AdminUser};
-use crate::audit::{AuditEvent, Origin};
+use crate::audit::{AuditEvent, AuditQueue, Origin};
 use crate::auth::{bearer_token, check_expiry, check_limits, deny, origin, stored_credential};
 use crate::error::{ApiError, ApiResult};
 use crate::tokens::ADMIN_KIND;
@@ -17,6 +17,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 /// How an admin request was authenticated.
 #[derive(Debug, Clone)]
@@ -36,16 +37,51 @@ pub struct AdminSession {
     pub actions: BTreeSet<String>,
     pub via: Via,
     pub origin: Origin,
+    /// For an admin token: where its refusals are recorded.
+    refusals: Option<Refusals>,
+}
+
+/// What an admin token's 403 needs to become an audit event.
+#[derive(Clone)]
+struct Refusals {
+    queue: Arc<AuditQueue>,
+    at: NaiveDateTime,
+    method: String,
+    path: String,
+}
+
+impl std::fmt::Debug for Refusals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refusals")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AdminSession {
-    /// 403 `Forbidden` unless the admin holds `action`. Each admin route asks this once.
+    /// 403 `Forbidden` unless the admin holds `action`. Each admin route asks this once; an
+    /// admin token's refusal is an audit event.
     pub fn require(&self, action: &str) -> ApiResult<()> {
         if self.actions.contains(action) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden())
+            return Ok(());
         }
+        if let (Some(refusals), Via::Token(id)) = (&self.refusals, &self.via) {
+            refusals.queue.push(AuditEvent {
+                at: refusals.at,
+                event: crate::audit::events::TOKEN_DENIED,
+                actor: Some(format!("token:{id}")),
+                token_id: Some(*id),
+                status: Some(403),
+                origin: self.origin.clone(),
+                details: serde_json::json!({
+                    "reason": "action not granted",
+                    "action": action,
+                    "method": refusals.method,
+                    "path": refusals.path,
+                }),
+            });
+        }
+        Err(ApiError::forbidden())
     }
 
     /// 403 unless this is a panel session: no token of any kind creates, regenerates or shows
@@ -119,6 +155,7 @@ impl AdminSession {
                     actions,
                     via: Via::Session(claims),
                     origin,
+                    refusals: None,
                 })
             })
             .await
@@ -175,6 +212,12 @@ impl AdminSession {
             actions: granted.intersection(&held).cloned().collect(),
             via: Via::Token(id),
             origin,
+            refusals: Some(Refusals {
+                queue: state.audit.clone(),
+                at: now,
+                method: request.method().to_string(),
+                path: request.path().chars().take(256).collect(),
+            }),
         })
     }
 }
