@@ -131,6 +131,47 @@ function confirmDialog(text, okLabel, extra) {
 const DAY = 86_400_000;
 const DURATIONS = [['7', 7 * DAY], ['30', 30 * DAY], ['90', 90 * DAY], ['unlimited', null], ['custom', 'custom']];
 
+/** The duration select (7, 30, 90 days, unlimited, a custom date) and its date field. */
+function durationFields() {
+  const custom = h('div', { class: 'field', id: 'custom-date', hidden: true },
+    h('label', { for: 'f-expiresAt' }, 'Expires on'),
+    h('input', { id: 'f-expiresAt', name: 'expiresAt', type: 'date' }),
+    h('small', { class: 'field-error', 'data-error-for': 'expiresAt' }));
+  const select = h('div', { class: 'field' },
+    h('label', { for: 'f-duration' }, 'Token duration'),
+    h('select', {
+      id: 'f-duration',
+      name: 'duration',
+      onchange: (event) => { custom.hidden = event.target.value !== 'custom'; },
+    }, DURATIONS.map(([label]) => h('option', { value: label },
+      label === 'unlimited' ? 'Unlimited' : label === 'custom' ? 'Custom date' : `${label} days`))),
+    h('small', { class: 'field-error', 'data-error-for': 'lifespan' }));
+  return [select, custom];
+}
+
+/** Adds `lifespan` or `expiresAt` to a token's body from the duration fields. */
+function applyDuration(body, entered) {
+  const duration = DURATIONS.find(([label]) => label === entered.duration)[1];
+  if (duration === 'custom') {
+    if (!entered.expiresAt) throw new Error('Choose the day the token expires.');
+    body.expiresAt = new Date(`${entered.expiresAt}T23:59:59`).toISOString();
+  } else {
+    body.lifespan = duration;
+  }
+  return body;
+}
+
+/** A checkbox per action, named `permission`. */
+function actionBox(value, label) {
+  const id = `p-${value.replace(/[^a-zA-Z0-9]/g, '-')}`;
+  return h('label', { for: id, class: 'check' },
+    h('input', { type: 'checkbox', id, name: 'permission', value }), ` ${label}`);
+}
+
+function ticked(form) {
+  return [...form.querySelectorAll('input[name=permission]:checked')].map((box) => box.value);
+}
+
 function when(iso) {
   return iso ? new Date(iso).toLocaleString() : '—';
 }
@@ -193,7 +234,7 @@ async function tokensView(banner) {
       : h('p', {}, 'No API token yet.')));
 }
 
-async function regenerate(token) {
+async function regenerate(token, base = '/admin/api-tokens', back = tokensView) {
   const grace = h('div', { class: 'field' },
     h('label', { for: 'f-grace' }, 'Keep the old token working for (seconds, optional)'),
     h('input', { id: 'f-grace', name: 'gracePeriod', type: 'number', min: '1', inputmode: 'numeric' }));
@@ -202,19 +243,19 @@ async function regenerate(token) {
   if (!answer) return;
   try {
     const body = answer.gracePeriod ? { gracePeriod: Number(answer.gracePeriod) } : {};
-    const data = await call('POST', `/admin/api-tokens/${token.id}/regenerate`, body);
-    await tokensView(tokenBanner(data.accessKey, ONCE));
+    const data = await call('POST', `${base}/${token.id}/regenerate`, body);
+    await back(tokenBanner(data.accessKey, ONCE));
   } catch (error) {
     say(error.message);
   }
 }
 
-async function remove(token) {
+async function remove(token, base = '/admin/api-tokens', back = tokensView) {
   if (!(await confirmDialog(`Delete "${token.name}"? Clients using it will be refused.`, 'Delete'))) return;
   try {
-    await call('DELETE', `/admin/api-tokens/${token.id}`);
+    await call('DELETE', `${base}/${token.id}`);
     say(`Deleted "${token.name}".`, 'info');
-    await tokensView();
+    await back();
   } catch (error) {
     say(error.message);
   }
@@ -227,29 +268,12 @@ async function newTokenView() {
     Object.entries(catalogue).map(([api, { controllers }]) => Object.entries(controllers).map(([name, actions]) =>
       h('div', { class: 'permission-group' },
         h('h2', {}, name),
-        actions.map((action) => {
-          const value = `${api}.${name}.${action}`;
-          const id = `p-${value.replace(/[^a-zA-Z0-9]/g, '-')}`;
-          return h('label', { for: id, class: 'check' },
-            h('input', { type: 'checkbox', id, name: 'permission', value }), ` ${action}`);
-        })))),
+        actions.map((action) => actionBox(`${api}.${name}.${action}`, action))))),
     h('small', { class: 'field-error', 'data-error-for': 'permissions' }));
-  const custom = h('div', { class: 'field', id: 'custom-date', hidden: true },
-    h('label', { for: 'f-expiresAt' }, 'Expires on'),
-    h('input', { id: 'f-expiresAt', name: 'expiresAt', type: 'date' }),
-    h('small', { class: 'field-error', 'data-error-for': 'expiresAt' }));
   const form = h('form', {},
     field('Name', 'name', { required: true, maxlength: 255 }),
     field('Description', 'description', {}),
-    h('div', { class: 'field' },
-      h('label', { for: 'f-duration' }, 'Token duration'),
-      h('select', {
-        id: 'f-duration',
-        name: 'duration',
-        onchange: (event) => { custom.hidden = event.target.value !== 'custom'; },
-      }, DURATIONS.map(([label]) => h('option', { value: label },
-        label === 'unlimited' ? 'Unlimited' : label === 'custom' ? 'Custom date' : `${label} days`)))),
-    custom,
+    durationFields(),
     h('div', { class: 'field' },
       h('label', { for: 'f-type' }, 'Token type'),
       h('select', {
@@ -263,17 +287,9 @@ async function newTokenView() {
       h('a', { class: 'button secondary', href: '#/tokens' }, 'Cancel'),
       h('button', { type: 'submit' }, 'Save')));
   submitting(form, async (entered) => {
-    const body = { name: entered.name, description: entered.description, type: entered.type };
-    const duration = DURATIONS.find(([label]) => label === entered.duration)[1];
-    if (duration === 'custom') {
-      if (!entered.expiresAt) throw new Error('Choose the day the token expires.');
-      body.expiresAt = new Date(`${entered.expiresAt}T23:59:59`).toISOString();
-    } else {
-      body.lifespan = duration;
-    }
-    if (entered.type === 'custom') {
-      body.permissions = [...form.querySelectorAll('input[name=permission]:checked')].map((box) => box.value);
-    }
+    const body = applyDuration(
+      { name: entered.name, description: entered.description, type: entered.type }, entered);
+    if (entered.type === 'custom') body.permissions = ticked(form);
     const created = await call('POST', '/admin/api-tokens', body);
     history.replaceState(null, '', '#/tokens');
     await tokensView(tokenBanner(created.accessKey, ONCE));
@@ -281,12 +297,111 @@ async function newTokenView() {
   show(h('section', { class: 'card' }, h('h1', {}, 'Create an API Token'), form));
 }
 
+async function adminTokensView(banner) {
+  const tokens = await call('GET', '/admin/admin-tokens');
+  const now = Date.now();
+  const base = '/admin/admin-tokens';
+  const rows = tokens.map((token) => {
+    const expired = token.expiresAt && Date.parse(token.expiresAt) <= now;
+    return h('tr', { class: expired ? 'expired' : null, 'data-token': token.name },
+      h('th', { scope: 'row' }, token.name, expired ? h('span', { class: 'tag' }, 'expired') : null),
+      h('td', {}, token.description || ''),
+      h('td', {}, token.adminPermissions.map((p) => p.action).join(', ') || 'none'),
+      h('td', {}, when(token.lastUsedAt)),
+      h('td', {}, token.expiresAt ? when(token.expiresAt) : 'Unlimited'),
+      h('td', { class: 'row-actions' },
+        h('button', { type: 'button', class: 'secondary', 'data-action': 'regenerate', onclick: () => regenerate(token, base, adminTokensView) }, 'Regenerate'),
+        h('button', { type: 'button', class: 'danger', 'data-action': 'delete', onclick: () => remove(token, base, adminTokensView) }, 'Delete')));
+  });
+  show(h('section', { class: 'card' },
+    h('div', { class: 'heading' },
+      h('h1', {}, 'Admin Tokens'),
+      h('a', { class: 'button', href: '#/admin-tokens/new' }, 'Create new Admin Token')),
+    h('p', { class: 'hint' }, 'An admin token acts on the Admin API as the admin who made it, limited to the permissions you tick (never more than your own).'),
+    banner || null,
+    tokens.length
+      ? h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {}, ['Name', 'Description', 'Permissions', 'Last used', 'Expires', 'Actions']
+          .map((title) => h('th', { scope: 'col' }, title)))),
+        h('tbody', {}, rows)))
+      : h('p', {}, 'No admin token yet.')));
+}
+
+async function newAdminTokenView() {
+  const mine = await call('GET', '/admin/users/me/permissions');
+  const form = h('form', {},
+    field('Name', 'name', { required: true, maxlength: 255 }),
+    field('Description', 'description', {}),
+    durationFields(),
+    h('fieldset', { class: 'permissions' },
+      h('legend', {}, 'Permissions (yours at most)'),
+      h('div', { class: 'permission-group' }, mine.map((p) => actionBox(p.action, p.action))),
+      h('small', { class: 'field-error', 'data-error-for': 'adminPermissions' })),
+    h('div', { class: 'actions' },
+      h('a', { class: 'button secondary', href: '#/admin-tokens' }, 'Cancel'),
+      h('button', { type: 'submit' }, 'Save')));
+  submitting(form, async (entered) => {
+    const body = applyDuration(
+      { name: entered.name, description: entered.description, adminPermissions: ticked(form) }, entered);
+    const created = await call('POST', '/admin/admin-tokens', body);
+    history.replaceState(null, '', '#/admin-tokens');
+    await adminTokensView(tokenBanner(created.accessKey, ONCE));
+  });
+  show(h('section', { class: 'card' }, h('h1', {}, 'Create an Admin Token'), form));
+}
+
+const EVENT_TYPES = ['token.created', 'token.updated', 'token.regenerated', 'token.revoked', 'token.deleted',
+  'token.viewed', 'token.denied', 'admin.login.success', 'admin.login.failure', 'admin.logout'];
+
+async function auditView(filter = {}, page = 1) {
+  const query = new URLSearchParams({ page: String(page), pageSize: '25' });
+  for (const [key, value] of Object.entries(filter)) if (value) query.set(key, value);
+  const { results, pagination } = await call('GET', `/admin/audit-logs?${query}`);
+  const filters = h('form', { class: 'filters' },
+    h('div', { class: 'field' },
+      h('label', { for: 'f-type' }, 'Event'),
+      h('select', { id: 'f-type', name: 'type' },
+        h('option', { value: '' }, 'all'),
+        EVENT_TYPES.map((type) => h('option', { value: type, selected: filter.type === type }, type)))),
+    h('div', { class: 'field' },
+      h('label', { for: 'f-actor' }, 'Actor (admin:1, token:7)'),
+      h('input', { id: 'f-actor', name: 'actor', value: filter.actor || '' })),
+    h('button', { type: 'submit' }, 'Filter'));
+  submitting(filters, async (entered) => auditView(entered, 1));
+  const rows = results.map((event) => h('tr', { 'data-event': event.type },
+    h('td', {}, when(event.createdAt)),
+    h('td', {}, event.type),
+    h('td', {}, event.actor || '—'),
+    h('td', {}, event.tokenId ?? '—'),
+    h('td', {}, event.status ?? ''),
+    h('td', {}, event.ip || ''),
+    h('td', {}, event.clientId || ''),
+    h('td', {}, (event.details && (event.details.reason || event.details.name || (event.details.fields || []).join(', '))) || '')));
+  const pages = Math.max(pagination.pageCount, 1);
+  show(h('section', { class: 'card' },
+    h('h1', {}, 'Audit log'),
+    filters,
+    h('div', { class: 'table-wrap' }, h('table', {},
+      h('thead', {}, h('tr', {}, ['Time', 'Event', 'Actor', 'Token', 'Status', 'Address', 'Client', 'Detail']
+        .map((title) => h('th', { scope: 'col' }, title)))),
+      h('tbody', {}, rows))),
+    h('div', { class: 'actions' },
+      h('span', { id: 'page-info' }, `Page ${pagination.page} of ${pages} (${pagination.total} events)`),
+      h('button', { type: 'button', class: 'secondary', disabled: page <= 1, onclick: () => auditView(filter, page - 1) }, 'Previous'),
+      h('button', { type: 'button', class: 'secondary', disabled: page >= pages, onclick: () => auditView(filter, page + 1) }, 'Next'))));
+}
+
 async function route() {
   say('');
   if (!session.token) return;
   try {
-    if (location.hash === '#/tokens/new') await newTokenView();
-    else await tokensView();
+    const views = {
+      '#/tokens/new': newTokenView,
+      '#/admin-tokens': adminTokensView,
+      '#/admin-tokens/new': newAdminTokenView,
+      '#/audit': auditView,
+    };
+    await (views[location.hash] || tokensView)();
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 401)) say(error.message);
   }

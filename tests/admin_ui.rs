@@ -119,3 +119,49 @@ fn an_admin_registers_makes_a_custom_token_uses_regenerates_and_deletes_it() {
     browser.wait_text("main h1", |t| t == "Sign in");
     browser.screenshot("login");
 }
+
+#[test]
+fn admin_tokens_and_the_audit_log_in_the_panel() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = TestServer::start();
+    browser.goto(&format!("{}/admin", server.url));
+    browser.fill("#f-firstname", "Ada");
+    browser.fill("#f-email", "ada@example.com");
+    browser.fill("#f-password", "Strong-Pass-1");
+    browser.click("form button[type=submit]");
+    browser.wait_text("main h1", |t| t == "API Tokens");
+
+    // An admin token that may only read users, made by ticking one of the admin's permissions.
+    browser.click("nav a[href='#/admin-tokens']");
+    browser.wait_text("main h1", |t| t == "Admin Tokens");
+    browser.click("a[href='#/admin-tokens/new']");
+    browser.fill("#f-name", "user report");
+    browser.click("#p-admin--users-read");
+    browser.screenshot("admin-token-new");
+    browser.click("form button[type=submit]");
+    let token = browser.wait_text("#new-token", |t| t.starts_with("vat_"));
+    browser.find("tr[data-token='user report']");
+    assert!(
+        browser
+            .text("tr[data-token='user report']")
+            .contains("admin::users.read")
+    );
+    browser.screenshot("admin-tokens");
+    assert_eq!(server.get("/admin/users", Some(&token)).status, 200);
+    assert_eq!(server.get("/admin/roles", Some(&token)).status, 403);
+    assert_eq!(server.get("/api/articles", Some(&token)).status, 401);
+
+    // The audit log shows the creation and the refusal, and filters by event.
+    browser.click("nav a[href='#/audit']");
+    browser.wait_text("main h1", |t| t == "Audit log");
+    browser.find("tr[data-event='token.created']");
+    browser.find("tr[data-event='token.denied']");
+    browser.click("#f-type option[value='token.denied']");
+    browser.click("form.filters button[type=submit]");
+    browser.wait_gone("tr[data-event='token.created']");
+    let denied = browser.text("tr[data-event='token.denied']");
+    assert!(denied.contains("127.0.0.1"), "{denied}");
+    browser.screenshot("audit");
+}

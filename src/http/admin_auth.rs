@@ -174,6 +174,13 @@ pub async fn me(session: AdminSession) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "data": user_json(&session.user, &session.roles) }))
 }
 
+/// `GET /admin/users/me/permissions`: what the caller may do (Strapi's route), e.g. what an
+/// admin token of theirs could be given.
+pub async fn my_permissions(session: AdminSession) -> HttpResponse {
+    let shown = crate::http::admin_tokens::admin_permissions_json(&session.actions);
+    HttpResponse::Ok().json(json!({ "data": shown }))
+}
+
 /// An admin user as Strapi's admin API shows one (never the password hash).
 pub(crate) fn user_json(user: &AdminUser, roles: &[Role]) -> Value {
     json!({

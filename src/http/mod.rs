@@ -47,6 +47,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/login", post().to(admin_auth::login))
                 .route("/logout", post().to(admin_auth::logout))
                 .route("/users/me", get().to(admin_auth::me))
+                .route(
+                    "/users/me/permissions",
+                    get().to(admin_auth::my_permissions),
+                )
                 .route("/users", get().to(admin_users::list))
                 .service(
                     resource("/users/{id}")
