@@ -276,14 +276,35 @@ fn filters_parameter(group: Value) -> Value {
     Value::Object(converted.collect())
 }
 
+/// The arguments of a list that become REST query parameters.
+const LIST_ARGUMENTS: [&str; 4] = ["filters", "pagination", "sort", "status"];
+
+/// A list's arguments (as JSON) as REST's query parameters, for `query::parse`: filters with
+/// their `$`, leaves as text, the status in lower case; other keys are dropped.
+pub fn rest_parameters(arguments: Map<String, Value>) -> Map<String, Value> {
+    let mut params = Map::new();
+    for (name, value) in arguments {
+        let value = match name.as_str() {
+            "filters" => filters_parameter(value),
+            "status" => Value::String(value.as_str().unwrap_or("").to_ascii_lowercase()),
+            "pagination" | "sort" => value,
+            _ => continue,
+        };
+        if let Some(value) = as_parameter(value) {
+            params.insert(name, value);
+        }
+    }
+    params
+}
+
 /// The REST query of a resolver's arguments, parsed and checked as `/api` does.
 fn query_of(
     ctx: &ResolverContext<'_>,
     caller: &Caller,
     content_type: &ContentType,
 ) -> Result<Query, GraphqlError> {
-    let mut params = Map::new();
-    for name in ["filters", "pagination", "sort", "status"] {
+    let mut arguments = Map::new();
+    for name in LIST_ARGUMENTS {
         let Some(argument) = ctx.args.get(name) else {
             continue;
         };
@@ -292,15 +313,9 @@ fn query_of(
             .clone()
             .into_json()
             .map_err(|e| api_error(&ApiError::validation(format!("Invalid {name}: {e}"))))?;
-        let value = match name {
-            "filters" => filters_parameter(value),
-            "status" => Value::String(value.as_str().unwrap_or("").to_ascii_lowercase()),
-            _ => value,
-        };
-        if let Some(value) = as_parameter(value) {
-            params.insert(name.to_string(), value);
-        }
+        arguments.insert(name.to_string(), value);
     }
+    let params = rest_parameters(arguments);
     let config = &caller.state.config;
     let limits = QueryLimits {
         default_limit: u64::from(config.api_rest_default_limit),
