@@ -8,7 +8,6 @@ use crate::content::query::{self, Limits, Pagination, Query};
 use crate::content::schema::ContentType;
 use crate::content::store;
 use crate::error::{ApiError, ApiResult};
-use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -52,15 +51,7 @@ fn parse_query(
 /// text/plain) carries no `data`.
 fn data_payload(request: &HttpRequest, body: &[u8]) -> ApiResult<Map<String, Value>> {
     let missing = || ApiError::validation("Missing \"data\" payload in the request body");
-    let is_json = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        });
+    let is_json = crate::http::is_json(request);
     if !is_json || body.iter().all(u8::is_ascii_whitespace) {
         return Err(missing());
     }

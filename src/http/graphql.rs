@@ -7,7 +7,6 @@ use crate::auth::content::ContentPrincipal;
 use crate::error::ApiError;
 use crate::graphql::Caller;
 use actix_web::body::BoxBody;
-use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde_json::json;
 use std::sync::Arc;
@@ -45,15 +44,7 @@ pub async fn execute(
         Ok(principal) => principal,
         Err(error) => return refused(error),
     };
-    let is_json = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        });
+    let is_json = crate::http::is_json(&request);
     if !is_json {
         return refused(ApiError::bad_request(
             "A GraphQL request is a JSON body (Content-Type: application/json)",

@@ -118,6 +118,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// Whether the request says its body is JSON (`Content-Type: application/json…`).
+pub(crate) fn is_json(request: &actix_web::HttpRequest) -> bool {
+    request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        })
+}
+
 /// A JSON body that must be an object.
 pub(crate) fn object_body(body: Value) -> ApiResult<Map<String, Value>> {
     match body {
