@@ -119,6 +119,25 @@ fn every_route_with_every_wrong_method_is_4xx() {
         ("/admin/admin-tokens/1/regenerate".into(), &["POST"]),
         ("/admin/admin-tokens/1/owner-permissions".into(), &["GET"]),
         ("/admin/audit-logs".into(), &["GET"]),
+        ("/admin/content-manager/content-types".into(), &["GET"]),
+        (
+            "/admin/content-manager/collection-types/api::article.article".into(),
+            &["GET", "POST", "PUT", "DELETE"],
+        ),
+        (
+            format!("/admin/content-manager/collection-types/api::article.article/{document}"),
+            &["GET", "PUT", "DELETE"],
+        ),
+        (
+            format!(
+                "/admin/content-manager/collection-types/api::article.article/{document}/actions/publish"
+            ),
+            &["POST"],
+        ),
+        (
+            "/admin/content-manager/single-types/api::homepage.homepage/actions/publish".into(),
+            &["POST"],
+        ),
         ("/graphql".into(), &["POST"]),
     ];
     for (path, allowed) in &routes {

@@ -572,6 +572,74 @@ pub fn update(
     })
 }
 
+/// Publishes a document's draft (replacing its published version); `NotFound` when it has no
+/// draft. Returns the published version.
+pub fn publish(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<Value, WriteError> {
+    in_transaction(conn, |conn| {
+        let document_id = existing_document(conn, content_type, document_id)?;
+        if content_type.draft_and_publish {
+            version(conn, content_type, &document_id, Status::Draft)?;
+            publish_draft(conn, content_type, &document_id, now)?;
+        }
+        version(conn, content_type, &document_id, Status::Published)
+    })
+}
+
+/// Removes a document's published version, keeping its draft; `NotFound` when it has no draft.
+/// Returns the draft.
+pub fn unpublish(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: Option<&str>,
+) -> Result<Value, WriteError> {
+    if !content_type.draft_and_publish {
+        return Err(WriteError::Invalid(vec![(
+            String::new(),
+            format!("{} does not have draft and publish", content_type.uid),
+        )]));
+    }
+    in_transaction(conn, |conn| {
+        let document_id = existing_document(conn, content_type, document_id)?;
+        let draft = version(conn, content_type, &document_id, Status::Draft)?;
+        let mut builder = Builder::new(dialect_of(conn), content_type);
+        let document = builder.param(SqlValue::Text(document_id), None);
+        builder.push(&format!(
+            "DELETE FROM {} WHERE \"document_id\" = {document} AND \"published_at\" IS NOT NULL",
+            quote(&content_type.table)
+        ));
+        bound(&builder.finish()).execute(conn)?;
+        Ok(draft)
+    })
+}
+
+/// One version of a document; `NotFound` when it has none.
+fn version(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: &str,
+    status: Status,
+) -> Result<Value, WriteError> {
+    find_one(conn, content_type, Some(document_id), &Query::first(status))?
+        .ok_or(WriteError::NotFound)
+}
+
+/// The document a write addresses: `document_id`, or a single type's only document.
+fn existing_document(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: Option<&str>,
+) -> Result<String, WriteError> {
+    match document_id {
+        Some(id) => Ok(id.to_string()),
+        None => single_document_id(conn, content_type)?.ok_or(WriteError::NotFound),
+    }
+}
+
 /// Deletes every version of a document; `false` when there was none.
 pub fn delete(
     conn: &mut DbConnection,

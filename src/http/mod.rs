@@ -3,6 +3,7 @@
 mod admin_admin_tokens;
 mod admin_audit_logs;
 mod admin_auth;
+mod admin_content_manager;
 mod admin_content_types;
 mod admin_tokens;
 mod admin_ui;
@@ -114,8 +115,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/content-types/{uid}",
                     put().to(admin_content_types::update),
-                ),
+                )
+                .service(content_manager()),
         );
+}
+
+/// The panel's content manager, in Strapi v5's `content-manager` paths (`{kind}` is
+/// `collection-types` or `single-types`; single types have no `{document_id}`).
+fn content_manager() -> actix_web::Scope {
+    use admin_content_manager as cm;
+    use web::{delete, get, post, put, resource};
+    web::scope("/content-manager")
+        .route("/content-types", get().to(cm::types))
+        .service(
+            resource("/{kind}/{uid}")
+                .route(get().to(cm::list))
+                .route(post().to(cm::create))
+                .route(put().to(cm::update))
+                .route(delete().to(cm::delete)),
+        )
+        .route("/{kind}/{uid}/actions/{verb}", post().to(cm::action))
+        .service(
+            resource("/{kind}/{uid}/{document_id}")
+                .route(get().to(cm::get))
+                .route(put().to(cm::update))
+                .route(delete().to(cm::delete)),
+        )
+        .route(
+            "/{kind}/{uid}/{document_id}/actions/{verb}",
+            post().to(cm::action),
+        )
 }
 
 /// Whether the request says its body is JSON (`Content-Type: application/json…`).
