@@ -33,7 +33,8 @@ export function configure(handlers) {
 
 let pending = 0;
 
-/** Calls the Admin API; resolves to the body's `data`. A 401 ends the session. */
+/** Calls the Admin API; resolves to the body's `data` (or the body, for Strapi's
+ * `{results, pagination}` lists). A 401 ends the session. */
 export async function call(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
@@ -54,7 +55,7 @@ export async function call(method, path, body) {
       if (response.status === 401 && session.token) onUnauthorized();
       throw error;
     }
-    return parsed ? parsed.data : null;
+    return parsed && 'data' in parsed ? parsed.data : parsed;
   } finally {
     pending -= 1;
     if (pending === 0) onBusy(false);

@@ -1,81 +1,12 @@
-// The admin panel: first-run registration, sign-in, and Settings → API Tokens. Views are built
-// with DOM calls (never innerHTML), so no text from the server is ever read as markup.
+// The admin panel: first-run registration, sign-in, the content manager (content.js), and the
+// settings: API tokens (with the static ones), admin tokens and the audit log. Views are built
+// with DOM calls (never innerHTML: see dom.js), so no text from the server is read as markup.
 
 import { ApiError, call, configure, session } from './api.js';
-
-const app = document.getElementById('app');
-const notice = document.getElementById('notice');
-
-/** An element: `h('button', {type: 'button', onclick}, 'Save')`. */
-function h(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
-    else if (value === true) element.setAttribute(name, '');
-    else element.setAttribute(name, String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return element;
-}
-
-function show(...children) {
-  app.replaceChildren(...children);
-  app.focus();
-}
-
-function say(message, kind = 'error') {
-  notice.textContent = message;
-  notice.className = `notice ${kind}`;
-  notice.hidden = !message;
-}
-
-/** A labelled input with a place for its error. */
-function field(label, name, attributes = {}, hint) {
-  const id = `f-${name}`;
-  return h('div', { class: 'field' },
-    h('label', { for: id }, label, attributes.required ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : null),
-    h('input', { id, name, ...attributes, 'aria-describedby': `${id}-error${hint ? ` ${id}-hint` : ''}` }),
-    hint ? h('small', { id: `${id}-hint`, class: 'hint' }, hint) : null,
-    h('small', { id: `${id}-error`, class: 'field-error', 'data-error-for': name }));
-}
-
-/** Shows an API error: field messages beside their fields, the message on top. */
-function showError(form, error) {
-  for (const slot of form.querySelectorAll('[data-error-for]')) slot.textContent = '';
-  if (error instanceof ApiError) {
-    for (const [path, message] of Object.entries(error.fields)) {
-      const slot = form.querySelector(`[data-error-for="${CSS.escape(path.split('.')[0])}"]`);
-      if (slot) slot.textContent = message;
-    }
-  }
-  say(error.message);
-}
-
-function values(form) {
-  return Object.fromEntries(new FormData(form).entries());
-}
-
-/** Runs `work` for a form's submission, with its button disabled meanwhile. */
-function submitting(form, work) {
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const button = form.querySelector('button[type=submit]');
-    button.disabled = true;
-    say('');
-    try {
-      await work(values(form));
-    } catch (error) {
-      showError(form, error);
-    } finally {
-      button.disabled = false;
-    }
-  });
-  return form;
-}
+import { contentView } from './content.js';
+import {
+  confirmDialog, field, h, say, show, submitting, when,
+} from './dom.js';
 
 const PASSWORD_RULE = 'At least 8 characters, with a lower-case letter, an upper-case letter and a digit.';
 
@@ -108,24 +39,6 @@ function loginView() {
       session.token = data.token;
       await start();
     })));
-}
-
-/** Asks for confirmation in a modal dialog; `extra` adds inputs whose values come back. */
-function confirmDialog(text, okLabel, extra) {
-  const dialog = document.getElementById('confirm');
-  document.getElementById('confirm-text').textContent = text;
-  document.getElementById('confirm-ok').textContent = okLabel;
-  document.getElementById('confirm-extra').replaceChildren(...(extra ? [extra] : []));
-  dialog.returnValue = '';
-  return new Promise((resolve) => {
-    dialog.addEventListener('close', () => {
-      const inputs = dialog.querySelectorAll('#confirm-extra input');
-      resolve(dialog.returnValue === 'ok'
-        ? Object.fromEntries([...inputs].map((input) => [input.name, input.value]))
-        : null);
-    }, { once: true });
-    dialog.showModal();
-  });
 }
 
 const DAY = 86_400_000;
@@ -162,18 +75,14 @@ function applyDuration(body, entered) {
 }
 
 /** A checkbox per action, named `permission`. */
-function actionBox(value, label) {
+function actionBox(value, label, granted = new Set()) {
   const id = `p-${value.replace(/[^a-zA-Z0-9]/g, '-')}`;
   return h('label', { for: id, class: 'check' },
-    h('input', { type: 'checkbox', id, name: 'permission', value }), ` ${label}`);
+    h('input', { type: 'checkbox', id, name: 'permission', value, checked: granted.has(value) }), ` ${label}`);
 }
 
 function ticked(form) {
   return [...form.querySelectorAll('input[name=permission]:checked')].map((box) => box.value);
-}
-
-function when(iso) {
-  return iso ? new Date(iso).toLocaleString() : '—';
 }
 
 /** The banner with a token shown once, and a button to copy it. */
@@ -202,8 +111,9 @@ function tokenBanner(accessKey, warning) {
 
 const ONCE = 'Make sure to copy this token now: it will not be shown again.';
 
-async function tokensView(banner) {
-  const tokens = await call('GET', '/admin/api-tokens');
+async function tokensView(banner, onlyStatic = false) {
+  const all = await call('GET', '/admin/api-tokens');
+  const tokens = onlyStatic ? all.filter((token) => token.source === 'config') : all;
   const now = Date.now();
   const rows = tokens.map((token) => {
     const expired = token.expiresAt && Date.parse(token.expiresAt) <= now;
@@ -217,21 +127,26 @@ async function tokensView(banner) {
       h('td', {}, when(token.lastUsedAt)),
       h('td', {}, token.expiresAt ? when(token.expiresAt) : 'Unlimited'),
       h('td', { class: 'row-actions' }, fromConfig ? '' : [
+        h('a', { class: 'button secondary', 'data-action': 'edit', href: `#/tokens/${token.id}` }, 'Edit'),
         h('button', { type: 'button', class: 'secondary', 'data-action': 'regenerate', onclick: () => regenerate(token) }, 'Regenerate'),
         h('button', { type: 'button', class: 'danger', 'data-action': 'delete', onclick: () => remove(token) }, 'Delete'),
       ]));
   });
   show(h('section', { class: 'card' },
     h('div', { class: 'heading' },
-      h('h1', {}, 'API Tokens'),
-      h('a', { class: 'button', href: '#/tokens/new' }, 'Create new API Token')),
+      h('h1', {}, onlyStatic ? 'Static tokens' : 'API Tokens'),
+      onlyStatic ? null : h('a', { class: 'button', href: '#/tokens/new' }, 'Create new API Token')),
+    onlyStatic
+      ? h('p', { class: 'hint' }, 'Tokens declared in the server\'s configuration (ACCESS_TOKENS or ACCESS_TOKENS_FILE): '
+        + 'they are changed there, not here, and come back as written at each start.')
+      : null,
     banner || null,
     tokens.length
       ? h('div', { class: 'table-wrap' }, h('table', {},
         h('thead', {}, h('tr', {}, ['Name', 'Description', 'Type', 'Created', 'Last used', 'Expires', 'Actions']
           .map((title) => h('th', { scope: 'col' }, title)))),
         h('tbody', {}, rows)))
-      : h('p', {}, 'No API token yet.')));
+      : h('p', {}, onlyStatic ? 'No token is declared in the configuration.' : 'No API token yet.')));
 }
 
 async function regenerate(token, base = '/admin/api-tokens', back = tokensView) {
@@ -261,28 +176,34 @@ async function remove(token, base = '/admin/api-tokens', back = tokensView) {
   }
 }
 
-async function newTokenView() {
+/** The token type select and, for custom, the grid of content-API actions (`token` fills both). */
+async function typeAndPermissions(token) {
   const catalogue = await call('GET', '/admin/content-api/permissions');
-  const grid = h('fieldset', { class: 'permissions', id: 'permissions', hidden: true },
+  const granted = new Set(token ? token.permissions : []);
+  const grid = h('fieldset', { class: 'permissions', id: 'permissions', hidden: !token || token.type !== 'custom' },
     h('legend', {}, 'Permissions'),
     Object.entries(catalogue).map(([api, { controllers }]) => Object.entries(controllers).map(([name, actions]) =>
       h('div', { class: 'permission-group' },
         h('h2', {}, name),
-        actions.map((action) => actionBox(`${api}.${name}.${action}`, action))))),
+        actions.map((action) => actionBox(`${api}.${name}.${action}`, action, granted))))),
     h('small', { class: 'field-error', 'data-error-for': 'permissions' }));
+  return [h('div', { class: 'field' },
+    h('label', { for: 'f-type' }, 'Token type'),
+    h('select', {
+      id: 'f-type',
+      name: 'type',
+      onchange: (event) => { grid.hidden = event.target.value !== 'custom'; },
+    }, ['read-only', 'full-access', 'custom'].map((type) =>
+      h('option', { value: type, selected: token && token.type === type }, type))),
+    h('small', { class: 'field-error', 'data-error-for': 'type' })), grid];
+}
+
+async function newTokenView() {
   const form = h('form', {},
     field('Name', 'name', { required: true, maxlength: 255 }),
     field('Description', 'description', {}),
     durationFields(),
-    h('div', { class: 'field' },
-      h('label', { for: 'f-type' }, 'Token type'),
-      h('select', {
-        id: 'f-type',
-        name: 'type',
-        onchange: (event) => { grid.hidden = event.target.value !== 'custom'; },
-      }, ['read-only', 'full-access', 'custom'].map((type) => h('option', { value: type }, type))),
-      h('small', { class: 'field-error', 'data-error-for': 'type' })),
-    grid,
+    await typeAndPermissions(),
     h('div', { class: 'actions' },
       h('a', { class: 'button secondary', href: '#/tokens' }, 'Cancel'),
       h('button', { type: 'submit' }, 'Save')));
@@ -295,6 +216,49 @@ async function newTokenView() {
     await tokensView(tokenBanner(created.accessKey, ONCE));
   });
   show(h('section', { class: 'card' }, h('h1', {}, 'Create an API Token'), form));
+}
+
+/** Edits a token's name, description, type and permissions; "Show" reveals a viewable token. */
+async function editTokenView(id) {
+  const token = (await call('GET', '/admin/api-tokens')).find((t) => String(t.id) === id);
+  if (!token) throw new Error('This token does not exist any more.');
+  const secret = h('div', { id: 'shown-token' });
+  const form = h('form', {},
+    field('Name', 'name', { required: true, maxlength: 255, value: token.name }),
+    field('Description', 'description', { value: token.description || '' }),
+    await typeAndPermissions(token),
+    h('div', { class: 'actions' },
+      h('button', {
+        type: 'button',
+        class: 'secondary',
+        id: 'show-token',
+        onclick: async () => {
+          try {
+            const shown = await call('GET', `/admin/api-tokens/${token.id}`);
+            secret.replaceChildren(shown.accessKey
+              ? tokenBanner(shown.accessKey, 'Keep this token secret.')
+              : h('p', { class: 'hint' }, 'This token cannot be shown again: only its hash is stored '
+                + '(the server needs ENCRYPTION_KEY to keep tokens viewable). Regenerate it for a new one.'));
+          } catch (error) {
+            say(error.message);
+          }
+        },
+      }, 'Show token'),
+      h('a', { class: 'button secondary', href: '#/tokens' }, 'Cancel'),
+      h('button', { type: 'submit' }, 'Save')));
+  submitting(form, async (entered) => {
+    const body = { name: entered.name, description: entered.description, type: entered.type };
+    body.permissions = entered.type === 'custom' ? ticked(form) : [];
+    await call('PUT', `/admin/api-tokens/${token.id}`, body);
+    history.replaceState(null, '', '#/tokens');
+    say(`Saved "${body.name}".`, 'info');
+    await tokensView();
+  });
+  show(h('section', { class: 'card' },
+    h('h1', {}, `Edit "${token.name}"`),
+    h('p', { class: 'hint' }, `Expires: ${token.expiresAt ? when(token.expiresAt) : 'never'}. `
+      + 'The duration of a token cannot change: regenerate or create another.'),
+    secret, form));
 }
 
 async function adminTokensView(banner) {
@@ -397,11 +361,17 @@ async function route() {
   try {
     const views = {
       '#/tokens/new': newTokenView,
+      '#/static-tokens': () => tokensView(null, true),
       '#/admin-tokens': adminTokensView,
       '#/admin-tokens/new': newAdminTokenView,
       '#/audit': auditView,
     };
-    await (views[location.hash] || tokensView)();
+    const hash = location.hash;
+    const tokenId = /^#\/tokens\/(\d+)$/.exec(hash);
+    if (views[hash]) await views[hash]();
+    else if (tokenId) await editTokenView(tokenId[1]);
+    else if (hash === '#/content' || hash.startsWith('#/content/')) await contentView(hash.slice('#/content/'.length));
+    else await tokensView();
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 401)) say(error.message);
   }

@@ -7,7 +7,7 @@ mod common;
 
 use common::browser::Browser;
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[test]
 fn the_panel_is_served_embedded_with_a_strict_policy() {
@@ -164,4 +164,210 @@ fn admin_tokens_and_the_audit_log_in_the_panel() {
     let denied = browser.text("tr[data-event='token.denied']");
     assert!(denied.contains("127.0.0.1"), "{denied}");
     browser.screenshot("audit");
+}
+
+/// Opens the panel signed in as a new super admin (the session put where the panel keeps it).
+fn signed_in(browser: &Browser, server: &TestServer, hash: &str) {
+    let session = server.register_admin();
+    browser.goto(&format!("{}/admin", server.url));
+    browser.script(&format!(
+        "sessionStorage.setItem('vellum.session', '{session}'); location.hash = '{hash}'; location.reload();"
+    ));
+}
+
+#[test]
+fn the_content_manager_creates_edits_publishes_and_deletes_an_article() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let types = copied_types();
+    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", types.path().to_str().unwrap())]);
+    signed_in(&browser, &server, "#/content");
+    browser.wait_text("main h1", |t| t == "Article");
+    browser.find("#no-entries");
+    let admin = server.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let reader = server.token(&admin, "read-only", &[]);
+
+    // A required field left empty: the API's message beside it, nothing created.
+    browser.click("a[href='#/content/api::article.article/new']");
+    browser.wait_text("main h1", |t| t == "New Article");
+    browser.fill("#f-body", "Written in the panel");
+    browser.fill("#f-views", "7");
+    browser.click("#save");
+    let error = browser.wait_text("[data-error-for=title]", |t| !t.is_empty());
+    assert!(error.contains("title"), "{error}");
+    browser.screenshot("content-validation");
+    assert_eq!(
+        server.get("/api/articles?status=draft", Some(&reader)).body["data"],
+        json!([])
+    );
+
+    // Saved as a draft: not on the Content API until published.
+    browser.fill("#f-title", "Hello from the panel");
+    browser.click("#save");
+    browser.wait_text("main h1", |t| t.contains("Draft"));
+    let id = browser.text("#document-id");
+    let api = format!("/api/articles/{id}");
+    assert_eq!(server.get(&api, Some(&reader)).status, 404);
+    browser.click("#publish");
+    browser.wait_text("main h1", |t| t.contains("Published"));
+    let served = server.get(&api, Some(&reader));
+    assert_eq!(served.status, 200);
+    assert_eq!(served.body["data"]["title"], "Hello from the panel");
+    assert_eq!(served.body["data"]["views"], 7);
+    browser.screenshot("content-edit");
+
+    // Edited: the draft is modified, the API keeps the published version until republished.
+    server.clock.advance(chrono::Duration::seconds(1));
+    browser.fill("#f-title", "Edited in the panel");
+    browser.click("#save");
+    browser.wait_text("main h1", |t| t.contains("Modified"));
+    assert_eq!(
+        server.get(&api, Some(&reader)).body["data"]["title"],
+        "Hello from the panel"
+    );
+    browser.click("#publish");
+    browser.wait_text("main h1", |t| t.contains("Published"));
+    assert_eq!(
+        server.get(&api, Some(&reader)).body["data"]["title"],
+        "Edited in the panel"
+    );
+
+    // The list: sort by a column, search, pages.
+    for title in ["Another one", "Zebra crossing"] {
+        let reply = server.post(
+            "/admin/content-manager/collection-types/api::article.article",
+            Some(&admin),
+            &json!({"title": title}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    browser.click("a[href='#/content/api::article.article']");
+    browser.find(&format!("tr[data-document='{id}'] [data-status=published]"));
+    browser.click("button[data-sort=title]");
+    browser.wait_text("tbody tr:first-child th", |t| t == "Another one");
+    browser.click("button[data-sort=title]");
+    browser.wait_text("tbody tr:first-child th", |t| t == "Zebra crossing");
+    browser.fill("#f-q", "EDITED");
+    browser.click("form.filters button[type=submit]");
+    browser.wait_text("#page-info", |t| t.contains("(1 entries)"));
+    browser.screenshot("content-list");
+    browser.resize(360, 740);
+    browser.find(&format!("tr[data-document='{id}']"));
+    browser.screenshot("content-list-360");
+    browser.resize(1280, 900);
+
+    // Unpublish, then delete (confirmed).
+    browser.click(&format!("tr[data-document='{id}'] th a"));
+    browser.click("#unpublish");
+    browser.wait_text("main h1", |t| t.contains("Draft"));
+    assert_eq!(server.get(&api, Some(&reader)).status, 404);
+    browser.click("#delete-entry");
+    browser.click("#confirm-ok");
+    browser.wait_text("main h1", |t| t == "Article");
+    browser.wait_gone(&format!("tr[data-document='{id}']"));
+    let listed = server.get(
+        "/admin/content-manager/collection-types/api::article.article",
+        Some(&admin),
+    );
+    assert_eq!(listed.body["pagination"]["total"], 2);
+
+    // A form for every attribute type, with a client-side error for bad JSON.
+    browser.click("a[href='#/content/api::gadget.gadget']");
+    browser.click("a[href='#/content/api::gadget.gadget/new']");
+    browser.fill("#f-name", "Lamp");
+    browser.click("#f-kind option[value=gizmo]");
+    browser.fill("#f-count", "3");
+    browser.fill("#f-weight", "1.25");
+    browser.click("#f-active");
+    // A date input's keystrokes follow the browser's locale: its value is set directly.
+    browser.script("document.querySelector('#f-madeOn').value = '2026-01-31'");
+    browser.fill("#f-specs", "{not json");
+    browser.click("#save");
+    let error = browser.wait_text("[data-error-for=specs]", |t| !t.is_empty());
+    assert!(error.contains("JSON"), "{error}");
+    browser.fill("#f-specs", r#"{"watts": 40}"#);
+    browser.click("#save");
+    let gadget = browser.text("#document-id");
+    let stored = server.get(&format!("/api/gadgets/{gadget}"), Some(&reader));
+    assert_eq!(stored.status, 200, "{}", stored.body);
+    let data = &stored.body["data"];
+    assert_eq!(data["name"], "Lamp");
+    assert_eq!(data["kind"], "gizmo");
+    assert_eq!(data["count"], 3);
+    assert_eq!(data["weight"], 1.25);
+    assert_eq!(data["active"], true);
+    assert_eq!(data["madeOn"], "2026-01-31");
+    assert_eq!(data["specs"], json!({"watts": 40}));
+    assert_eq!(data["contact"], Value::Null);
+    browser.screenshot("content-gadget");
+
+    // A single type: one form, no list.
+    browser.click("a[href='#/content/api::homepage.homepage']");
+    browser.wait_text("main h1", |t| t == "New Homepage");
+    browser.fill("#f-headline", "Welcome");
+    browser.click("#save");
+    browser.wait_text("#notice", |t| t.contains("Saved"));
+    assert_eq!(
+        server.get("/api/homepage", Some(&reader)).body["data"]["headline"],
+        "Welcome"
+    );
+}
+
+#[test]
+fn tokens_are_edited_shown_and_static_ones_listed() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens.json");
+    std::fs::write(
+        &file,
+        json!([{"subject": "ci-deploy", "token": "a-long-random-secret", "restrictions": ["api::article.article.find"]}])
+            .to_string(),
+    )
+    .unwrap();
+    let server = TestServer::start_with(&[
+        ("ACCESS_TOKENS_FILE", file.to_str().unwrap()),
+        ("ENCRYPTION_KEY", &random_hex(32)),
+    ]);
+    signed_in(&browser, &server, "#/tokens");
+    browser.wait_text("main h1", |t| t == "API Tokens");
+    let admin = server.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let created = server.create_token(&admin, json!({"name": "site", "type": "read-only"}));
+    let secret = created["accessKey"].as_str().unwrap().to_string();
+    assert_eq!(server.get("/api/articles", Some(&secret)).status, 200);
+
+    // Edit: a read-only token becomes a custom one that may only create.
+    browser.script("location.reload()");
+    browser.click("tr[data-token='site'] a[data-action=edit]");
+    browser.wait_text("main h1", |t| t.contains("site"));
+    browser.fill("#f-description", "now writes");
+    browser.click("#f-type option[value=custom]");
+    browser.click("#p-api--article-article-create");
+    browser.screenshot("token-edit");
+    browser.click("#save, form button[type=submit]");
+    browser.wait_text("main h1", |t| t == "API Tokens");
+    assert!(browser.text("tr[data-token='site']").contains("now writes"));
+    assert_eq!(server.get("/api/articles", Some(&secret)).status, 403);
+    let written = server.post(
+        "/api/articles",
+        Some(&secret),
+        &json!({"data": {"title": "t"}}),
+    );
+    assert_eq!(written.status, 201, "{}", written.body);
+
+    // Viewable tokens (ENCRYPTION_KEY is set) can be shown again.
+    browser.click("tr[data-token='site'] a[data-action=edit]");
+    browser.click("#show-token");
+    assert_eq!(browser.wait_text("#new-token", |t| !t.is_empty()), secret);
+
+    // Static tokens: listed, not editable.
+    browser.click("nav a[href='#/static-tokens']");
+    browser.wait_text("main h1", |t| t == "Static tokens");
+    let row = browser.text("tr[data-token='ci-deploy']");
+    assert!(row.contains("configuration"), "{row}");
+    browser.wait_gone("tr[data-token='site']");
+    browser.wait_gone("tr[data-token='ci-deploy'] a[data-action=edit]");
+    browser.screenshot("static-tokens");
 }

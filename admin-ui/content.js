@@ -1,0 +1,283 @@
+// The content manager: the entries of each content type (pages, sort by column, a text filter),
+// forms generated from the schema, save, publish/unpublish and delete. It uses the Admin API's
+// /admin/content-manager routes, as Strapi's panel does.
+
+import { ApiError, call } from './api.js';
+import {
+  confirmDialog, h, say, show, submitting, when,
+} from './dom.js';
+
+const BASE = '/admin/content-manager';
+const PAGE_SIZE = 10;
+
+let types = null;
+
+async function loadTypes() {
+  if (!types) types = await call('GET', `${BASE}/content-types`);
+  return types;
+}
+
+function path(type, documentId) {
+  const kind = type.kind === 'singleType' ? 'single-types' : 'collection-types';
+  return `${BASE}/${kind}/${type.uid}${documentId ? `/${documentId}` : ''}`;
+}
+
+/** The status badge of an entry (draft & publish types only). */
+function badge(type, entry) {
+  if (!type.draftAndPublish || !entry) return null;
+  return h('span', { class: `status ${entry.status}`, 'data-status': entry.status },
+    { draft: 'Draft', published: 'Published', modified: 'Modified' }[entry.status] || entry.status);
+}
+
+/** What a list shows of a value: short text. */
+function cell(attribute, value) {
+  if (value === null || value === undefined) return '';
+  if (attribute.type === 'boolean') return value ? 'yes' : 'no';
+  if (attribute.type === 'datetime') return when(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+const LISTED = ['string', 'email', 'uid', 'enumeration', 'integer', 'biginteger', 'float', 'decimal',
+  'boolean', 'date', 'time', 'datetime'];
+
+/** The side menu of content types, the current one marked. */
+function typeMenu(current) {
+  return h('nav', { class: 'types', 'aria-label': 'Content types' },
+    h('h2', {}, 'Content'),
+    h('ul', {}, types.map((type) => h('li', {},
+      h('a', { href: `#/content/${type.uid}`, 'aria-current': type.uid === current.uid ? 'page' : null },
+        type.displayName)))));
+}
+
+/** `#/content[/uid[/documentId|new]]`. */
+export async function contentView(rest) {
+  await loadTypes();
+  const [uid, documentId] = rest ? rest.split('/') : [];
+  if (!types.length) {
+    show(h('section', { class: 'card' }, h('h1', {}, 'Content'),
+      h('p', {}, 'No content type yet: declare one in CONTENT_TYPES_DIR or through the Admin API.')));
+    return;
+  }
+  const type = types.find((t) => t.uid === uid) || types[0];
+  if (type.kind === 'singleType') return editView(type, null);
+  if (documentId === 'new') return editView(type, null);
+  if (documentId) return editView(type, documentId);
+  return listView(type, { page: 1, sort: null, q: '' });
+}
+
+async function listView(type, state) {
+  const query = new URLSearchParams({ page: String(state.page), pageSize: String(PAGE_SIZE) });
+  if (state.sort) query.set('sort', state.sort);
+  if (state.q) query.set('_q', state.q);
+  const { results, pagination } = await call('GET', `${path(type)}?${query}`);
+  const columns = type.attributes.filter((a) => LISTED.includes(a.type)).slice(0, 4);
+  const sortBy = (name) => {
+    const ascending = state.sort === `${name}:asc`;
+    return listView(type, { ...state, page: 1, sort: `${name}:${ascending ? 'desc' : 'asc'}` });
+  };
+  const header = (label, name) => {
+    const [key, order] = (state.sort || '').split(':');
+    const sorted = key === name ? (order === 'asc' ? 'ascending' : 'descending') : null;
+    return h('th', { scope: 'col', 'aria-sort': sorted },
+      h('button', { type: 'button', class: 'sort', 'data-sort': name, onclick: () => sortBy(name) },
+        label, sorted ? (sorted === 'ascending' ? ' ▲' : ' ▼') : ''));
+  };
+  const rows = results.map((entry) => h('tr', { 'data-document': entry.documentId },
+    columns.map((attribute, index) => {
+      const text = cell(attribute, entry[attribute.name]);
+      return index === 0
+        ? h('th', { scope: 'row' }, h('a', { href: `#/content/${type.uid}/${entry.documentId}` }, text || entry.documentId))
+        : h('td', {}, text);
+    }),
+    type.draftAndPublish ? h('td', {}, badge(type, entry)) : null,
+    h('td', {}, when(entry.updatedAt))));
+  const search = h('form', { class: 'filters', role: 'search' },
+    h('div', { class: 'field' },
+      h('label', { for: 'f-q' }, 'Search'),
+      h('input', { id: 'f-q', name: 'q', type: 'search', value: state.q })),
+    h('button', { type: 'submit' }, 'Filter'));
+  submitting(search, async (entered) => listView(type, { ...state, page: 1, q: entered.q.trim() }));
+  const pages = Math.max(pagination.pageCount, 1);
+  show(h('div', { class: 'content-layout' },
+    typeMenu(type),
+    h('section', { class: 'card' },
+      h('div', { class: 'heading' },
+        h('h1', {}, type.displayName),
+        h('a', { class: 'button', href: `#/content/${type.uid}/new` }, 'Create new entry')),
+      search,
+      results.length
+        ? h('div', { class: 'table-wrap' }, h('table', {},
+          h('thead', {}, h('tr', {},
+            columns.map((a) => header(a.name, a.name)),
+            type.draftAndPublish ? h('th', { scope: 'col' }, 'Status') : null,
+            header('Updated', 'updatedAt'))),
+          h('tbody', {}, rows)))
+        : h('p', { id: 'no-entries' }, state.q ? 'No entry matches.' : 'No entry yet.'),
+      h('div', { class: 'actions' },
+        h('span', { id: 'page-info' }, `Page ${pagination.page} of ${pages} (${pagination.total} entries)`),
+        h('button', { type: 'button', class: 'secondary', 'data-page': 'previous', disabled: state.page <= 1, onclick: () => listView(type, { ...state, page: state.page - 1 }) }, 'Previous'),
+        h('button', { type: 'button', class: 'secondary', 'data-page': 'next', disabled: state.page >= pages, onclick: () => listView(type, { ...state, page: state.page + 1 }) }, 'Next')))));
+}
+
+function pad(n) {
+  return String(n).padStart(2, '0');
+}
+
+/** An ISO date-time as a `datetime-local` input shows it (local time). */
+function localDateTime(iso) {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** The input of one attribute, filled with `value`. */
+function input(attribute, value) {
+  const id = `f-${attribute.name}`;
+  const common = { id, name: attribute.name, required: attribute.required, 'aria-describedby': `${id}-error` };
+  const present = value !== null && value !== undefined;
+  switch (attribute.type) {
+    case 'text':
+    case 'richtext':
+      return h('textarea', { ...common, rows: 5, maxlength: attribute.maxLength }, present ? value : '');
+    case 'json':
+      return h('textarea', { ...common, rows: 5, class: 'code' }, present ? JSON.stringify(value, null, 2) : '');
+    case 'boolean':
+      return h('input', { ...common, type: 'checkbox', required: false, checked: value === true });
+    case 'enumeration':
+      return h('select', common,
+        h('option', { value: '' }, '—'),
+        attribute.enum.map((item) => h('option', { value: item, selected: value === item }, item)));
+    case 'integer':
+    case 'biginteger':
+    case 'float':
+    case 'decimal':
+      return h('input', {
+        ...common,
+        type: 'number',
+        step: attribute.type === 'float' || attribute.type === 'decimal' ? 'any' : '1',
+        min: attribute.min,
+        max: attribute.max,
+        value: present ? value : '',
+      });
+    case 'date':
+      return h('input', { ...common, type: 'date', value: present ? value : '' });
+    case 'time':
+      return h('input', { ...common, type: 'time', step: '1', value: present ? String(value).slice(0, 8) : '' });
+    case 'datetime':
+      return h('input', { ...common, type: 'datetime-local', value: present ? localDateTime(value) : '' });
+    case 'email':
+      return h('input', { ...common, type: 'email', value: present ? value : '', maxlength: attribute.maxLength });
+    default:
+      return h('input', { ...common, type: 'text', value: present ? value : '', maxlength: attribute.maxLength });
+  }
+}
+
+/** The body of a save: each attribute's value from its input (empty means null). */
+function formBody(type, form) {
+  const body = {};
+  const invalid = [];
+  for (const attribute of type.attributes) {
+    const element = form.elements[attribute.name];
+    const raw = element.type === 'checkbox' ? element.checked : element.value;
+    if (attribute.type === 'boolean') {
+      body[attribute.name] = raw;
+    } else if (raw === '') {
+      body[attribute.name] = null;
+    } else if (['integer', 'float', 'decimal'].includes(attribute.type)) {
+      body[attribute.name] = Number(raw);
+    } else if (attribute.type === 'datetime') {
+      body[attribute.name] = new Date(raw).toISOString();
+    } else if (attribute.type === 'json') {
+      try {
+        body[attribute.name] = JSON.parse(raw);
+      } catch {
+        invalid.push({ path: [attribute.name], message: `${attribute.name} must be valid JSON` });
+      }
+    } else {
+      body[attribute.name] = raw;
+    }
+  }
+  if (invalid.length) {
+    throw new ApiError(400, { error: { message: 'Some fields are not valid', details: { errors: invalid } } });
+  }
+  return body;
+}
+
+/** The form of one entry: a new one (`documentId` null), an existing one, or a single type's. */
+async function editView(type, documentId) {
+  let entry = null;
+  if (documentId || type.kind === 'singleType') {
+    try {
+      entry = await call('GET', path(type, documentId));
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404 && type.kind === 'singleType')) throw error;
+    }
+  }
+  const isNew = !entry;
+  const fields = type.attributes.map((attribute) => {
+    const id = `f-${attribute.name}`;
+    const control = input(attribute, entry ? entry[attribute.name] : attribute.default);
+    const label = h('label', { for: id }, attribute.name,
+      attribute.required ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : null,
+      h('small', { class: 'hint' }, ` ${attribute.type}`));
+    return h('div', { class: attribute.type === 'boolean' ? 'field check-field' : 'field' },
+      label, control,
+      h('small', { id: `${id}-error`, class: 'field-error', 'data-error-for': attribute.name }));
+  });
+  const back = type.kind === 'singleType' ? `#/content/${type.uid}` : `#/content/${type.uid}`;
+  const target = () => path(type, type.kind === 'singleType' ? null : entry && entry.documentId);
+  const act = async (verb) => {
+    try {
+      const done = await call('POST', `${target()}/actions/${verb}`, {});
+      say(verb === 'publish' ? 'Published.' : 'Unpublished: the entry is a draft again.', 'info');
+      await redraw(done);
+    } catch (error) {
+      say(error.message);
+    }
+  };
+  const remove = async () => {
+    if (!(await confirmDialog('Delete this entry? Every version of it is removed.', 'Delete'))) return;
+    try {
+      await call('DELETE', target());
+      say('Deleted.', 'info');
+      if (type.kind === 'singleType') await editView(type, null);
+      else location.hash = back;
+    } catch (error) {
+      say(error.message);
+    }
+  };
+  const redraw = async (saved) => {
+    if (type.kind !== 'singleType' && isNew) {
+      history.replaceState(null, '', `#/content/${type.uid}/${saved.documentId}`);
+    }
+    await editView(type, type.kind === 'singleType' ? null : saved.documentId);
+  };
+  const form = h('form', { novalidate: true, id: 'entry-form' },
+    fields,
+    h('div', { class: 'actions' },
+      type.kind === 'singleType' ? null : h('a', { class: 'button secondary', href: back }, 'Back to the list'),
+      entry ? h('button', { type: 'button', class: 'danger', id: 'delete-entry', onclick: remove }, 'Delete') : null,
+      entry && type.draftAndPublish && entry.status !== 'draft'
+        ? h('button', { type: 'button', class: 'secondary', id: 'unpublish', onclick: () => act('unpublish') }, 'Unpublish')
+        : null,
+      entry && type.draftAndPublish && entry.status !== 'published'
+        ? h('button', { type: 'button', class: 'secondary', id: 'publish', onclick: () => act('publish') }, 'Publish')
+        : null,
+      h('button', { type: 'submit', id: 'save' }, 'Save')));
+  submitting(form, async () => {
+    const body = formBody(type, form);
+    const saved = isNew && type.kind !== 'singleType'
+      ? await call('POST', path(type), body)
+      : await call('PUT', target(), body);
+    say(type.draftAndPublish ? 'Saved as a draft: publish it to serve it on the API.' : 'Saved.', 'info');
+    await redraw(saved);
+  });
+  show(h('div', { class: 'content-layout' },
+    typeMenu(type),
+    h('section', { class: 'card' },
+      h('div', { class: 'heading' },
+        h('h1', {}, isNew ? `New ${type.displayName}` : `${type.displayName}`, ' ', badge(type, entry)),
+        entry ? h('small', { class: 'hint', id: 'document-id' }, entry.documentId) : null),
+      h('p', { class: 'hint' }, 'Fields marked * are required.'),
+      form)));
+}
