@@ -19,7 +19,9 @@ use async_graphql::dynamic::{
     Schema, SchemaError, TypeRef,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Error as GraphqlError, ErrorExtensions, Value as GraphqlValue};
+use async_graphql::{
+    Error as GraphqlError, ErrorExtensions, ValidationMode, Value as GraphqlValue,
+};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -37,8 +39,23 @@ pub struct Limits {
 /// the queries clients send again and again.
 #[derive(Default)]
 pub struct Schemas {
-    current: Mutex<Option<(Arc<Registry>, Schema)>>,
-    documents: Mutex<HashMap<String, ExecutableDocument>>,
+    current: Mutex<Option<(Arc<Registry>, Built)>>,
+    documents: Mutex<HashMap<String, Parsed>>,
+}
+
+/// The schema of a registry, twice: with every validation rule, and with async-graphql's fast
+/// validation (depth, complexity and fragment cycles only) for queries already found valid.
+#[derive(Clone)]
+pub struct Built {
+    pub strict: Schema,
+    pub fast: Schema,
+}
+
+/// A query as parsed, and whether it ran once through the strict validation without an error.
+#[derive(Clone)]
+pub struct Parsed {
+    pub document: ExecutableDocument,
+    pub validated: bool,
 }
 
 /// Parsed queries kept (clients send a few queries many times, with other variables); past this
@@ -53,35 +70,98 @@ impl Schemas {
         &self,
         registry: Arc<Registry>,
         limits: Limits,
-    ) -> Result<Schema, SchemaError> {
+    ) -> Result<Built, SchemaError> {
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((built_for, schema)) = current.as_ref()
+        if let Some((built_for, built)) = current.as_ref()
             && Arc::ptr_eq(built_for, &registry)
         {
-            return Ok(schema.clone());
+            return Ok(built.clone());
         }
-        let schema = build(&registry, limits)?;
-        *current = Some((registry, schema.clone()));
-        Ok(schema)
+        let built = Built {
+            strict: build(&registry, limits, ValidationMode::Strict)?,
+            fast: build(&registry, limits, ValidationMode::Fast)?,
+        };
+        *current = Some((registry, built.clone()));
+        // What was valid against the old types may not be now.
+        self.documents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        Ok(built)
     }
 
     /// `query` parsed, from the cache when it was seen before; `None` when it does not parse
     /// (the request then reports the error) or is too long to keep.
-    pub fn parsed(&self, query: &str) -> Option<ExecutableDocument> {
+    pub fn parsed(&self, query: &str) -> Option<Parsed> {
         if query.len() > MAX_DOCUMENT_BYTES {
             return None;
         }
         let lock = || self.documents.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(document) = lock().get(query) {
-            return Some(document.clone());
+        if let Some(parsed) = lock().get(query) {
+            return Some(parsed.clone());
         }
-        let document = async_graphql::parser::parse_query(query).ok()?;
+        let parsed = Parsed {
+            document: async_graphql::parser::parse_query(query).ok()?,
+            validated: false,
+        };
         let mut documents = lock();
         if documents.len() >= MAX_DOCUMENTS {
             documents.clear();
         }
-        documents.insert(query.to_string(), document.clone());
-        Some(document)
+        documents.insert(query.to_string(), parsed.clone());
+        Some(parsed)
+    }
+
+    /// Records that `query` passed the strict validation (it ran without any error).
+    pub fn validated(&self, query: &str) {
+        let mut documents = self.documents.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(parsed) = documents.get_mut(query) {
+            parsed.validated = true;
+        }
+    }
+}
+
+/// Whether a request may skip the strict validation: its query passed it before (so every rule
+/// that reads only the document holds), it has one operation, and each variable's value fits
+/// its declared type, which must be a built-in scalar or a list of them (the one rule that reads
+/// values). Anything else (input objects, enums, custom scalars) goes through the strict rules.
+pub fn may_skip_validation(parsed: &Parsed, variables: &async_graphql::Variables) -> bool {
+    let mut operations = parsed.document.operations.iter();
+    let (Some((_, operation)), None) = (operations.next(), operations.next()) else {
+        return false;
+    };
+    parsed.validated
+        && operation
+            .node
+            .variable_definitions
+            .iter()
+            .all(|definition| {
+                let definition = &definition.node;
+                match variables.get(&definition.name.node) {
+                    None => definition.var_type.node.nullable || definition.default_value.is_some(),
+                    Some(value) => fits(&definition.var_type.node, value),
+                }
+            })
+}
+
+fn fits(ty: &async_graphql::parser::types::Type, value: &GraphqlValue) -> bool {
+    use async_graphql::parser::types::BaseType;
+    if let GraphqlValue::Null = value {
+        return ty.nullable;
+    }
+    match (&ty.base, value) {
+        (BaseType::List(inner), GraphqlValue::List(items)) => items.iter().all(|v| fits(inner, v)),
+        (BaseType::List(inner), single) => fits(inner, single),
+        (BaseType::Named(name), value) => match (name.as_str(), value) {
+            ("String", GraphqlValue::String(_)) | ("Boolean", GraphqlValue::Boolean(_)) => true,
+            ("ID", GraphqlValue::String(_)) => true,
+            ("ID", GraphqlValue::Number(n)) => n.is_i64() || n.is_u64(),
+            ("Int", GraphqlValue::Number(n)) => {
+                n.as_i64().is_some_and(|n| i32::try_from(n).is_ok())
+            }
+            ("Float", GraphqlValue::Number(_)) => true,
+            _ => false,
+        },
     }
 }
 
@@ -417,10 +497,14 @@ fn entry_type(content_type: &ContentType) -> Object {
 
 fn field_of(ctx: &ResolverContext<'_>, key: &str) -> Result<Option<GraphqlValue>, GraphqlError> {
     let entry = ctx.parent_value.try_downcast_ref::<Map<String, Value>>()?;
-    match entry.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => Ok(Some(GraphqlValue::from_json(value.clone())?)),
-    }
+    Ok(match entry.get(key) {
+        None | Some(Value::Null) => None,
+        // Scalars directly; objects and lists (JSON attributes) through serde.
+        Some(Value::String(text)) => Some(GraphqlValue::String(text.clone())),
+        Some(Value::Bool(b)) => Some(GraphqlValue::Boolean(*b)),
+        Some(Value::Number(n)) => Some(GraphqlValue::Number(n.clone())),
+        Some(value) => Some(GraphqlValue::from_json(value.clone())?),
+    })
 }
 
 /// The filter input of a content type's entries: a condition per field, and `and`/`or`/`not`.
@@ -714,7 +798,11 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
 }
 
 /// Builds the schema of these content types.
-pub fn build(registry: &Registry, limits: Limits) -> Result<Schema, SchemaError> {
+pub fn build(
+    registry: &Registry,
+    limits: Limits,
+    validation: ValidationMode,
+) -> Result<Schema, SchemaError> {
     let mut query = Object::new("Query");
     let mut mutation = Object::new("Mutation");
     let mut types: Vec<async_graphql::dynamic::Type> = Vec::new();
@@ -803,7 +891,8 @@ pub fn build(registry: &Registry, limits: Limits) -> Result<Schema, SchemaError>
             .item("PUBLISHED"),
     )
     .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity);
+    .limit_complexity(limits.max_complexity)
+    .validation_mode(validation);
     if !graphql_types.is_empty() {
         builder = builder.register(mutation);
     }
@@ -836,6 +925,57 @@ pub fn build(registry: &Registry, limits: Limits) -> Result<Schema, SchemaError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_known_valid_queries_with_fitting_variables_skip_validation() {
+        let parsed = |query: &str, validated| Parsed {
+            document: async_graphql::parser::parse_query(query).unwrap(),
+            validated,
+        };
+        let variables = |value: Value| async_graphql::Variables::from_json(value);
+        let one = "query($id: ID!, $n: Int, $tags: [String!]) { a(id: $id, n: $n, t: $tags) }";
+        let known = parsed(one, true);
+        assert!(may_skip_validation(&known, &variables(json!({"id": "x"}))));
+        assert!(may_skip_validation(
+            &known,
+            &variables(json!({"id": 7, "n": -3, "tags": ["a", "b"]}))
+        ));
+        assert!(may_skip_validation(
+            &known,
+            &variables(json!({"id": "x", "tags": "a"}))
+        ));
+        for bad in [
+            json!({}),
+            json!({"id": null}),
+            json!({"id": 1.5}),
+            json!({"id": {"a": 1}}),
+            json!({"id": "x", "n": "1"}),
+            json!({"id": "x", "n": 1.5}),
+            json!({"id": "x", "n": 5_000_000_000_i64}),
+            json!({"id": "x", "tags": ["a", null]}),
+            json!({"id": "x", "tags": [1]}),
+        ] {
+            assert!(
+                !may_skip_validation(&known, &variables(bad.clone())),
+                "{bad}"
+            );
+        }
+        assert!(!may_skip_validation(
+            &parsed(one, false),
+            &variables(json!({"id": "x"}))
+        ));
+        let input = parsed(
+            "query($f: ArticleFiltersInput) { articles(filters: $f) { title } }",
+            true,
+        );
+        assert!(!may_skip_validation(&input, &variables(json!({"f": {}}))));
+        let two = parsed("query A { a } query B { b }", true);
+        assert!(!may_skip_validation(&two, &variables(json!({}))));
+        assert!(may_skip_validation(
+            &parsed("query A { a }", true),
+            &variables(json!({}))
+        ));
+    }
 
     #[test]
     fn names_follow_strapi() {

@@ -452,3 +452,71 @@ fn a_new_content_type_is_in_the_schema_without_restart() {
         "ValidationError"
     );
 }
+
+#[test]
+fn a_query_seen_before_still_checks_its_variables_and_the_schema() {
+    let gql = Gql::start();
+    let id = gql.data(
+        "mutation { createArticle(data: {title: \"Kept\", body: \"b\"}) { documentId } }",
+        json!({}),
+    )["createArticle"]["documentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let one = "query($id: ID!) { article(documentId: $id) { title body } }";
+    let list = "query($size: Int) { articles(pagination: {pageSize: $size}) { title } }";
+    // Run twice: the second time the query is known to be valid.
+    for _ in 0..2 {
+        assert_eq!(gql.data(one, json!({"id": id}))["article"]["title"], "Kept");
+        assert_eq!(
+            gql.data(list, json!({"size": 5}))["articles"][0]["title"],
+            "Kept"
+        );
+    }
+    // Bad variables are refused with the same error as for a query never seen (the same text
+    // with a space more is another cache entry).
+    for (query, variables) in [
+        (one, json!({"id": {"not": "an id"}})),
+        (one, json!({})),
+        (one, json!({"id": null})),
+        (list, json!({"size": "ten"})),
+        (list, json!({"size": 1.5})),
+    ] {
+        let known = gql.run(&gql.full, query, variables.clone());
+        let fresh = gql.run(&gql.full, &format!("{query} "), variables.clone());
+        assert!(
+            known.body["errors"].is_array(),
+            "{variables}: {}",
+            known.body
+        );
+        assert_eq!(
+            known.body["data"],
+            Value::Null,
+            "{variables}: {}",
+            known.body
+        );
+        assert_eq!(
+            known.body["errors"][0]["message"], fresh.body["errors"][0]["message"],
+            "{variables}"
+        );
+    }
+    // A field removed from the type: the query known to be valid is checked again.
+    let mut schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("content-types/article.json")).unwrap(),
+    )
+    .unwrap();
+    schema["attributes"].as_object_mut().unwrap().remove("body");
+    let changed = gql.server.call(
+        "PUT",
+        "/admin/content-types/api::article.article",
+        Some(&gql.admin),
+        Some(&json!({"data": schema})),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let stale = gql.run(&gql.full, one, json!({"id": id}));
+    let message = stale.body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("body"), "{}", stale.body);
+    assert_eq!(stale.body["data"], Value::Null);
+}

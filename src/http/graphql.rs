@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::auth::content::ContentPrincipal;
 use crate::error::ApiError;
-use crate::graphql::Caller;
+use crate::graphql::{self, Caller};
 use actix_web::body::BoxBody;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde_json::json;
@@ -67,11 +67,11 @@ pub async fn execute(
             requests.len()
         )));
     }
-    let schema = match state
+    let schemas = match state
         .graphql
         .for_registry(state.content(), state.config.graphql)
     {
-        Ok(schema) => schema,
+        Ok(schemas) => schemas,
         Err(error) => {
             return ApiError::internal(format!("GraphQL schema: {error:?}")).error_response();
         }
@@ -83,10 +83,22 @@ pub async fn execute(
     });
     let mut responses = Vec::with_capacity(requests.len());
     for mut graphql in requests {
-        if let Some(document) = state.graphql.parsed(&graphql.query) {
-            graphql.set_parsed_query(document);
+        let parsed = state.graphql.parsed(&graphql.query);
+        let (schema, validated) = match &parsed {
+            Some(p) if graphql::may_skip_validation(p, &graphql.variables) => (&schemas.fast, true),
+            _ => (&schemas.strict, false),
+        };
+        let query = (parsed.is_some() && !validated).then(|| graphql.query.clone());
+        if let Some(parsed) = parsed {
+            graphql.set_parsed_query(parsed.document);
         }
-        responses.push(schema.execute(graphql.data(caller.clone())).await);
+        let response = schema.execute(graphql.data(caller.clone())).await;
+        if let Some(query) = query
+            && response.errors.is_empty()
+        {
+            state.graphql.validated(&query);
+        }
+        responses.push(response);
     }
     let body = if batch {
         serde_json::to_vec(&responses)
