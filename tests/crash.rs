@@ -35,31 +35,15 @@ fn start_binary(database: &TestDatabase, dir: &Path, types: &Path) -> Running {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if agent
-            .get(&format!("{base}/_health"))
-            .call()
-            .is_ok_and(|r| r.status() == 200)
-        {
-            return Running {
-                child,
-                client: Client { base, agent },
-                port,
-            };
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("server exited at start: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    let agent = wait_healthy(&mut child, port);
+    Running {
+        child,
+        client: Client {
+            base: format!("http://127.0.0.1:{port}"),
+            agent,
+        },
+        port,
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("server did not start");
 }
 
 fn kill(child: &mut Child) {
@@ -152,14 +136,6 @@ impl Client {
             assert_eq!(status, 200, "acknowledged write {document} lost");
         }
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// On SQLite, `PRAGMA integrity_check` says ok (PostgreSQL has no equivalent to run).

@@ -393,10 +393,7 @@ fn sustained_mixed_load_gives_no_5xx_and_loses_nothing() {
 #[test]
 fn no_secret_reaches_logs_or_error_bodies() {
     let dir = tempfile::tempdir().unwrap();
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let database = TestDatabase::fresh();
     let secrets = [
         ("API_TOKEN_SALT", "salt-7f3a9c1e5b2d"),
@@ -414,11 +411,8 @@ fn no_secret_reaches_logs_or_error_bodies() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let agent = wait_healthy(&mut child, port);
     let base = format!("http://127.0.0.1:{port}");
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
     let call =
         |method: &str, path: &str, bearer: Option<&str>, body: Option<Value>| -> (u16, String) {
             let mut request = ureq::http::Request::builder()
@@ -437,15 +431,6 @@ fn no_secret_reaches_logs_or_error_bodies() {
                 Err(_) => (0, String::new()),
             }
         };
-    let mut ready = false;
-    for _ in 0..100 {
-        if call("GET", "/_health", None, None).0 == 200 {
-            ready = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(ready, "server started");
     let password = "Very-Secret-Pass-42";
     let mut bodies = Vec::new();
     let (_, registered) = call(

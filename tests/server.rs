@@ -249,10 +249,7 @@ fn help_lists_the_commands() {
 #[test]
 fn serve_answers_on_the_configured_port() {
     let dir = tempfile::tempdir().unwrap();
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_vellum"))
         .current_dir(dir.path())
         .env("PORT", port.to_string())
@@ -261,25 +258,17 @@ fn serve_answers_on_the_configured_port() {
         .env_remove("VELLUM_ENV")
         .spawn()
         .unwrap();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let url = format!("http://127.0.0.1:{port}/_health");
-    let mut answered = None;
-    for _ in 0..100 {
-        if let Ok(mut response) = agent.get(&url).call() {
-            answered = Some((
-                response.status().as_u16(),
-                response.body_mut().read_to_string().unwrap(),
-            ));
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let agent = wait_healthy(&mut child, port);
+    let answered = agent
+        .get(&format!("http://127.0.0.1:{port}/_health"))
+        .call();
     child.kill().unwrap();
     child.wait().unwrap();
-    let (status, body) = answered.expect("server answered");
+    let mut response = answered.expect("server answered");
+    let (status, body) = (
+        response.status().as_u16(),
+        response.body_mut().read_to_string().unwrap(),
+    );
     assert_eq!(status, 200);
     assert_eq!(body, r#"{"status":"ok","database":"ok"}"#);
 }

@@ -385,3 +385,34 @@ pub fn create_admin_with_cli(server: &TestServer, email: &str, role: &str) -> St
     assert!(stdout.contains(email), "stdout: {stdout}");
     server.login(email, password)
 }
+
+/// A port free on 127.0.0.1 for a server started as a process.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until the `vellum` process `child` answers `/_health` on `port` with 200 (it is killed
+/// and the test fails if it exits or does not answer within 10 s); the client to talk to it.
+pub fn wait_healthy(child: &mut std::process::Child, port: u16) -> ureq::Agent {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let url = format!("http://127.0.0.1:{port}/_health");
+    for _ in 0..200 {
+        if agent.get(&url).call().is_ok_and(|r| r.status() == 200) {
+            return agent;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("server exited at start: {status}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("server did not answer /_health");
+}
