@@ -104,9 +104,16 @@ function tokenBanner(accessKey, warning) {
       }
     },
   }, 'Copy');
+  const admin = accessKey.startsWith('vat_');
+  const example = `curl -H "Authorization: Bearer ${accessKey.slice(0, 8)}…" ${location.origin}`
+    + (admin ? '/admin/users/me' : '/api/<pluralName, e.g. articles>');
   return h('div', { class: 'banner', role: 'status' },
     h('p', {}, h('strong', {}, warning)),
-    h('div', { class: 'secret-row' }, code, copy));
+    h('div', { class: 'secret-row' }, code, copy),
+    h('p', { class: 'hint' }, admin
+      ? 'Send it in the Authorization header to the Admin API:'
+      : 'Send it in the Authorization header to the Content API:'),
+    h('code', { class: 'usage' }, example));
 }
 
 const ONCE = 'Make sure to copy this token now: it will not be shown again.';

@@ -71,7 +71,14 @@ fn an_admin_registers_makes_a_custom_token_uses_regenerates_and_deletes_it() {
     browser.screenshot("token-new");
     browser.click("form button[type=submit]");
     let token = browser.wait_text("#new-token", |t| t.starts_with("vct_"));
-    assert!(browser.text(".banner").contains("will not be shown again"));
+    let banner = browser.text(".banner");
+    assert!(banner.contains("will not be shown again"), "{banner}");
+    // How to use it, for a newcomer: the header and the address of the Content API.
+    assert!(
+        banner.contains("Authorization: Bearer vct_")
+            && banner.contains(&format!("{}/api/", server.url)),
+        "{banner}"
+    );
     browser.find("tr[data-token='website']");
     browser.screenshot("token-created");
     assert_eq!(server.get("/api/articles", Some(&token)).status, 200);
