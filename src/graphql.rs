@@ -475,7 +475,7 @@ fn entry_type(content_type: &ContentType) -> Object {
     let mut object = Object::new(pascal(&content_type.singular_name)).field(Field::new(
         "documentId",
         TypeRef::named_nn(TypeRef::ID),
-        |ctx| FieldFuture::new(async move { field_of(&ctx, "documentId") }),
+        |ctx| field_of(&ctx, "documentId"),
     ));
     let mut names: Vec<(String, &'static str)> = attributes(content_type)
         .map(|a| (a.name.clone(), scalar_of(&a.kind)))
@@ -488,14 +488,21 @@ fn entry_type(content_type: &ContentType) -> Object {
     for (name, scalar) in names {
         let key = name.clone();
         object = object.field(Field::new(name, TypeRef::named(scalar), move |ctx| {
-            let key = key.clone();
-            FieldFuture::new(async move { field_of(&ctx, &key) })
+            field_of(&ctx, &key)
         }));
     }
     object
 }
 
-fn field_of(ctx: &ResolverContext<'_>, key: &str) -> Result<Option<GraphqlValue>, GraphqlError> {
+/// A field of the parent object (a JSON object), resolved at once: no future to box and poll.
+fn field_of<'a>(ctx: &ResolverContext<'_>, key: &str) -> FieldFuture<'a> {
+    match value_of(ctx, key) {
+        Ok(value) => FieldFuture::Value(value.map(FieldValue::value)),
+        Err(error) => FieldFuture::new(async move { Err::<Option<GraphqlValue>, _>(error) }),
+    }
+}
+
+fn value_of(ctx: &ResolverContext<'_>, key: &str) -> Result<Option<GraphqlValue>, GraphqlError> {
     let entry = ctx.parent_value.try_downcast_ref::<Map<String, Value>>()?;
     Ok(match entry.get(key) {
         None | Some(Value::Null) => None,
@@ -854,7 +861,7 @@ pub fn build(
             object.field(Field::new(
                 name,
                 TypeRef::named_nn(TypeRef::INT),
-                move |ctx| FieldFuture::new(async move { field_of(&ctx, name) }),
+                move |ctx| field_of(&ctx, name),
             ))
         },
     );
@@ -866,7 +873,7 @@ pub fn build(
     let delete_response = Object::new("DeleteMutationResponse").field(Field::new(
         "documentId",
         TypeRef::named(TypeRef::ID),
-        |ctx| FieldFuture::new(async move { field_of(&ctx, "documentId") }),
+        |ctx| field_of(&ctx, "documentId"),
     ));
     if graphql_types.is_empty() {
         // A schema needs one query field.
