@@ -10,12 +10,8 @@ import {
 const BASE = '/admin/content-manager';
 const PAGE_SIZE = 10;
 
-let types = null;
-
-async function loadTypes() {
-  if (!types) types = await call('GET', `${BASE}/content-types`);
-  return types;
-}
+/** The content types, read at each visit (a type added meanwhile shows at once). */
+let types = [];
 
 function path(type, documentId) {
   const kind = type.kind === 'singleType' ? 'single-types' : 'collection-types';
@@ -52,7 +48,7 @@ function typeMenu(current) {
 
 /** `#/content[/uid[/documentId|new]]`. */
 export async function contentView(rest) {
-  await loadTypes();
+  types = await call('GET', `${BASE}/content-types`);
   const [uid, documentId] = rest ? rest.split('/') : [];
   if (!types.length) {
     show(h('section', { class: 'card' }, h('h1', {}, 'Content'),
@@ -205,12 +201,13 @@ function formBody(type, form) {
 
 /** The form of one entry: a new one (`documentId` null), an existing one, or a single type's. */
 async function editView(type, documentId) {
+  const single = type.kind === 'singleType';
   let entry = null;
-  if (documentId || type.kind === 'singleType') {
+  if (documentId || single) {
     try {
       entry = await call('GET', path(type, documentId));
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 404 && type.kind === 'singleType')) throw error;
+      if (!(error instanceof ApiError && error.status === 404 && single)) throw error;
     }
   }
   const isNew = !entry;
@@ -224,8 +221,8 @@ async function editView(type, documentId) {
       label, control,
       h('small', { id: `${id}-error`, class: 'field-error', 'data-error-for': attribute.name }));
   });
-  const back = type.kind === 'singleType' ? `#/content/${type.uid}` : `#/content/${type.uid}`;
-  const target = () => path(type, type.kind === 'singleType' ? null : entry && entry.documentId);
+  const back = `#/content/${type.uid}`;
+  const target = () => path(type, single ? null : entry && entry.documentId);
   const act = async (verb) => {
     try {
       const done = await call('POST', `${target()}/actions/${verb}`, {});
@@ -240,22 +237,22 @@ async function editView(type, documentId) {
     try {
       await call('DELETE', target());
       say('Deleted.', 'info');
-      if (type.kind === 'singleType') await editView(type, null);
+      if (single) await editView(type, null);
       else location.hash = back;
     } catch (error) {
       say(error.message);
     }
   };
   const redraw = async (saved) => {
-    if (type.kind !== 'singleType' && isNew) {
+    if (!single && isNew) {
       history.replaceState(null, '', `#/content/${type.uid}/${saved.documentId}`);
     }
-    await editView(type, type.kind === 'singleType' ? null : saved.documentId);
+    await editView(type, single ? null : saved.documentId);
   };
   const form = h('form', { novalidate: true, id: 'entry-form' },
     fields,
     h('div', { class: 'actions' },
-      type.kind === 'singleType' ? null : h('a', { class: 'button secondary', href: back }, 'Back to the list'),
+      single ? null : h('a', { class: 'button secondary', href: back }, 'Back to the list'),
       entry ? h('button', { type: 'button', class: 'danger', id: 'delete-entry', onclick: remove }, 'Delete') : null,
       entry && type.draftAndPublish && entry.status !== 'draft'
         ? h('button', { type: 'button', class: 'secondary', id: 'unpublish', onclick: () => act('unpublish') }, 'Unpublish')
@@ -266,7 +263,7 @@ async function editView(type, documentId) {
       h('button', { type: 'submit', id: 'save' }, 'Save')));
   submitting(form, async () => {
     const body = formBody(type, form);
-    const saved = isNew && type.kind !== 'singleType'
+    const saved = isNew && !single
       ? await call('POST', path(type), body)
       : await call('PUT', target(), body);
     say(type.draftAndPublish ? 'Saved as a draft: publish it to serve it on the API.' : 'Saved.', 'info');

@@ -170,17 +170,15 @@ fn with_status(
         .map(|id| SqlValue::Text(id.to_string()))
         .collect();
     let published: HashMap<String, Value> = if content_type.draft_and_publish && !ids.is_empty() {
+        let page_size = ids.len() as u64;
         let query = Query {
             filter: Some(Filter::Condition {
                 field: Field::DocumentId,
                 operator: Operator::In,
-                values: ids.clone(),
+                values: ids,
             }),
             sort: Vec::new(),
-            pagination: Pagination::Page {
-                page: 1,
-                page_size: ids.len() as u64,
-            },
+            pagination: Pagination::Page { page: 1, page_size },
             with_count: false,
             fields: Some(Vec::new()),
             status: Status::Published,
@@ -392,11 +390,11 @@ pub async fn action(
 ) -> ApiResult<HttpResponse> {
     session.require(actions::EXPLORER_PUBLISH)?;
     let (content_type, document_id) = address(&state, &request)?;
-    let verb = request
-        .match_info()
-        .get("verb")
-        .unwrap_or_default()
-        .to_string();
+    let publish = match request.match_info().get("verb") {
+        Some("publish") => true,
+        Some("unpublish") => false,
+        _ => return Err(not_found()),
+    };
     if !content_type.draft_and_publish {
         return Err(ApiError::application(format!(
             "{} does not have draft and publish",
@@ -406,10 +404,10 @@ pub async fn action(
     let now = state.clock.now();
     let entry = state
         .db_write(move |conn| {
-            let mut entry = match verb.as_str() {
-                "publish" => store::publish(conn, &content_type, document_id.as_deref(), now)?,
-                "unpublish" => store::unpublish(conn, &content_type, document_id.as_deref())?,
-                _ => return Err(not_found()),
+            let mut entry = if publish {
+                store::publish(conn, &content_type, document_id.as_deref(), now)?
+            } else {
+                store::unpublish(conn, &content_type, document_id.as_deref())?
             };
             with_status(conn, &content_type, std::slice::from_mut(&mut entry))?;
             Ok(entry)
