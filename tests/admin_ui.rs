@@ -133,11 +133,7 @@ fn admin_tokens_and_the_audit_log_in_the_panel() {
         return;
     };
     let server = TestServer::start();
-    browser.goto(&format!("{}/admin", server.url));
-    browser.fill("#f-firstname", "Ada");
-    browser.fill("#f-email", "ada@example.com");
-    browser.fill("#f-password", "Strong-Pass-1");
-    browser.click("form button[type=submit]");
+    signed_in(&browser, &server, "#/tokens");
     browser.wait_text("main h1", |t| t == "API Tokens");
 
     // An admin token that may only read users, made by ticking one of the admin's permissions.
