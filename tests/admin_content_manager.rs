@@ -271,6 +271,25 @@ fn validation_errors_name_their_field_and_refusals() {
         &json!({}),
     );
     assert_eq!(publish.status, 400, "{}", publish.body);
+    let unpublish = server.post(
+        &format!("{gadgets}/{gadget_id}/actions/unpublish"),
+        Some(&admin),
+        &json!({}),
+    );
+    assert_eq!(unpublish.status, 400, "{}", unpublish.body);
+    assert!(
+        unpublish
+            .body
+            .to_string()
+            .contains("does not have draft and publish")
+    );
+    // Refused, and nothing removed: the only version is still there.
+    assert_eq!(
+        server
+            .get(&format!("{gadgets}/{gadget_id}"), Some(&admin))
+            .body["data"]["name"],
+        "Lamp"
+    );
 
     // A single type: its one document is saved and read without a documentId.
     let homepage = "/admin/content-manager/single-types/api::homepage.homepage";

@@ -572,6 +572,18 @@ pub fn update(
     })
 }
 
+/// Publishing and unpublishing exist only for types with draft & publish.
+fn require_draft_and_publish(content_type: &ContentType) -> Result<(), WriteError> {
+    if content_type.draft_and_publish {
+        Ok(())
+    } else {
+        Err(WriteError::Invalid(vec![(
+            String::new(),
+            format!("{} does not have draft and publish", content_type.uid),
+        )]))
+    }
+}
+
 /// Publishes a document's draft (replacing its published version); `NotFound` when it has no
 /// draft. Returns the published version.
 pub fn publish(
@@ -580,12 +592,11 @@ pub fn publish(
     document_id: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Value, WriteError> {
+    require_draft_and_publish(content_type)?;
     in_transaction(conn, |conn| {
         let document_id = existing_document(conn, content_type, document_id)?;
-        if content_type.draft_and_publish {
-            version(conn, content_type, &document_id, Status::Draft)?;
-            publish_draft(conn, content_type, &document_id, now)?;
-        }
+        version(conn, content_type, &document_id, Status::Draft)?;
+        publish_draft(conn, content_type, &document_id, now)?;
         version(conn, content_type, &document_id, Status::Published)
     })
 }
@@ -597,12 +608,7 @@ pub fn unpublish(
     content_type: &ContentType,
     document_id: Option<&str>,
 ) -> Result<Value, WriteError> {
-    if !content_type.draft_and_publish {
-        return Err(WriteError::Invalid(vec![(
-            String::new(),
-            format!("{} does not have draft and publish", content_type.uid),
-        )]));
-    }
+    require_draft_and_publish(content_type)?;
     in_transaction(conn, |conn| {
         let document_id = existing_document(conn, content_type, document_id)?;
         let draft = version(conn, content_type, &document_id, Status::Draft)?;

@@ -84,11 +84,12 @@ pub async fn execute(
     let mut responses = Vec::with_capacity(requests.len());
     for mut graphql in requests {
         let parsed = state.graphql.parsed(&graphql.query);
-        let (schema, validated) = match &parsed {
-            Some(p) if graphql::may_skip_validation(p, &graphql.variables) => (&schemas.fast, true),
-            _ => (&schemas.strict, false),
-        };
-        let query = (parsed.is_some() && !validated).then(|| graphql.query.clone());
+        let skip = parsed
+            .as_ref()
+            .is_some_and(|p| graphql::may_skip_validation(p, &graphql.variables));
+        let schema = if skip { &schemas.fast } else { &schemas.strict };
+        // A cached query checked strictly this time: remembered as valid if it runs cleanly.
+        let query = (parsed.is_some() && !skip).then(|| graphql.query.clone());
         if let Some(parsed) = parsed {
             graphql.set_parsed_query(parsed.document);
         }
