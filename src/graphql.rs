@@ -24,6 +24,7 @@ use async_graphql::{
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Limits against abusive queries, from the configuration.
@@ -35,12 +36,14 @@ pub struct Limits {
     pub introspection: bool,
 }
 
+mod plan;
+
 /// The schema of the content types in force, rebuilt when they change, and the parsed form of
 /// the queries clients send again and again.
 #[derive(Default)]
 pub struct Schemas {
     current: Mutex<Option<(Arc<Registry>, Built)>>,
-    documents: Mutex<HashMap<String, Parsed>>,
+    documents: Mutex<HashMap<String, Arc<Parsed>>>,
 }
 
 /// The schema of a registry, twice: with every validation rule, and with async-graphql's fast
@@ -51,11 +54,34 @@ pub struct Built {
     pub fast: Schema,
 }
 
-/// A query as parsed, and whether it ran once through the strict validation without an error.
-#[derive(Clone)]
+/// A query as parsed under the content types of `registry`, its plan when it has the shape
+/// answered without the executor, and whether it ran once through the strict validation
+/// without an error. What is known of it holds for those types only.
 pub struct Parsed {
     pub document: ExecutableDocument,
-    pub validated: bool,
+    pub plan: Option<plan::Plan>,
+    registry: Arc<Registry>,
+    validated: AtomicBool,
+}
+
+impl Parsed {
+    pub fn new(document: ExecutableDocument, registry: Arc<Registry>) -> Parsed {
+        Parsed {
+            plan: plan::Plan::of(&document, &registry),
+            document,
+            registry,
+            validated: AtomicBool::new(false),
+        }
+    }
+
+    pub fn is_validated(&self) -> bool {
+        self.validated.load(Ordering::Relaxed)
+    }
+
+    /// Records that the query passed the strict validation (it ran without any error).
+    pub fn mark_validated(&self) {
+        self.validated.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Parsed queries kept (clients send a few queries many times, with other variables); past this
@@ -90,34 +116,27 @@ impl Schemas {
         Ok(built)
     }
 
-    /// `query` parsed, from the cache when it was seen before; `None` when it does not parse
-    /// (the request then reports the error) or is too long to keep.
-    pub fn parsed(&self, query: &str) -> Option<Parsed> {
+    /// `query` parsed under `registry`, from the cache when it was seen before under the same
+    /// types; `None` when it does not parse (the request then reports the error) or is too long
+    /// to keep.
+    pub fn parsed(&self, query: &str, registry: &Arc<Registry>) -> Option<Arc<Parsed>> {
         if query.len() > MAX_DOCUMENT_BYTES {
             return None;
         }
         let lock = || self.documents.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(parsed) = lock().get(query) {
+        if let Some(parsed) = lock().get(query)
+            && Arc::ptr_eq(&parsed.registry, registry)
+        {
             return Some(parsed.clone());
         }
-        let parsed = Parsed {
-            document: async_graphql::parser::parse_query(query).ok()?,
-            validated: false,
-        };
+        let document = async_graphql::parser::parse_query(query).ok()?;
+        let parsed = Arc::new(Parsed::new(document, registry.clone()));
         let mut documents = lock();
         if documents.len() >= MAX_DOCUMENTS {
             documents.clear();
         }
         documents.insert(query.to_string(), parsed.clone());
         Some(parsed)
-    }
-
-    /// Records that `query` passed the strict validation (it ran without any error).
-    pub fn validated(&self, query: &str) {
-        let mut documents = self.documents.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(parsed) = documents.get_mut(query) {
-            parsed.validated = true;
-        }
     }
 }
 
@@ -130,7 +149,7 @@ pub fn may_skip_validation(parsed: &Parsed, variables: &async_graphql::Variables
     let (Some((_, operation)), None) = (operations.next(), operations.next()) else {
         return false;
     };
-    parsed.validated
+    parsed.is_validated()
         && operation
             .node
             .variable_definitions
@@ -804,6 +823,13 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
     mutation.field(update).field(delete)
 }
 
+/// The content types the schema holds: those whose names make GraphQL names.
+fn graphql_types(registry: &Registry) -> impl Iterator<Item = &Arc<ContentType>> {
+    registry.types.iter().filter(|t| {
+        is_graphql_name(&pascal(&t.singular_name)) && is_graphql_name(&camel(&t.plural_name))
+    })
+}
+
 /// Builds the schema of these content types.
 pub fn build(
     registry: &Registry,
@@ -813,13 +839,7 @@ pub fn build(
     let mut query = Object::new("Query");
     let mut mutation = Object::new("Mutation");
     let mut types: Vec<async_graphql::dynamic::Type> = Vec::new();
-    let graphql_types: Vec<&Arc<ContentType>> = registry
-        .types
-        .iter()
-        .filter(|t| {
-            is_graphql_name(&pascal(&t.singular_name)) && is_graphql_name(&camel(&t.plural_name))
-        })
-        .collect();
+    let graphql_types: Vec<&Arc<ContentType>> = graphql_types(registry).collect();
     for content_type in &graphql_types {
         let type_name = pascal(&content_type.singular_name);
         types.push(entry_type(content_type).into());
@@ -935,9 +955,13 @@ mod tests {
 
     #[test]
     fn only_known_valid_queries_with_fitting_variables_skip_validation() {
-        let parsed = |query: &str, validated| Parsed {
-            document: async_graphql::parser::parse_query(query).unwrap(),
-            validated,
+        let parsed = |query: &str, validated| {
+            let document = async_graphql::parser::parse_query(query).unwrap();
+            let parsed = Parsed::new(document, Arc::new(Registry::default()));
+            if validated {
+                parsed.mark_validated();
+            }
+            parsed
         };
         let variables = |value: Value| async_graphql::Variables::from_json(value);
         let one = "query($id: ID!, $n: Int, $tags: [String!]) { a(id: $id, n: $n, t: $tags) }";

@@ -520,3 +520,89 @@ fn a_query_seen_before_still_checks_its_variables_and_the_schema() {
     assert!(message.contains("body"), "{}", stale.body);
     assert_eq!(stale.body["data"], Value::Null);
 }
+
+#[test]
+fn a_known_entry_query_answers_as_the_executor_does() {
+    let gql = Gql::start();
+    let id = gql.data(
+        CREATE,
+        json!({"data": {"title": "Planned", "body": "b", "views": 4, "published": "2026-01-02"}}),
+    )["createArticle"]["documentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A draft that differs from the published version.
+    gql.data(
+        "mutation($id: ID!) { updateArticle(documentId: $id, data: {title: \"Draft\"}, status: DRAFT) { title } }",
+        json!({"id": id}),
+    );
+    let gadget = gql.data(
+        "mutation($data: GadgetInput!) { createGadget(data: $data) { documentId } }",
+        json!({"data": {"name": "g", "count": 2, "serial": "9007199254740993", "weight": 1.5,
+            "active": true, "madeOn": "2026-01-02", "opensAt": "08:30:00.000",
+            "seenAt": "2026-01-02T03:04:05.000Z", "specs": {"z": [1, 2.5, null], "a": "x"}}}),
+    )["createGadget"]["documentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    gql.data(
+        "mutation { updateHomepage(data: {headline: \"Hi\"}) { headline } }",
+        json!({}),
+    );
+    let by_id = "query($id: ID!) { article(documentId: $id) { documentId title body views published createdAt updatedAt publishedAt } }";
+    let literal =
+        format!("{{ article(documentId: \"{id}\", status: DRAFT) {{ title publishedAt }} }}");
+    let defaulted =
+        format!("query($id: ID! = \"{id}\") {{ article(documentId: $id) {{ title }} }}");
+    let requests = [
+        json!({"query": by_id, "variables": {"id": id}}),
+        json!({"query": by_id, "variables": {"id": "missing"}}),
+        json!({"query": literal}),
+        json!({"query": defaulted}),
+        json!({
+            "query": "query Both($a: ID!, $g: ID!) { g: gadget(documentId: $g) { specs __typename serial weight active madeOn opensAt seenAt count } a: article(documentId: $a) { views t: title } home: homepage { headline } }",
+            "operationName": "Both",
+            "variables": {"a": id, "g": gadget},
+        }),
+        json!([
+            {"query": "{ homepage { __typename headline } }"},
+            {"query": by_id, "variables": {"id": id}},
+        ]),
+    ];
+    for request in requests {
+        // The first time through the executor (and its strict validation), then known.
+        let first = gql.server.post("/graphql", Some(&gql.full), &request);
+        let again = gql.server.post("/graphql", Some(&gql.full), &request);
+        assert_eq!(first.status, 200, "{request}: {}", first.text);
+        assert!(!first.text.contains("errors"), "{request}: {}", first.text);
+        assert_eq!(again.status, 200);
+        assert_eq!(again.text, first.text, "{request}");
+    }
+    let answer = gql.server.post(
+        "/graphql",
+        Some(&gql.full),
+        &json!({"query": by_id, "variables": {"id": id}}),
+    );
+    assert_eq!(answer.body["data"]["article"]["title"], "Planned");
+    assert_eq!(answer.body["data"]["article"]["views"], 4);
+
+    // Known queries whose request the plan cannot answer alone get the executor's errors.
+    let finder = gql
+        .server
+        .token(&gql.admin, "custom", &["api::article.article.find"]);
+    let variables = json!({"id": id});
+    let forbidden = gql.run(&finder, by_id, variables.clone());
+    let fresh = gql.run(&finder, &format!("{by_id} "), variables.clone());
+    assert_eq!(error_code(&forbidden), "FORBIDDEN", "{}", forbidden.text);
+    assert_eq!(forbidden.text, fresh.text);
+    let renamed = json!({"query": by_id, "operationName": "Other", "variables": variables});
+    let unknown = gql.server.post("/graphql", Some(&gql.full), &renamed);
+    assert_eq!(unknown.body["data"], Value::Null, "{}", unknown.text);
+    assert!(
+        unknown.body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Other")),
+        "{}",
+        unknown.text
+    );
+}

@@ -113,6 +113,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: ureq::http::HeaderMap,
     pub body: Value,
+    /// The body as sent.
+    pub text: String,
 }
 
 impl TestServer {
@@ -215,12 +217,13 @@ impl TestServer {
         let body = if text.is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
+            serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()))
         };
         Reply {
             status,
             headers,
             body,
+            text,
         }
     }
 
