@@ -50,10 +50,17 @@ pub async fn execute(
             "A GraphQL request is a JSON body (Content-Type: application/json)",
         ));
     }
-    // Straight into async-graphql's requests: an object is one, a list a batch.
-    let (requests, batch) = match serde_json::from_slice::<async_graphql::BatchRequest>(&body) {
-        Ok(async_graphql::BatchRequest::Single(request)) => (vec![request], false),
-        Ok(async_graphql::BatchRequest::Batch(requests)) => (requests, true),
+    // Straight into async-graphql's requests: an object is one, a list a batch (told apart by
+    // the first byte: its `BatchRequest` is an untagged enum, which copies the whole body into
+    // an intermediate tree before trying each shape).
+    let batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let requests = if batch {
+        serde_json::from_slice::<Vec<async_graphql::Request>>(&body)
+    } else {
+        serde_json::from_slice::<async_graphql::Request>(&body).map(|request| vec![request])
+    };
+    let requests = match requests {
+        Ok(requests) => requests,
         Err(_) => {
             return refused(ApiError::bad_request(
                 "The body must be a GraphQL request object or a list of them",
