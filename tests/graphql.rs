@@ -670,3 +670,27 @@ fn a_known_entry_query_answers_as_the_executor_does() {
         unknown.text
     );
 }
+
+#[test]
+fn root_fields_answer_in_the_query_order() {
+    let gql = Gql::start();
+    gql.data(CREATE, json!({"data": {"title": "One"}}));
+    let query = "query Q { articles { title } ...Home gadgets { name } \
+                 ... on Query { n: articles_connection { pageInfo { total } } } h: homepage { headline } } \
+                 fragment Home on Query { homepage { headline } }";
+    for _ in 0..5 {
+        let reply = gql.server.post(
+            "/graphql",
+            Some(&gql.full),
+            &json!({"query": query, "operationName": "Q"}),
+        );
+        assert!(reply.body.get("errors").is_none(), "{}", reply.text);
+        let keys: Vec<&String> = reply.body["data"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["articles", "homepage", "gadgets", "n", "h"],
+            "{}",
+            reply.text
+        );
+    }
+}

@@ -116,7 +116,15 @@ pub async fn execute(
         if let Some(parsed) = &parsed {
             graphql.set_parsed_query(parsed.document.clone());
         }
-        let response = schema.execute(graphql.data(caller.clone())).await;
+        let operation_name = graphql.operation_name.clone();
+        let mut response = schema.execute(graphql.data(caller.clone())).await;
+        if let Some(parsed) = &parsed {
+            graphql::in_query_order(
+                &mut response.data,
+                &parsed.document,
+                operation_name.as_deref(),
+            );
+        }
         // A cached query checked strictly this time: remembered as valid if it ran cleanly.
         if let Some(parsed) = &parsed
             && known.is_none()
