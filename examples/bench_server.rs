@@ -38,7 +38,7 @@ async fn primary_read(state: web::Data<AppState>, document_id: web::Path<String>
 }
 
 fn main() -> std::process::ExitCode {
-    vellum::limit_malloc_arenas();
+    vellum::configure_malloc();
     dotenvy::dotenv().ok();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -102,7 +102,7 @@ enum RoleArg {
 }
 
 fn main() -> ExitCode {
-    vellum::limit_malloc_arenas();
+    vellum::configure_malloc();
     if let Err(error) = dotenvy::dotenv()
         && !error.not_found()
     {

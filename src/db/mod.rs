@@ -95,12 +95,15 @@ impl ConnectionManager {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
-                // A 1 MiB page cache per connection (SQLite's default is 2 MiB): a full pool
-                // should not hold 20 MiB; the operating system's cache serves the rest.
+                // A 1 MiB page cache per connection (SQLite's default is 2 MiB), and SQLite's
+                // memory across the whole process held near 4 MiB (the soft heap limit is
+                // process-wide: past it SQLite recycles unused cache pages): a full pool should
+                // not hold 10 MiB of copies of the pages the operating system's cache holds once
+                // (measured with the malloc settings of `vellum::configure_malloc`).
                 let prepare = |conn: &mut SqliteConnection| -> QueryResult<()> {
                     conn.batch_execute(
                         "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                         PRAGMA cache_size = -1024;",
+                         PRAGMA cache_size = -1024; PRAGMA soft_heap_limit = 4194304;",
                     )?;
                     vellum_lower_utils::register_impl(conn, |text: Option<String>| {
                         text.map(|t| t.to_lowercase())
