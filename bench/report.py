@@ -219,8 +219,8 @@ def report(backend, results_path, scale_path, prefix, strapi_path):
                   "not a cheaper authentication."]
     if metrics.get("peak_rss_kib", 0) >= 40 * 1024:
         lines += ["", "Peak RSS is reached at 256 connections: per-connection buffers, the bounded "
-                  "blocking threads with their allocator arenas, and the SQLite page caches of the pool "
-                  "(1 MiB each)."]
+                  "blocking threads with their allocator arenas, and SQLite's page caches (held near "
+                  "4 MiB for the process by its soft heap limit)."]
     lines += ["", "## Scale", "", "From `cargo bench --bench tokens` and `--bench content` in the same run:", "",
               "```", scale.strip() or "(not run)", "```"]
     try:
