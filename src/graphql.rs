@@ -200,19 +200,17 @@ pub fn in_query_order(
     if fields.len() < 2 {
         return;
     }
+    // The operation async-graphql ran.
     let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), None) => operation,
-        (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
-            Some(operation) => operation,
-            None => return,
-        },
+        (DocumentOperations::Single(operation), None) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
         (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            match operations.values().next() {
-                Some(operation) => operation,
-                None => return,
-            }
+            operations.values().next()
         }
-        _ => return,
+        _ => None,
+    };
+    let Some(operation) = operation else {
+        return;
     };
     let mut keys = Vec::new();
     response_keys(

@@ -124,13 +124,10 @@ pub async fn execute(
                 &parsed.document,
                 operation_name.as_deref(),
             );
-        }
-        // A cached query checked strictly this time: remembered as valid if it ran cleanly.
-        if let Some(parsed) = &parsed
-            && known.is_none()
-            && response.errors.is_empty()
-        {
-            parsed.mark_validated();
+            // A cached query checked strictly this time: remembered as valid if it ran cleanly.
+            if known.is_none() && response.errors.is_empty() {
+                parsed.mark_validated();
+            }
         }
         match serde_json::to_vec(&response) {
             Ok(answer) => answers.push(answer),
