@@ -38,6 +38,7 @@ pub struct Limits {
     pub introspection: bool,
 }
 
+pub mod guard;
 mod plan;
 
 /// The schema of the content types in force, rebuilt when they change, and the parsed form of
@@ -118,28 +119,44 @@ impl Schemas {
         Ok(built)
     }
 
-    /// `query` parsed under `registry`, from the cache when it was seen before under the same
-    /// types; `None` when it does not parse (the request then reports the error) or is too long
-    /// to keep.
-    pub fn parsed(&self, query: &str, registry: &Arc<Registry>) -> Option<Arc<Parsed>> {
-        if query.len() > MAX_DOCUMENT_BYTES {
-            return None;
-        }
+    /// `query` parsed under `registry` and found within `limits` (see `guard`), from the cache
+    /// when it was seen before under the same types. Only short queries are kept.
+    pub fn parsed(
+        &self,
+        query: &str,
+        registry: &Arc<Registry>,
+        limits: Limits,
+    ) -> Result<Arc<Parsed>, Unparsed> {
         let lock = || self.documents.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(parsed) = lock().get(query)
+        let keep = query.len() <= MAX_DOCUMENT_BYTES;
+        if keep
+            && let Some(parsed) = lock().get(query)
             && Arc::ptr_eq(&parsed.registry, registry)
         {
-            return Some(parsed.clone());
+            return Ok(parsed.clone());
         }
-        let document = async_graphql::parser::parse_query(query).ok()?;
+        guard::check_nesting(query).map_err(Unparsed::Refused)?;
+        let document = async_graphql::parser::parse_query(query).map_err(Unparsed::Syntax)?;
+        guard::check_document(&document, limits.max_depth, limits.max_complexity)
+            .map_err(Unparsed::Refused)?;
         let parsed = Arc::new(Parsed::new(document, registry.clone()));
-        let mut documents = lock();
-        if documents.len() >= MAX_DOCUMENTS {
-            documents.clear();
+        if keep {
+            let mut documents = lock();
+            if documents.len() >= MAX_DOCUMENTS {
+                documents.clear();
+            }
+            documents.insert(query.to_string(), parsed.clone());
         }
-        documents.insert(query.to_string(), parsed.clone());
-        Some(parsed)
+        Ok(parsed)
     }
+}
+
+/// Why a query was not parsed: a syntax error (answered in GraphQL's shape, as the executor
+/// would), or a document past the limits.
+#[derive(Debug)]
+pub enum Unparsed {
+    Syntax(async_graphql::parser::Error),
+    Refused(guard::Refusal),
 }
 
 /// Whether a request may skip the strict validation: its query passed it before (so every rule

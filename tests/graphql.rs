@@ -342,7 +342,7 @@ fn limits_refuse_before_execution() {
         "{ articles_connection { pageInfo { total } nodes { title } } }",
         json!({}),
     );
-    assert_eq!(deep.status, 200);
+    assert_eq!(deep.status, 400, "{}", deep.text);
     let message = deep.body["errors"][0]["message"]
         .as_str()
         .unwrap_or_default();
@@ -356,6 +356,7 @@ fn limits_refuse_before_execution() {
     let message = complex.body["errors"][0]["message"]
         .as_str()
         .unwrap_or_default();
+    assert_eq!(complex.status, 400, "{}", complex.text);
     assert!(message.contains("too complex"), "{}", complex.body);
     // Nothing ran: a refused mutation creates nothing.
     let refused = gql.run(
@@ -606,7 +607,12 @@ fn a_known_entry_query_answers_as_the_executor_does() {
             .unwrap_or_else(|| vec![request.clone()]);
         for item in &items {
             let query = item["query"].as_str().unwrap();
-            let parsed = gql.server.state.graphql.parsed(query, &registry).unwrap();
+            let parsed = gql
+                .server
+                .state
+                .graphql
+                .parsed(query, &registry, gql.server.state.config.graphql)
+                .unwrap();
             assert!(parsed.is_validated() && parsed.plan.is_some(), "{query}");
         }
         let again = gql.server.post("/graphql", Some(&gql.full), &request);
@@ -702,4 +708,101 @@ fn root_fields_answer_in_the_query_order() {
             reply.text
         );
     }
+}
+
+/// Issue 16.1 and 16.3: documents that crashed the server (values nested thousands deep) or
+/// cost seconds of CPU (fragments each spreading the next twice, a fragment cycle) are refused
+/// with a 400 before anything walks them, and the server answers the next request.
+#[test]
+fn hostile_documents_are_refused_before_they_are_walked() {
+    let gql = Gql::start();
+    let nested = |depth: usize| {
+        format!(
+            "{{ articles(filters: {{title: {{in: {}\"x\"{}}}}}) {{ title }} }}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )
+    };
+    let deep = gql.run(&gql.full, &nested(5_000), json!({}));
+    assert_eq!(deep.status, 400, "{}", deep.text);
+    assert_eq!(error_code(&deep), "GRAPHQL_PARSE_FAILED");
+    assert!(
+        deep.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{}",
+        deep.text
+    );
+    // Within the bound, a nested list is an ordinary (wrongly typed) argument.
+    let shallow = gql.run(&gql.full, &nested(40), json!({}));
+    assert!(shallow.body["errors"].is_array(), "{}", shallow.text);
+    // A syntax error is a 400, as Strapi answers it.
+    let syntax = gql.run(&gql.full, "{ articles { title ", json!({}));
+    assert_eq!(syntax.status, 400, "{}", syntax.text);
+    assert_eq!(error_code(&syntax), "GRAPHQL_PARSE_FAILED");
+    assert!(
+        syntax.body["errors"][0]["locations"].is_array(),
+        "{}",
+        syntax.text
+    );
+    // Variables are JSON: nested past serde_json's bound, the body is refused.
+    let mut value = json!("x");
+    for _ in 0..200 {
+        value = json!([value]);
+    }
+    let text = format!(
+        "{{\"query\": \"query($v: [String]) {{ articles(filters: {{title: {{in: $v}}}}) {{ title }} }}\", \"variables\": {{\"v\": {value}}}}}"
+    );
+    let variables = gql.server.raw(
+        "POST",
+        "/graphql",
+        &[
+            ("authorization", &format!("Bearer {}", gql.full)),
+            ("content-type", "application/json"),
+        ],
+        text.into_bytes(),
+    );
+    assert_eq!(variables.status, 400, "{}", variables.text);
+
+    let mut doubling = String::from("fragment F0 on Article { title }\n");
+    for level in 1..=23 {
+        doubling.push_str(&format!(
+            "fragment F{level} on Article {{ ...F{} ...F{} }}\n",
+            level - 1,
+            level - 1
+        ));
+    }
+    doubling.push_str("{ articles { ...F23 } }");
+    let complex = gql.run(&gql.full, &doubling, json!({}));
+    assert_eq!(complex.status, 400, "{}", complex.text);
+    assert_eq!(
+        complex.body["errors"][0]["message"],
+        "Query is too complex."
+    );
+    let cycle = gql.run(
+        &gql.full,
+        "fragment A on Article { ...B } fragment B on Article { ...A } { articles { ...A } }",
+        json!({}),
+    );
+    assert_eq!(cycle.status, 400, "{}", cycle.text);
+    assert!(
+        cycle.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Cannot spread fragment"),
+        "{}",
+        cycle.text
+    );
+    // A batch with one such document is refused whole; the server still answers.
+    let batch = gql.server.post(
+        "/graphql",
+        Some(&gql.full),
+        &json!([{"query": "{ articles { title } }"}, {"query": nested(5_000)}]),
+    );
+    assert_eq!(batch.status, 400, "{}", batch.text);
+    assert_eq!(
+        gql.data("{ articles { title } }", json!({}))["articles"],
+        json!([])
+    );
 }

@@ -35,6 +35,30 @@ fn refused(error: ApiError) -> HttpResponse {
         .set_body(BoxBody::new(body.to_string()))
 }
 
+/// A document that cannot be run, as Strapi's Apollo answers it: 400, with
+/// `GRAPHQL_PARSE_FAILED` (syntax, and text nested too deep to parse) or
+/// `GRAPHQL_VALIDATION_FAILED` (too deep, too complex, a fragment cycle). In a batch, the
+/// whole batch.
+fn invalid_document(unparsed: graphql::Unparsed) -> HttpResponse {
+    let (code, mut error) = match unparsed {
+        graphql::Unparsed::Syntax(error) => (
+            "GRAPHQL_PARSE_FAILED",
+            serde_json::to_value(async_graphql::ServerError::from(error)).unwrap_or_default(),
+        ),
+        graphql::Unparsed::Refused(refusal) => {
+            let code = match refusal {
+                graphql::guard::Refusal::Nesting => "GRAPHQL_PARSE_FAILED",
+                _ => "GRAPHQL_VALIDATION_FAILED",
+            };
+            (code, json!({ "message": refusal.message() }))
+        }
+    };
+    error["extensions"] = json!({ "code": code });
+    HttpResponse::BadRequest()
+        .content_type("application/json")
+        .body(json!({ "errors": [error] }).to_string())
+}
+
 pub async fn execute(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -91,12 +115,17 @@ pub async fn execute(
     });
     let mut answers = Vec::with_capacity(requests.len());
     for mut graphql in requests {
-        let parsed = state.graphql.parsed(&graphql.query, &registry);
-        let known = parsed
-            .as_ref()
-            .filter(|p| graphql::may_skip_validation(p, &graphql.variables));
+        let parsed = match state
+            .graphql
+            .parsed(&graphql.query, &registry, state.config.graphql)
+        {
+            Ok(parsed) => parsed,
+            Err(unparsed) => return invalid_document(unparsed),
+        };
+        let known = graphql::may_skip_validation(&parsed, &graphql.variables);
         // A known query of the planned shape: answered without the executor when it can be.
-        if let Some(plan) = known.and_then(|p| p.plan.as_ref())
+        if known
+            && let Some(plan) = &parsed.plan
             && let Some(answer) = plan
                 .run(
                     &caller,
@@ -108,26 +137,22 @@ pub async fn execute(
             answers.push(answer);
             continue;
         }
-        let schema = if known.is_some() {
+        let schema = if known {
             &schemas.fast
         } else {
             &schemas.strict
         };
-        if let Some(parsed) = &parsed {
-            graphql.set_parsed_query(parsed.document.clone());
-        }
+        graphql.set_parsed_query(parsed.document.clone());
         let operation_name = graphql.operation_name.clone();
         let mut response = schema.execute(graphql.data(caller.clone())).await;
-        if let Some(parsed) = &parsed {
-            graphql::in_query_order(
-                &mut response.data,
-                &parsed.document,
-                operation_name.as_deref(),
-            );
-            // A cached query checked strictly this time: remembered as valid if it ran cleanly.
-            if known.is_none() && response.errors.is_empty() {
-                parsed.mark_validated();
-            }
+        graphql::in_query_order(
+            &mut response.data,
+            &parsed.document,
+            operation_name.as_deref(),
+        );
+        // A query checked strictly this time: remembered as valid if it ran cleanly.
+        if !known && response.errors.is_empty() {
+            parsed.mark_validated();
         }
         match serde_json::to_vec(&response) {
             Ok(answer) => answers.push(answer),
