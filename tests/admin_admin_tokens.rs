@@ -628,3 +628,131 @@ fn admin_token_expiry_and_limits() {
         "Missing or invalid credentials",
     );
 }
+
+/// Issue 16.2: a token holding only `admin-tokens.update` cannot raise its own rights, lift its
+/// own limits or extend its own life; nor can it give another token more than it holds itself.
+#[test]
+fn a_token_never_changes_itself_nor_grants_beyond_its_own() {
+    let (server, admin) = start();
+    let data = admin_token(
+        &server,
+        &admin,
+        "narrow",
+        &["admin::admin-tokens.update", "admin::admin-tokens.read"],
+    );
+    let (id, token) = (data["id"].clone(), secret(&data));
+    let limited = server.call(
+        "PUT",
+        &format!("/admin/admin-tokens/{id}"),
+        Some(&admin),
+        Some(&json!({"allowedIps": ["127.0.0.1"], "rateLimit": 100})),
+    );
+    assert_eq!(limited.status, 200, "{}", limited.body);
+    let escalation = json!({
+        "adminPermissions": ["admin::admin-tokens.update", "admin::users.read", "admin::roles.update"],
+        "allowedIps": null,
+        "rateLimit": null,
+        "expiresAt": "2099-01-01T00:00:00.000Z"
+    });
+    for body in [
+        escalation.clone(),
+        json!({"allowedIps": null}),
+        json!({"name": "renamed"}),
+    ] {
+        assert_error(
+            &server.call(
+                "PUT",
+                &format!("/admin/admin-tokens/{id}"),
+                Some(&token),
+                Some(&body),
+            ),
+            403,
+            "ForbiddenError",
+            "A token cannot change itself",
+        );
+    }
+    let now = server.get(&format!("/admin/admin-tokens/{id}"), Some(&admin));
+    assert_eq!(
+        now.body["data"]["adminPermissions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{}",
+        now.body
+    );
+    assert_eq!(now.body["data"]["allowedIps"], json!(["127.0.0.1"]));
+    assert_eq!(now.body["data"]["expiresAt"], Value::Null);
+    // Another token of the same owner: only within what the acting token holds.
+    let other = admin_token(&server, &admin, "other", &["admin::users.read"]);
+    let other_id = other["id"].clone();
+    assert_error(
+        &server.call(
+            "PUT",
+            &format!("/admin/admin-tokens/{other_id}"),
+            Some(&token),
+            Some(&json!({"adminPermissions": ["admin::users.read", "admin::roles.update"]})),
+        ),
+        400,
+        "ValidationError",
+        "Cannot assign admin permissions that exceed your own. Exceeding: admin::roles.update, admin::users.read",
+    );
+    let within = server.call(
+        "PUT",
+        &format!("/admin/admin-tokens/{other_id}"),
+        Some(&token),
+        Some(&json!({"adminPermissions": ["admin::admin-tokens.read"]})),
+    );
+    assert_eq!(within.status, 200, "{}", within.body);
+}
+
+/// Issue 16.4: a role change never grants what the changer does not hold: an Editor given
+/// `roles.update` cannot add `api-tokens.create` to their own role, nor to another.
+#[test]
+fn role_changes_never_grant_beyond_the_changers_own() {
+    let (server, admin) = start();
+    grant_editor(
+        &server,
+        &admin,
+        &["admin::roles.update", "admin::roles.read"],
+    );
+    let editor = create_admin_with_cli(&server, "ed@example.com", "editor");
+    for role in [2, 3] {
+        assert_error(
+            &server.call(
+                "PUT",
+                &format!("/admin/roles/{role}/permissions"),
+                Some(&editor),
+                Some(&json!({"permissions": ["admin::roles.update", "admin::roles.read", "admin::api-tokens.create"]})),
+            ),
+            400,
+            "ValidationError",
+            "Cannot assign permissions that exceed your own. Exceeding: admin::api-tokens.create",
+        );
+    }
+    assert_error(
+        &server.post(
+            "/admin/api-tokens",
+            Some(&editor),
+            &json!({"name": "mine", "type": "full-access"}),
+        ),
+        403,
+        "ForbiddenError",
+        "Forbidden",
+    );
+    // Taking an action away, or keeping what the role already grants, is no grant.
+    let narrowed = server.call(
+        "PUT",
+        "/admin/roles/2/permissions",
+        Some(&editor),
+        Some(&json!({"permissions": ["admin::roles.update"]})),
+    );
+    assert_eq!(narrowed.status, 200, "{}", narrowed.body);
+    let author = server.call(
+        "PUT",
+        "/admin/roles/3/permissions",
+        Some(&editor),
+        Some(&json!({"permissions": ["admin::content-types.read", "plugin::content-manager.explorer.read"]})),
+    );
+    assert_eq!(author.status, 200, "{}", author.body);
+}

@@ -210,12 +210,24 @@ pub fn actions_of(conn: &mut DbConnection, roles: &[Role]) -> QueryResult<BTreeS
         .collect())
 }
 
+/// The actions of `asked` that `held` lacks. No principal grants (to a token or to a role) an
+/// action it does not hold itself at that moment: this is what it would be exceeding.
+pub fn beyond<'a>(asked: &'a BTreeSet<String>, held: &BTreeSet<String>) -> Vec<&'a str> {
+    asked
+        .iter()
+        .filter(|action| !held.contains(*action))
+        .map(String::as_str)
+        .collect()
+}
+
 /// Why a role's actions could not be set.
 #[derive(Debug)]
 pub enum SetActionsError {
     NotFound,
     /// The Super Admin role always holds every action.
     SuperAdmin,
+    /// Actions the role would gain that the granter does not hold.
+    Exceeding(Vec<String>),
     Database(diesel::result::Error),
 }
 
@@ -225,12 +237,15 @@ impl From<diesel::result::Error> for SetActionsError {
     }
 }
 
-/// Replaces the actions a role grants (each one known). Admin tokens of the role's users lose
-/// what the role loses, since a token's rights are bounded by its owner's on every request.
+/// Replaces the actions a role grants (each one known), for a granter holding `granter`: the
+/// actions the role gains must all be the granter's own (what it already grants, or loses, is
+/// not a grant). Admin tokens of the role's users lose what the role loses, since a token's
+/// rights are bounded by its owner's on every request.
 pub fn set_actions(
     conn: &mut DbConnection,
     role_id: i32,
     granted: &BTreeSet<String>,
+    granter: &BTreeSet<String>,
 ) -> Result<(), SetActionsError> {
     crate::db::exclusive(conn, "admin_roles", |conn| {
         let role: Role = admin_roles::table
@@ -240,6 +255,14 @@ pub fn set_actions(
             .ok_or(SetActionsError::NotFound)?;
         if role.code == SUPER_ADMIN {
             return Err(SetActionsError::SuperAdmin);
+        }
+        let current = actions_of(conn, std::slice::from_ref(&role))?;
+        let gained: BTreeSet<String> = granted.difference(&current).cloned().collect();
+        let exceeding = beyond(&gained, granter);
+        if !exceeding.is_empty() {
+            return Err(SetActionsError::Exceeding(
+                exceeding.into_iter().map(str::to_string).collect(),
+            ));
         }
         diesel::delete(admin_permissions::table.filter(admin_permissions::role_id.eq(role_id)))
             .execute(conn)?;

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::admin::roles::{self, actions};
 use crate::audit::events;
-use crate::auth::admin::AdminSession;
+use crate::auth::admin::{AdminSession, Via};
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::admin_tokens::{
     admin_permissions_json, allowed_ips_field, changed_fields, check_expiry_changeable,
@@ -81,9 +81,9 @@ pub(crate) fn admin_actions_field(
     Ok(Some(asked))
 }
 
-/// 400 unless every asked action is one the owner holds.
+/// 400 unless every asked action is one the granter holds.
 fn check_ceiling(asked: &BTreeSet<String>, held: &BTreeSet<String>) -> ApiResult<()> {
-    let exceeding: Vec<&str> = asked.difference(held).map(String::as_str).collect();
+    let exceeding = roles::beyond(asked, held);
     if exceeding.is_empty() {
         return Ok(());
     }
@@ -246,13 +246,25 @@ pub async fn update(
         .db_write(move |conn| {
             let existing = find_of_kind(conn, id, ADMIN_KIND)?;
             owner_or_super_admin(&session, &existing)?;
+            // A token never changes itself: its rights, limits and expiry are its owner's to set.
+            if matches!(session.via, Via::Token(acting) if acting == id) {
+                return Err(ApiError::new(
+                    actix_web::http::StatusCode::FORBIDDEN,
+                    "ForbiddenError",
+                    "A token cannot change itself",
+                ));
+            }
             let owner = existing.owner.unwrap_or_default();
             check_owner_field(&body, owner, "adminUserOwner cannot be changed on update")?;
             if changes.expires_at.is_some() {
                 check_expiry_changeable(&existing, now)?;
             }
+            // Within what the owner holds, and what the caller holds now (a token: its own
+            // permissions within its owner's).
             if let Some(asked) = &changes.permissions {
-                check_ceiling(asked, &held_by(conn, owner)?)?;
+                let held = held_by(conn, owner)?;
+                let ceiling = held.intersection(&session.actions).cloned().collect();
+                check_ceiling(asked, &ceiling)?;
             }
             let updated = store::update(conn, id, changes, now).map_err(store_error)?;
             worker.tokens.cache.clear();

@@ -127,11 +127,15 @@ pub async fn set_role_permissions(
     let shown = admin_permissions_json(&granted);
     state
         .db_write(move |conn| {
-            roles::set_actions(conn, id, &granted).map_err(|error| match error {
+            roles::set_actions(conn, id, &granted, &session.actions).map_err(|error| match error {
                 SetActionsError::NotFound => ApiError::not_found("Role not found"),
                 SetActionsError::SuperAdmin => {
                     ApiError::application("Super admin permissions can't be edited.")
                 }
+                SetActionsError::Exceeding(actions) => ApiError::validation(format!(
+                    "Cannot assign permissions that exceed your own. Exceeding: {}",
+                    actions.join(", ")
+                )),
                 SetActionsError::Database(error) => ApiError::from(error),
             })
         })
