@@ -205,6 +205,33 @@ fn login_five_failures_lock_out_the_pair_for_the_minute() {
     );
 }
 
+/// Issue 16.7: concurrent wrong passwords cannot race the throttle: the attempt is counted
+/// before its password is checked, so of 30 at once at most five are checked.
+#[test]
+fn concurrent_wrong_passwords_are_counted_before_they_are_checked() {
+    let server = TestServer::start();
+    server.register_admin();
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let attempts: Vec<_> = (0..30)
+            .map(|_| {
+                scope.spawn(|| {
+                    server
+                        .post(
+                            "/admin/login",
+                            None,
+                            &json!({"email": ADMIN_EMAIL, "password": "Wrong-Password-1"}),
+                        )
+                        .status
+                })
+            })
+            .collect();
+        attempts.into_iter().map(|a| a.join().unwrap()).collect()
+    });
+    let checked = statuses.iter().filter(|s| **s == 400).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (5, 25), "{statuses:?}");
+}
+
 #[test]
 fn logout_invalidates_the_jwt() {
     let server = TestServer::start();

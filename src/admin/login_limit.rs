@@ -1,5 +1,6 @@
-//! Throttling of failed sign-ins: five failures for one email from one address within a
-//! minute lock that pair out for the rest of the minute. Kept in memory, per instance.
+//! Throttling of sign-ins: five attempts for one email from one address within a minute, not
+//! followed by a success, lock that pair out for the rest of the minute. Kept in memory, per
+//! instance.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -19,38 +20,36 @@ pub struct LoginLimiter {
 #[derive(Debug, Clone, Copy)]
 struct Window {
     started: Instant,
-    failures: u32,
+    attempts: u32,
 }
 
 impl LoginLimiter {
-    /// Whether this pair is locked out now.
-    pub fn is_locked(&self, email: &str, ip: IpAddr) -> bool {
-        let windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        windows
-            .get(&(email.to_string(), ip))
-            .is_some_and(|w| w.started.elapsed() < WINDOW && w.failures >= MAX_FAILURES)
-    }
-
-    /// Counts a failed sign-in.
-    pub fn record_failure(&self, email: &str, ip: IpAddr) {
+    /// Counts a sign-in attempt of this pair before its password is checked: `false` (locked
+    /// out) once five attempts of the minute are counted. Counting first, under one lock, is
+    /// what keeps concurrent attempts from all being checked; a success takes its count back.
+    pub fn begin_attempt(&self, email: &str, ip: IpAddr) -> bool {
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         if windows.len() > SWEEP_ABOVE {
             windows.retain(|_, w| w.started.elapsed() < WINDOW);
         }
         let window = windows.entry((email.to_string(), ip)).or_insert(Window {
             started: Instant::now(),
-            failures: 0,
+            attempts: 0,
         });
         if window.started.elapsed() >= WINDOW {
             *window = Window {
                 started: Instant::now(),
-                failures: 0,
+                attempts: 0,
             };
         }
-        window.failures += 1;
+        if window.attempts >= MAX_FAILURES {
+            return false;
+        }
+        window.attempts += 1;
+        true
     }
 
-    /// A successful sign-in clears the pair's failures.
+    /// A successful sign-in clears the pair's count.
     pub fn record_success(&self, email: &str, ip: IpAddr) {
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         windows.remove(&(email.to_string(), ip));
@@ -66,13 +65,15 @@ mod tests {
         let limiter = LoginLimiter::default();
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let other: IpAddr = "127.0.0.2".parse().unwrap();
-        for _ in 0..4 {
-            limiter.record_failure("a@x.io", ip);
+        for _ in 0..5 {
+            assert!(limiter.begin_attempt("a@x.io", ip));
         }
-        assert!(!limiter.is_locked("a@x.io", ip));
-        limiter.record_failure("a@x.io", ip);
-        assert!(limiter.is_locked("a@x.io", ip));
-        assert!(!limiter.is_locked("a@x.io", other));
-        assert!(!limiter.is_locked("b@x.io", ip));
+        assert!(!limiter.begin_attempt("a@x.io", ip));
+        assert!(limiter.begin_attempt("a@x.io", other));
+        assert!(limiter.begin_attempt("b@x.io", ip));
+        limiter.record_success("b@x.io", ip);
+        for _ in 0..5 {
+            assert!(limiter.begin_attempt("b@x.io", ip));
+        }
     }
 }

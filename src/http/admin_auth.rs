@@ -100,7 +100,7 @@ pub async fn login(
         origin: origin.clone(),
         details: json!({ "email": email, "reason": reason }),
     };
-    if state.login_limiter.is_locked(&email, ip) {
+    if !state.login_limiter.begin_attempt(&email, ip) {
         state.audit.push(attempt(
             events::LOGIN_FAILURE,
             None,
@@ -138,7 +138,6 @@ pub async fn login(
                 .json(json!({ "data": { "token": token, "user": user_json(&user, &roles) } })))
         }
         None => {
-            state.login_limiter.record_failure(&email, ip);
             let event = attempt(
                 events::LOGIN_FAILURE,
                 None,
