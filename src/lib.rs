@@ -24,7 +24,8 @@ use crate::db::{DbConnection, DbPool};
 use crate::error::ApiResult;
 use crate::tokens::configured::ConfiguredTokens;
 use crate::tokens::service::Tokens;
-use actix_web::middleware::ErrorHandlers;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{App, HttpServer, web};
 use std::fmt;
 use std::net::TcpListener;
@@ -244,6 +245,8 @@ pub fn server_with(
             )
             .app_data(web::PayloadConfig::new(max_body))
             .wrap(ErrorHandlers::new().default_handler(error::envelope_fallback))
+            // Outermost, so that every answer carries it, refusals of actix's own included.
+            .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .configure(extra.clone())
             .configure(http::routes)
             .default_service(web::to(error::not_found))

@@ -844,3 +844,41 @@ fn list_tokens_expiring_within() {
         "expiringWithin must be a duration such as 7d or 12h",
     );
 }
+
+/// Issue 16.8: a regenerate body that cannot be read (truncated JSON, too large, not JSON) is
+/// refused, and the old secret keeps working: it is never taken for "no grace period".
+#[test]
+fn unreadable_regenerate_bodies_are_refused_and_kill_nothing() {
+    let (server, admin) = start();
+    let data = server.create_token(&admin, json!({"name": "kept", "type": "read-only"}));
+    let (id, secret) = (
+        data["id"].clone(),
+        data["accessKey"].as_str().unwrap().to_string(),
+    );
+    let path = format!("/admin/api-tokens/{id}/regenerate");
+    let bearer = format!("Bearer {admin}");
+    let json_type = ("content-type", "application/json");
+    let auth = ("authorization", bearer.as_str());
+    let huge = format!(
+        "{{\"gracePeriod\": 60, \"pad\": \"{}\"}}",
+        "x".repeat(2 << 20)
+    );
+    for (headers, body, status) in [
+        (vec![auth, json_type], b"{\"gracePeriod\": 6".to_vec(), 400),
+        (vec![auth, json_type], huge.into_bytes(), 413),
+        (
+            vec![auth, ("content-type", "text/plain")],
+            b"{\"gracePeriod\": 60}".to_vec(),
+            400,
+        ),
+    ] {
+        let reply = server.raw("POST", &path, &headers, body);
+        assert_eq!(reply.status, status, "{}", reply.text);
+        assert_eq!(reply.body["data"], Value::Null, "{}", reply.text);
+        assert_eq!(server.get("/api/articles", Some(&secret)).status, 200);
+    }
+    // An empty body is no grace period, as before.
+    let renewed = server.raw("POST", &path, &[auth], Vec::new());
+    assert_eq!(renewed.status, 201, "{}", renewed.text);
+    assert_eq!(server.get("/api/articles", Some(&secret)).status, 401);
+}

@@ -806,3 +806,32 @@ fn hostile_documents_are_refused_before_they_are_walked() {
         json!([])
     );
 }
+
+/// Issue 16.10: an `in` list past the bound is refused as REST refuses it (the one limit of
+/// the SQL builder), not an internal error from the database's bound-variable limit.
+#[test]
+fn long_in_lists_are_refused_as_in_rest() {
+    let gql = Gql::start();
+    let values: Vec<String> = (0..40_000).map(|n| format!("\"v{n}\"")).collect();
+    let query = format!(
+        "{{ articles(filters: {{title: {{in: [{}]}}}}) {{ title }} }}",
+        values.join(",")
+    );
+    let reply = gql.run(&gql.full, &query, json!({}));
+    assert_eq!(
+        error_code(&reply),
+        "BAD_USER_INPUT",
+        "{}",
+        &reply.text[..300.min(reply.text.len())]
+    );
+    assert_eq!(
+        reply.body["errors"][0]["message"],
+        "The filters have more than 1000 conditions and values"
+    );
+    let fine: Vec<String> = (0..900).map(|n| format!("\"v{n}\"")).collect();
+    let within = format!(
+        "{{ articles(filters: {{title: {{in: [{}]}}}}) {{ title }} }}",
+        fine.join(",")
+    );
+    assert_eq!(gql.data(&within, json!({}))["articles"], json!([]));
+}

@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 
 /// Filters nested deeper than this are refused.
 pub const MAX_DEPTH: usize = 20;
-/// Filters with more conditions and groups than this are refused.
+/// Filters with more conditions, groups and listed values (`$in`, `$notIn`) than this are
+/// refused: the one bound on what a request (REST or GraphQL) makes the SQL builder bind.
 pub const MAX_NODES: usize = 1_000;
 
 /// A field a query may name: a system field or an attribute (by index in the content type).
@@ -357,7 +358,7 @@ fn count_node(nodes: &mut usize) -> Result<(), QueryError> {
     *nodes += 1;
     if *nodes > MAX_NODES {
         return Err(invalid(format!(
-            "The filters have more than {MAX_NODES} conditions"
+            "The filters have more than {MAX_NODES} conditions and values"
         )));
     }
     Ok(())
@@ -380,7 +381,7 @@ fn parse_field_conditions(
     let object = match value {
         Value::Object(object) => object,
         Value::String(_) => {
-            return condition(content_type, field, name, Operator::Eq, value).map(Some);
+            return condition(content_type, field, name, Operator::Eq, value, nodes).map(Some);
         }
         _ => return Err(invalid_key(name)),
     };
@@ -396,7 +397,14 @@ fn parse_field_conditions(
             continue;
         }
         let operator = Operator::parse(key).ok_or_else(|| invalid_key(key))?;
-        parts.push(condition(content_type, field, name, operator, operand)?);
+        parts.push(condition(
+            content_type,
+            field,
+            name,
+            operator,
+            operand,
+            nodes,
+        )?);
     }
     Ok(match parts.len() {
         0 => None,
@@ -411,6 +419,7 @@ fn condition(
     name: &str,
     operator: Operator,
     operand: &Value,
+    nodes: &mut usize,
 ) -> Result<Filter, QueryError> {
     let kind = field.kind(content_type);
     let text_operator_on_non_text = operator.is_textual() && !kind.is_textual();
@@ -444,6 +453,9 @@ fn condition(
         }
         Operator::In | Operator::NotIn => {
             let items = list_items(operand).unwrap_or_else(|| vec![operand]);
+            for _ in 1..items.len() {
+                count_node(nodes)?;
+            }
             items
                 .into_iter()
                 .map(typed)

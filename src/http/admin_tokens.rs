@@ -630,11 +630,13 @@ pub async fn regenerate(
     state: web::Data<AppState>,
     session: AdminSession,
     id: web::Path<String>,
-    body: Option<web::Json<Value>>,
+    request: actix_web::HttpRequest,
+    body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     session.require(actions::API_TOKENS_REGENERATE)?;
     session.require_panel()?;
     let id = token_id(&id)?;
+    let body = crate::http::optional_json(&request, &body)?;
     let grace = match body.as_ref().and_then(|b| b.get("gracePeriod")) {
         None | Some(Value::Null) => None,
         Some(value) => match value

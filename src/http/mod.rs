@@ -20,8 +20,18 @@ use serde_json::{Map, Value};
 /// matched once per request (dynamic segments cost a regex each) and a wrong method is a 405.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, post, put, resource};
+    // Admin answers (sessions, secrets shown once, tokens with their `accessKey`) and GraphQL
+    // answers are never kept by a cache; the panel's files set their own.
+    let no_store = || {
+        actix_web::middleware::DefaultHeaders::new()
+            .add((actix_web::http::header::CACHE_CONTROL, "no-store"))
+    };
     cfg.route("/_health", get().to(health::check))
-        .service(resource("/graphql").route(post().to(graphql::execute)))
+        .service(
+            resource("/graphql")
+                .wrap(no_store())
+                .route(post().to(graphql::execute)),
+        )
         .service(
             web::scope("/api")
                 .service(
@@ -40,6 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::scope("/admin")
+                .wrap(no_store())
                 .route("", get().to(admin_ui::index))
                 .route("/", get().to(admin_ui::index))
                 .route("/assets/{name}", get().to(admin_ui::asset))
@@ -158,6 +169,25 @@ pub(crate) fn is_json(request: &actix_web::HttpRequest) -> bool {
                 .to_ascii_lowercase()
                 .starts_with("application/json")
         })
+}
+
+/// A body that may be left out: `None` when empty; otherwise it must say it is JSON and be
+/// JSON, else 400 (a body that cannot be read is never taken for no body).
+pub(crate) fn optional_json(
+    request: &actix_web::HttpRequest,
+    body: &[u8],
+) -> ApiResult<Option<Value>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if !is_json(request) {
+        return Err(ApiError::bad_request(
+            "Expected a JSON body (Content-Type: application/json)",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map(Some)
+        .map_err(|_| ApiError::bad_request("The body is not valid JSON"))
 }
 
 /// A JSON body that must be an object.
