@@ -194,3 +194,156 @@ fn editor_may_read_but_not_change_types() {
     assert_error(&reply, 403, "ForbiddenError", "Forbidden");
     assert!(!dir.path().join("author.json").exists());
 }
+
+fn unique_schema(singular: &str, plural: &str, table: &str, attribute: &str) -> Value {
+    json!({
+        "kind": "collectionType",
+        "collectionName": table,
+        "info": {"singularName": singular, "pluralName": plural},
+        "options": {"draftAndPublish": false},
+        "attributes": {attribute: {"type": "string", "unique": true, "index": true}}
+    })
+}
+
+/// 40 concurrent creates of one value; how many were stored.
+fn stored_of_one_value(server: &TestServer, api: &str, plural: &str, attribute: &str) -> usize {
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let creates: Vec<_> = (0..40)
+            .map(|_| {
+                scope.spawn(|| {
+                    server
+                        .post(
+                            &format!("/api/{plural}"),
+                            Some(api),
+                            &json!({"data": {attribute: "same"}}),
+                        )
+                        .status
+                })
+            })
+            .collect();
+        creates.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 400),
+        "{statuses:?}"
+    );
+    let listed = server.get(&format!("/api/{plural}"), Some(api));
+    listed.body["meta"]["pagination"]["total"].as_u64().unwrap() as usize
+}
+
+/// Issue 16.5: index names are unique by construction and within PostgreSQL's 63 bytes, so no
+/// unique constraint goes missing: not for `foo.barBaz` beside `foo_bar.baz`, not for names
+/// that PostgreSQL would cut; and an index under the old names is replaced at start.
+#[test]
+fn unique_constraints_hold_whatever_the_names() {
+    let dir = copied_types();
+    let path = dir.path().to_str().unwrap().to_string();
+    let database = TestDatabase::fresh();
+    let server = TestServer::start_on(database.clone(), &[("CONTENT_TYPES_DIR", &path)]);
+    let admin = server.register_admin();
+    let api = server.token(&admin, "full-access", &[]);
+    let long_table = format!("l{}", "x".repeat(49));
+    let long_attribute = format!("a{}", "b".repeat(59));
+    let types = [
+        ("foo", "foos", "foo".to_string(), "barBaz".to_string()),
+        (
+            "foo-bar",
+            "foo-bars",
+            "foo_bar".to_string(),
+            "baz".to_string(),
+        ),
+        ("long", "longs", long_table, long_attribute),
+    ];
+    for (singular, plural, table, attribute) in &types {
+        let reply = server.post(
+            "/admin/content-types",
+            Some(&admin),
+            &json!({"data": unique_schema(singular, plural, table, attribute)}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    for (_, plural, _, attribute) in &types {
+        assert_eq!(
+            stored_of_one_value(&server, &api, plural, attribute),
+            1,
+            "{plural}"
+        );
+    }
+    drop(server);
+    // A database from before: the unique index of `foo` under its old name, and none of ours.
+    let pool = vellum::db::connect(&database.url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    use diesel::connection::SimpleConnection;
+    use vellum::content::storage::{IndexKind, index_name};
+    let ours = index_name("foo", "bar_baz", IndexKind::Unique);
+    conn.batch_execute(&format!(
+        "DROP INDEX \"{ours}\"; CREATE UNIQUE INDEX \"foo_bar_baz_unique\" ON \"foo\" (\"bar_baz\")"
+    ))
+    .unwrap();
+    drop(conn);
+    drop(pool);
+    let server = TestServer::start_on(database.clone(), &[("CONTENT_TYPES_DIR", &path)]);
+    let admin = server.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let api = server.token(&admin, "full-access", &[]);
+    let duplicate = server.post(
+        "/api/foos",
+        Some(&api),
+        &json!({"data": {"barBaz": "same"}}),
+    );
+    assert_eq!(duplicate.status, 400, "{}", duplicate.body);
+    let pool = vellum::db::connect(&database.url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    use diesel::RunQueryDsl;
+    let catalog = if database.is_postgres() {
+        "SELECT count(*) AS n FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'foo_bar_baz_unique'"
+    } else {
+        "SELECT count(*) AS n FROM sqlite_master WHERE name = 'foo_bar_baz_unique'"
+    };
+    let left = diesel::sql_query(catalog)
+        .get_result::<Count>(&mut conn)
+        .unwrap();
+    assert_eq!(left.n, 0, "the index under its old name is dropped");
+}
+
+/// Issue 16.14: names that are Vellum's or the database's are refused by a rule, naming the
+/// collectionName, never with the database's own words.
+#[test]
+fn reserved_and_taken_table_names_are_refused_by_a_rule() {
+    let dir = copied_types();
+    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", dir.path().to_str().unwrap())]);
+    let admin = server.register_admin();
+    let mut names = vec![
+        "audit_logs",
+        "sqlite_master",
+        "sqlite_sequence",
+        "vx_articles",
+        "pg_x",
+    ];
+    if server.database.is_postgres() {
+        names.extend(["articles_pkey", "articles_id_seq"]);
+    }
+    for (n, table) in names.into_iter().enumerate() {
+        let reply = server.post(
+            "/admin/content-types",
+            Some(&admin),
+            &json!({"data": unique_schema(&format!("t{n}"), &format!("t{n}s"), table, "name")}),
+        );
+        assert_eq!(reply.status, 400, "{table}: {}", reply.body);
+        assert_eq!(
+            reply.body["error"]["name"], "ValidationError",
+            "{}",
+            reply.body
+        );
+        let message = reply.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(table), "{message}");
+        assert!(
+            !message.contains("already exists") && !message.contains("relation"),
+            "{message}"
+        );
+    }
+}

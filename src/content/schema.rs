@@ -187,8 +187,19 @@ pub const SYSTEM_FIELDS: &[&str] = &[
 /// Names an attribute cannot take: the system fields, and names Strapi gives other meanings.
 const RESERVED: &[&str] = &["createdBy", "updatedBy", "localizations", "status"];
 
-/// Table name prefixes of Vellum's own tables.
-const RESERVED_TABLE_PREFIXES: &[&str] = &["admin_", "api_token", "content_types", "__diesel"];
+/// Name prefixes of what is not a content type's to take: Vellum's own tables and their
+/// indexes, sequences and keys (all named after their tables), the indexes Vellum makes on
+/// content tables (`storage::INDEX_PREFIX`), and the backends' own (`sqlite_`, `pg_`).
+const RESERVED_TABLE_PREFIXES: &[&str] = &[
+    "admin_",
+    "api_token",
+    "audit_logs",
+    "content_types",
+    "__diesel",
+    crate::content::storage::INDEX_PREFIX,
+    "sqlite_",
+    "pg_",
+];
 
 /// Parses one schema document.
 pub fn parse(document: &Value) -> Result<ContentType, SchemaError> {

@@ -7,6 +7,7 @@ use crate::content::sql::{Dialect, quote};
 use crate::db::DbConnection;
 use crate::db::schema::content_types;
 use chrono::NaiveDateTime;
+use diesel::QueryableByName;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use std::collections::BTreeMap;
@@ -128,6 +129,15 @@ pub fn sync(
         Some((_, columns)) => serde_json::from_str(columns).unwrap_or_default(),
     };
     if stored.is_none() {
+        for name in own_names(dialect, &content_type.table) {
+            if name_taken(conn, dialect, &name)? {
+                return Err(SyncError::Incompatible(format!(
+                    "{}: collectionName `{}` cannot be used: the database already holds `{name}`, \
+                     which is not this content type's; set another collectionName",
+                    content_type.uid, content_type.table
+                )));
+            }
+        }
         create_table(conn, dialect, content_type)?;
         report.created = true;
     }
@@ -158,38 +168,8 @@ pub fn sync(
                 known.insert(attribute.column.clone(), storage.to_string());
             }
         }
-        let index = quote(&format!(
-            "{}_{}_unique",
-            content_type.table, attribute.column
-        ));
-        if attribute.unique {
-            // Unique within each version: a draft and its published copy share the value.
-            conn.batch_execute(&format!(
-                "CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} ({}, (\"published_at\" IS NULL))",
-                quote(&attribute.column)
-            ))
-            .map_err(|e| {
-                SyncError::Incompatible(format!(
-                    "{}: attribute `{}` cannot become unique: {e}",
-                    content_type.uid, attribute.name
-                ))
-            })?;
-        } else {
-            conn.batch_execute(&format!("DROP INDEX IF EXISTS {index}"))?;
-        }
-        let plain = quote(&format!(
-            "{}_{}_index",
-            content_type.table, attribute.column
-        ));
-        if attribute.index {
-            conn.batch_execute(&format!(
-                "CREATE INDEX IF NOT EXISTS {plain} ON {table} ({})",
-                quote(&attribute.column)
-            ))?;
-        } else {
-            conn.batch_execute(&format!("DROP INDEX IF EXISTS {plain}"))?;
-        }
     }
+    sync_indexes(conn, dialect, content_type, &known)?;
     report.kept_columns = known
         .keys()
         .filter(|column| !content_type.attributes.iter().any(|a| &a.column == *column))
@@ -248,18 +228,223 @@ fn create_table(
     columns.push(format!("\"published_at\" {time}"));
     columns.push("\"locale\" TEXT".to_string());
     let table = quote(&content_type.table);
-    let index = quote(&format!("{}_document_id", content_type.table));
-    let published = quote(&format!("{}_published_at", content_type.table));
-    conn.batch_execute(&format!(
-        "CREATE TABLE {table} ({}); \
-         CREATE INDEX {index} ON {table} (\"document_id\"); \
-         CREATE INDEX {published} ON {table} (\"published_at\")",
-        columns.join(", ")
-    ))
-    .map_err(|e| {
-        SyncError::Incompatible(format!(
-            "{}: cannot create table `{}`: {e}",
-            content_type.uid, content_type.table
-        ))
-    })
+    conn.batch_execute(&format!("CREATE TABLE {table} ({})", columns.join(", ")))
+        .map_err(|e| {
+            tracing::warn!(content_type = %content_type.uid, error = %e, "cannot create table");
+            SyncError::Incompatible(format!(
+                "{}: cannot create table `{}`",
+                content_type.uid, content_type.table
+            ))
+        })
+}
+
+/// What an index of a content table is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexKind {
+    /// Unique within each version (draft, published) of an attribute.
+    Unique,
+    /// Vellum's `index: true` on an attribute.
+    Plain,
+    /// The system columns every read uses.
+    DocumentId,
+    PublishedAt,
+}
+
+impl IndexKind {
+    fn suffix(self) -> &'static str {
+        match self {
+            IndexKind::Unique => "unique",
+            IndexKind::Plain => "index",
+            IndexKind::DocumentId => "doc",
+            IndexKind::PublishedAt => "pub",
+        }
+    }
+}
+
+/// The prefix of the indexes Vellum makes on content tables; no content table may take it.
+pub const INDEX_PREFIX: &str = "vx_";
+
+/// The name of an index on a content table's `column`: unique by construction (a hash of the
+/// exact table, column and kind, which the readable part only repeats, cut to fit) and within
+/// PostgreSQL's 63 bytes, so that no two indexes, of one type or of two, share a name.
+pub fn index_name(table: &str, column: &str, kind: IndexKind) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{table}\0{column}\0{}", kind.suffix()).as_bytes());
+    let hash = hex::encode(&digest[..6]);
+    let suffix = kind.suffix();
+    let room = 63 - INDEX_PREFIX.len() - suffix.len() - hash.len() - 2;
+    let readable: String = format!("{table}_{column}").chars().take(room).collect();
+    format!("{INDEX_PREFIX}{readable}_{suffix}_{hash}")
+}
+
+/// The names earlier versions gave these indexes (`{table}_{column}_unique`, …), as the
+/// backend stored them (PostgreSQL cuts names at 63 bytes): found on a table, they are
+/// replaced.
+fn legacy_names(dialect: Dialect, table: &str, columns: &BTreeMap<String, String>) -> Vec<String> {
+    let mut names = vec![
+        format!("{table}_document_id"),
+        format!("{table}_published_at"),
+    ];
+    for column in columns.keys() {
+        names.push(format!("{table}_{column}_unique"));
+        names.push(format!("{table}_{column}_index"));
+    }
+    if dialect == Dialect::Postgres {
+        for name in &mut names {
+            name.truncate(63);
+        }
+    }
+    names
+}
+
+/// Makes the indexes of a content table exactly those its schema asks for, under their
+/// names: creates the missing, drops the ones no longer asked for and those under an old name.
+fn sync_indexes(
+    conn: &mut DbConnection,
+    dialect: Dialect,
+    content_type: &ContentType,
+    known: &BTreeMap<String, String>,
+) -> Result<(), SyncError> {
+    let table = &content_type.table;
+    let quoted = quote(table);
+    let mut wanted = vec![
+        (
+            index_name(table, "document_id", IndexKind::DocumentId),
+            format!("CREATE INDEX IF NOT EXISTS {{name}} ON {quoted} (\"document_id\")"),
+            None,
+        ),
+        (
+            index_name(table, "published_at", IndexKind::PublishedAt),
+            format!("CREATE INDEX IF NOT EXISTS {{name}} ON {quoted} (\"published_at\")"),
+            None,
+        ),
+    ];
+    for attribute in &content_type.attributes {
+        let column = quote(&attribute.column);
+        if attribute.unique {
+            // Unique within each version: a draft and its published copy share the value.
+            wanted.push((
+                index_name(table, &attribute.column, IndexKind::Unique),
+                format!(
+                    "CREATE UNIQUE INDEX IF NOT EXISTS {{name}} ON {quoted} ({column}, (\"published_at\" IS NULL))"
+                ),
+                Some(attribute),
+            ));
+        }
+        if attribute.index {
+            wanted.push((
+                index_name(table, &attribute.column, IndexKind::Plain),
+                format!("CREATE INDEX IF NOT EXISTS {{name}} ON {quoted} ({column})"),
+                None,
+            ));
+        }
+    }
+    for (name, create, unique) in &wanted {
+        conn.batch_execute(&create.replace("{name}", &quote(name)))
+            .map_err(|e| match unique {
+                Some(attribute) => {
+                    tracing::warn!(content_type = %content_type.uid, error = %e, "cannot create a unique index");
+                    SyncError::Incompatible(format!(
+                        "{}: attribute `{}` cannot become unique: entries already share a value",
+                        content_type.uid, attribute.name
+                    ))
+                }
+                None => SyncError::Database(e),
+            })?;
+    }
+    let legacy = legacy_names(dialect, table, known);
+    for existing in indexes_of(conn, dialect, table)? {
+        let stale =
+            existing.starts_with(INDEX_PREFIX) && !wanted.iter().any(|(n, _, _)| *n == existing);
+        if stale || legacy.contains(&existing) {
+            conn.batch_execute(&format!("DROP INDEX IF EXISTS {}", quote(&existing)))?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct NameRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// A name as an SQL string literal; only the identifiers Vellum makes (`[a-z0-9_]`) are asked
+/// about, anything else is never written into a statement.
+fn literal(name: &str) -> Option<String> {
+    name.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        .then(|| format!("'{name}'"))
+}
+
+/// The indexes on `table`, from the catalog.
+fn indexes_of(conn: &mut DbConnection, dialect: Dialect, table: &str) -> QueryResult<Vec<String>> {
+    let Some(table) = literal(table) else {
+        return Ok(Vec::new());
+    };
+    let sql = match dialect {
+        Dialect::Sqlite => {
+            format!("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = {table}")
+        }
+        Dialect::Postgres => format!(
+            "SELECT indexname AS name FROM pg_indexes \
+             WHERE schemaname = current_schema() AND tablename = {table}"
+        ),
+    };
+    Ok(diesel::sql_query(sql)
+        .load::<NameRow>(conn)?
+        .into_iter()
+        .map(|row| row.name)
+        .collect())
+}
+
+/// The names a content table of this name takes in the database besides its own (PostgreSQL's
+/// primary key and identity sequence).
+fn own_names(dialect: Dialect, table: &str) -> Vec<String> {
+    match dialect {
+        Dialect::Sqlite => vec![table.to_string()],
+        Dialect::Postgres => vec![
+            table.to_string(),
+            format!("{table}_pkey"),
+            format!("{table}_id_seq"),
+        ],
+    }
+}
+
+/// Whether a table, index, sequence or view of this name already exists.
+fn name_taken(conn: &mut DbConnection, dialect: Dialect, name: &str) -> QueryResult<bool> {
+    let Some(name) = literal(name) else {
+        return Ok(true);
+    };
+    let sql = match dialect {
+        Dialect::Sqlite => format!("SELECT name FROM sqlite_master WHERE lower(name) = {name}"),
+        Dialect::Postgres => format!(
+            "SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relname = {name}"
+        ),
+    };
+    Ok(!diesel::sql_query(sql).load::<NameRow>(conn)?.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_names_are_distinct_and_fit_postgres() {
+        let a = index_name("foo", "bar_baz", IndexKind::Unique);
+        let b = index_name("foo_bar", "baz", IndexKind::Unique);
+        assert_ne!(a, b);
+        assert!(a.starts_with("vx_foo_bar_baz_unique_"), "{a}");
+        let table = "t".repeat(50);
+        let column = "c".repeat(120);
+        let unique = index_name(&table, &column, IndexKind::Unique);
+        let plain = index_name(&table, &column, IndexKind::Plain);
+        assert_ne!(unique, plain);
+        assert!(unique.len() <= 63 && plain.len() <= 63, "{unique} {plain}");
+        assert_ne!(
+            index_name(&table, &format!("{column}x"), IndexKind::Unique),
+            unique
+        );
+    }
 }
