@@ -34,6 +34,19 @@ pub struct Builder<'a> {
     binds: Vec<SqlValue>,
 }
 
+/// `parts` joined by `joiner`, parenthesised in groups of at most eight, halving long lists.
+fn balanced(parts: &[String], joiner: &str) -> String {
+    if parts.len() <= 8 {
+        return format!("({})", parts.join(joiner));
+    }
+    let (left, right) = parts.split_at(parts.len() / 2);
+    format!(
+        "({}{joiner}{})",
+        balanced(left, joiner),
+        balanced(right, joiner)
+    )
+}
+
 pub fn quote(identifier: &str) -> String {
     format!("\"{identifier}\"")
 }
@@ -166,6 +179,9 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A filter as SQL. Long `AND`/`OR` lists are nested as a balanced tree, so that the
+    /// database's expression depth grows with the logarithm of their length: a chain of a
+    /// thousand `OR`s (a search over a thousand text fields) passes SQLite's limit of 1 000.
     fn filter(&mut self, filter: &Filter) -> String {
         match filter {
             Filter::And(children) | Filter::Or(children) => {
@@ -175,7 +191,7 @@ impl<'a> Builder<'a> {
                     " OR "
                 };
                 let parts: Vec<String> = children.iter().map(|c| self.filter(c)).collect();
-                format!("({})", parts.join(joiner))
+                balanced(&parts, joiner)
             }
             Filter::Not(child) => format!("(NOT {})", self.filter(child)),
             Filter::Condition {

@@ -63,8 +63,19 @@ pub fn from_json(attribute: &Attribute, value: &Value) -> Result<SqlValue, Strin
     }
 }
 
+/// The refusal of a text holding a NUL character, which PostgreSQL cannot store (SQLite
+/// would): refused on both backends alike.
+pub fn refuse_nul(name: &str, text: &str) -> Result<(), String> {
+    if text.contains('\0') {
+        Err(format!("{name} must not contain NUL characters"))
+    } else {
+        Ok(())
+    }
+}
+
 /// A value from the query string (always text), converted by the attribute's type.
 pub fn from_text(name: &str, kind: &AttributeType, text: &str) -> Result<SqlValue, String> {
+    refuse_nul(name, text)?;
     let expected = |what: &str| format!("{name} must be {what}, not `{}`", short_text(text));
     match kind {
         AttributeType::Integer => text

@@ -72,6 +72,11 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     session.require(actions::AUDIT_LOGS_READ)?;
     let query = query.into_inner();
+    for (name, text) in [("type", &query.event), ("actor", &query.actor)] {
+        if let Some(text) = text {
+            crate::content::value::refuse_nul(name, text).map_err(ApiError::validation)?;
+        }
+    }
     let filter = Filter {
         event: query.event,
         actor: query.actor,

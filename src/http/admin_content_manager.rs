@@ -115,7 +115,10 @@ fn list_query(content_type: &ContentType, raw: &str) -> ApiResult<Query> {
     let search = match params.remove("_q") {
         None => None,
         Some(Value::String(text)) if text.trim().is_empty() => None,
-        Some(Value::String(text)) => Some(text),
+        Some(Value::String(text)) => {
+            crate::content::value::refuse_nul("_q", &text).map_err(invalid)?;
+            Some(text)
+        }
         Some(_) => return Err(invalid("_q must be a text".into())),
     };
     let limits = Limits {

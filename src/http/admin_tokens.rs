@@ -177,7 +177,13 @@ pub(crate) fn text_field(
         None => None,
         Some(Value::Null) if key == "description" => Some(String::new()),
         Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(text.trim().to_string()),
+        Some(Value::String(text)) => match crate::content::value::refuse_nul(key, text) {
+            Ok(()) => Some(text.trim().to_string()),
+            Err(message) => {
+                errors.add(key, message);
+                None
+            }
+        },
         Some(_) => {
             errors.add(key, format!("{key} must be a `string` type"));
             None

@@ -206,7 +206,13 @@ pub(crate) fn string_field(
 ) -> Option<String> {
     match body.get(key) {
         None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(text.clone()),
+        Some(Value::String(text)) => match crate::content::value::refuse_nul(key, text) {
+            Ok(()) => Some(text.clone()),
+            Err(message) => {
+                errors.add(key, message);
+                None
+            }
+        },
         Some(_) => {
             errors.add(key, format!("{key} must be a `string` type"));
             None
