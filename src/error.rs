@@ -57,7 +57,11 @@ impl ApiError {
     }
 
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "ForbiddenError", "Forbidden")
+        Self::forbidden_because("Forbidden")
+    }
+
+    pub fn forbidden_because(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "ForbiddenError", message)
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {

@@ -50,6 +50,12 @@ pub struct AppState {
     /// SQLite allows one writer at a time; writers of this process queue here instead of
     /// polling the database's lock (`None` on PostgreSQL).
     sqlite_writer: Option<Arc<std::sync::Mutex<()>>>,
+    /// The SQLite file as opened, checked before each write and at health (`None` on
+    /// PostgreSQL).
+    pub database_file: Option<Arc<db::DatabaseFile>>,
+    /// Set when an SQLite database without an admin is found where one had an admin: its file
+    /// was lost, and `register-admin` stays closed.
+    pub registration_closed: bool,
 }
 
 /// Why the server could not start; printed as one line.
@@ -119,6 +125,14 @@ impl AppState {
             tracing::warn!(error = %error, "could not look for expiring tokens");
         }
         purge_audit_log(&mut conn, config.audit_log_retention, clock.now());
+        let database_file = match db::DatabaseUrl::parse(&config.database_url) {
+            Ok(db::DatabaseUrl::Sqlite(path)) => Some(Arc::new(db::DatabaseFile::open(&path))),
+            _ => None,
+        };
+        let registration_closed = match &database_file {
+            Some(file) => guard_registration(&mut conn, file)?,
+            None => false,
+        };
         drop(conn);
         let audit = Arc::new(audit::AuditQueue::default());
         spawn_background_writer(&tokens, &audit, &pool, &clock, config.audit_log_retention);
@@ -136,6 +150,8 @@ impl AppState {
             login_limiter: Arc::new(LoginLimiter::default()),
             content: Arc::new(RwLock::new(Arc::new(registry))),
             schema_changes: Arc::new(std::sync::Mutex::new(())),
+            database_file,
+            registration_closed,
             sqlite_writer: db::DatabaseUrl::parse(&config_url)
                 .is_ok_and(|url| url.is_sqlite())
                 .then(|| Arc::new(std::sync::Mutex::new(()))),
@@ -156,6 +172,20 @@ impl AppState {
             .content
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(registry);
+    }
+
+    /// 503 when the SQLite file is no longer the one opened (removed or replaced): a write
+    /// then would be acknowledged and lost.
+    pub fn check_database_file(&self) -> ApiResult<()> {
+        let Some(file) = &self.database_file else {
+            return Ok(());
+        };
+        file.check().map_err(|what| {
+            tracing::error!(problem = %what, "the database file is gone: writes are refused; restart on the right file");
+            error::ApiError::service_unavailable(
+                "The database file was removed or replaced while the server ran; writes are refused until it is restarted on the right file",
+            )
+        })
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool, so that actix workers
@@ -180,6 +210,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
     {
+        self.check_database_file()?;
         let pool = self.pool.clone();
         let writer = self.sqlite_writer.clone();
         web::block(move || {
@@ -266,6 +297,34 @@ const USAGE_FLUSH_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How often expiring tokens are logged, and old audit events deleted, while the server runs.
 const DAILY: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+/// Keeps the admin marker beside an SQLite database that has an admin; `true` (registration
+/// closed, said loudly) when the database has none but the marker says it had one.
+fn guard_registration(conn: &mut DbConnection, file: &db::DatabaseFile) -> Result<bool, InitError> {
+    let admins = admin::users::count(conn)
+        .map_err(|e| InitError(format!("cannot count the admins: {e}")))?;
+    let marker = file.admin_marker();
+    if admins > 0 {
+        if !marker.exists()
+            && let Err(error) =
+                std::fs::write(&marker, "an admin was registered on this database\n")
+        {
+            tracing::warn!(error = %error, marker = %marker.display(), "cannot write the admin marker");
+        }
+        return Ok(false);
+    }
+    if marker.exists() {
+        tracing::error!(
+            database = %file.path.display(),
+            marker = %marker.display(),
+            "this database has no admin, but one was registered on a database at this path: \
+             its file was removed or replaced. Registration stays closed: restore the database, \
+             or delete the marker to register a new first admin"
+        );
+        return Ok(true);
+    }
+    Ok(false)
+}
 
 /// Deletes the audit events older than `AUDIT_LOG_RETENTION`.
 fn purge_audit_log(

@@ -289,3 +289,50 @@ mod tests {
         assert_eq!(redact_password("postgres://me@db/x"), "postgres://me@db/x");
     }
 }
+
+/// An SQLite database file as it was opened (its device and inode), to notice it being
+/// removed or replaced while the server runs: SQLite would go on writing to the unlinked file,
+/// and every write acknowledged since would be lost at the next start.
+#[derive(Debug, Clone)]
+pub struct DatabaseFile {
+    pub path: PathBuf,
+    identity: Option<(u64, u64)>,
+}
+
+impl DatabaseFile {
+    pub fn open(path: &std::path::Path) -> DatabaseFile {
+        DatabaseFile {
+            path: path.to_path_buf(),
+            identity: Self::identity(path),
+        }
+    }
+
+    #[cfg(unix)]
+    fn identity(path: &std::path::Path) -> Option<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+
+    #[cfg(not(unix))]
+    fn identity(path: &std::path::Path) -> Option<(u64, u64)> {
+        std::fs::metadata(path).ok().map(|_| (0, 0))
+    }
+
+    /// `Err` with what happened when the file at the path is no longer the one opened.
+    pub fn check(&self) -> Result<(), String> {
+        match (Self::identity(&self.path), self.identity) {
+            (Some(now), Some(opened)) if now == opened => Ok(()),
+            (None, _) => Err(format!("{} was removed", self.path.display())),
+            _ => Err(format!("{} was replaced", self.path.display())),
+        }
+    }
+
+    /// Written beside the database once it has an admin, and never removed by Vellum: a
+    /// database at this path without an admin then means its file was lost, not a fresh
+    /// install, and registration stays closed.
+    pub fn admin_marker(&self) -> PathBuf {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".had-admin");
+        self.path.with_file_name(name)
+    }
+}

@@ -25,6 +25,11 @@ pub async fn register_admin(
     state: web::Data<AppState>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
+    if state.registration_closed {
+        return Err(ApiError::forbidden_because(
+            "Registration is closed: this database had an admin and its file was lost; see the server log",
+        ));
+    }
     let body = object_body(body.into_inner())?;
     let mut errors = FieldErrors::default();
     let email = users::normalize_email(&required_string(&body, "email", &mut errors));
@@ -68,6 +73,14 @@ pub async fn register_admin(
             Ok((token, user, roles))
         })
         .await?;
+    if let Some(file) = &state.database_file
+        && let Err(error) = std::fs::write(
+            file.admin_marker(),
+            "an admin was registered on this database\n",
+        )
+    {
+        tracing::warn!(error = %error, "cannot write the admin marker");
+    }
     Ok(HttpResponse::Ok()
         .json(json!({ "data": { "token": token, "user": user_json(&user, &roles) } })))
 }

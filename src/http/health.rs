@@ -10,6 +10,10 @@ use std::time::Duration;
 const DATABASE_WAIT: Duration = Duration::from_secs(2);
 
 pub async fn check(state: web::Data<AppState>) -> HttpResponse {
+    if state.check_database_file().is_err() {
+        return HttpResponse::ServiceUnavailable()
+            .json(json!({"status": "error", "database": "file removed or replaced"}));
+    }
     let pool = state.pool.clone();
     let answered = web::block(move || {
         pool.get_timeout(DATABASE_WAIT)
