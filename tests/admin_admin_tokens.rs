@@ -752,7 +752,22 @@ fn role_changes_never_grant_beyond_the_changers_own() {
         "PUT",
         "/admin/roles/3/permissions",
         Some(&editor),
-        Some(&json!({"permissions": ["admin::content-types.read", "plugin::content-manager.explorer.read"]})),
+        Some(&json!({"permissions": [
+            "admin::content-types.read",
+            {"action": "plugin::content-manager.explorer.read", "conditions": ["admin::is-creator"]}
+        ]})),
     );
     assert_eq!(author.status, 200, "{}", author.body);
+    // Without its condition, the Author's read would be a grant the Editor no longer holds.
+    assert_error(
+        &server.call(
+            "PUT",
+            "/admin/roles/3/permissions",
+            Some(&editor),
+            Some(&json!({"permissions": ["plugin::content-manager.explorer.read"]})),
+        ),
+        400,
+        "ValidationError",
+        "Cannot assign permissions that exceed your own. Exceeding: plugin::content-manager.explorer.read",
+    );
 }

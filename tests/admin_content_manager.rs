@@ -351,3 +351,108 @@ fn validation_errors_name_their_field_and_refusals() {
         "Kept"
     );
 }
+
+/// Issue 16.4: the Author role manages the content it created, as Strapi's `admin::is-creator`
+/// condition has it: others' entries are neither listed, read, changed nor deleted; an Editor
+/// manages every entry; and an Author cannot lift the condition from their own role.
+#[test]
+fn authors_manage_only_what_they_created() {
+    let (_types, server) = start();
+    let admin = server.register_admin();
+    let author = create_admin_with_cli(&server, "author@example.com", "author");
+    let editor = create_admin_with_cli(&server, "editor@example.com", "editor");
+    let create = |bearer: &str, title: &str| {
+        let reply = server.post(ARTICLES, Some(bearer), &json!({"title": title}));
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body["data"]["documentId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let theirs = create(&admin, "the admin's");
+    let mine = create(&author, "the author's");
+    let listed = server.get(ARTICLES, Some(&author));
+    assert_eq!(titles(&listed), ["the author's"], "{}", listed.body);
+    assert_eq!(listed.body["pagination"]["total"], 1);
+    let other = format!("{ARTICLES}/{theirs}");
+    assert_error(
+        &server.get(&other, Some(&author)),
+        403,
+        "ForbiddenError",
+        "Forbidden",
+    );
+    assert_error(
+        &put(&server, &other, &author, &json!({"title": "taken over"})),
+        403,
+        "ForbiddenError",
+        "Forbidden",
+    );
+    let own = put(
+        &server,
+        &format!("{ARTICLES}/{mine}"),
+        &author,
+        &json!({"title": "edited"}),
+    );
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert_eq!(
+        server.get(&other, Some(&admin)).body["data"]["title"],
+        "the admin's"
+    );
+    // The Editor manages every entry.
+    let all = server.get(ARTICLES, Some(&editor));
+    assert_eq!(all.body["pagination"]["total"], 2, "{}", all.body);
+    let edited = put(&server, &other, &editor, &json!({"title": "by the editor"}));
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    let deleted = server.call("DELETE", &format!("{ARTICLES}/{mine}"), Some(&editor), None);
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    // The condition shows, and the Author cannot lift it from their own role.
+    let permissions = server.get("/admin/users/me/permissions", Some(&author));
+    let update = permissions.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["action"] == "plugin::content-manager.explorer.update")
+        .cloned()
+        .unwrap();
+    assert_eq!(update["conditions"], json!(["admin::is-creator"]));
+    let author_role =
+        server.get("/admin/users/me", Some(&author)).body["data"]["roles"][0]["id"].clone();
+    let mut grants: Vec<Value> = permissions.body["data"].as_array().unwrap().clone();
+    grants.push(json!({"action": "admin::roles.update", "conditions": []}));
+    let given = server.call(
+        "PUT",
+        &format!("/admin/roles/{author_role}/permissions"),
+        Some(&admin),
+        Some(&json!({"permissions": grants})),
+    );
+    assert_eq!(given.status, 200, "{}", given.body);
+    let lifted: Vec<Value> = grants
+        .iter()
+        .map(|p| json!({"action": p["action"], "conditions": []}))
+        .collect();
+    assert_error(
+        &server.call(
+            "PUT",
+            &format!("/admin/roles/{author_role}/permissions"),
+            Some(&author),
+            Some(&json!({"permissions": lifted})),
+        ),
+        400,
+        "ValidationError",
+        "Cannot assign permissions that exceed your own. Exceeding: plugin::content-manager.explorer.create, plugin::content-manager.explorer.read, plugin::content-manager.explorer.update",
+    );
+    // Saving the role as it is keeps the condition.
+    let kept = server.call(
+        "PUT",
+        &format!("/admin/roles/{author_role}/permissions"),
+        Some(&author),
+        Some(&json!({"permissions": grants})),
+    );
+    assert_eq!(kept.status, 200, "{}", kept.body);
+    assert_error(
+        &server.get(&other, Some(&author)),
+        403,
+        "ForbiddenError",
+        "Forbidden",
+    );
+}

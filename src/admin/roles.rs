@@ -5,7 +5,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{admin_permissions, admin_roles, admin_users_roles};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The names of admin actions, as routes declare them.
 pub mod actions {
@@ -71,16 +71,65 @@ pub mod actions {
     ];
 }
 
+/// Strapi's condition: the action applies only to what the admin created.
+pub const IS_CREATOR: &str = "admin::is-creator";
+
+/// What roles grant: every action, and those of them granted only on what the admin created
+/// (`IS_CREATOR`; an action some role grants without condition is not among them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    pub actions: BTreeSet<String>,
+    pub own_only: BTreeSet<String>,
+}
+
+impl Grants {
+    /// Actions granted without condition.
+    pub fn unconditional(actions: &BTreeSet<String>) -> Grants {
+        Grants {
+            actions: actions.clone(),
+            own_only: BTreeSet::new(),
+        }
+    }
+
+    /// The grants of one role, as a role change asks them: each action, and whether it is
+    /// granted on what the admin created only.
+    pub fn from_pairs(pairs: &BTreeMap<String, bool>) -> Grants {
+        Grants {
+            actions: pairs.keys().cloned().collect(),
+            own_only: pairs
+                .iter()
+                .filter(|(_, own)| **own)
+                .map(|(action, _)| action.clone())
+                .collect(),
+        }
+    }
+
+    /// What `self` gives that `granter` does not hold: actions it lacks, or holds only on its
+    /// own creations while `self` gives them without condition.
+    pub fn beyond(&self, granter: &Grants) -> Vec<String> {
+        self.actions
+            .iter()
+            .filter(|action| {
+                !granter.actions.contains(*action)
+                    || (granter.own_only.contains(*action) && !self.own_only.contains(*action))
+            })
+            .cloned()
+            .collect()
+    }
+}
+
 pub const SUPER_ADMIN: &str = "strapi-super-admin";
 pub const EDITOR: &str = "strapi-editor";
 pub const AUTHOR: &str = "strapi-author";
 
-/// A default role: its code, name, description and the actions it starts with.
+/// A default role: its code, name, description and the actions it starts with (`own_only`:
+/// granted on what the admin created only, as Strapi's Author).
 struct DefaultRole {
     code: &'static str,
     name: &'static str,
     description: &'static str,
     actions: &'static [&'static str],
+    own_only: bool,
 }
 
 const DEFAULT_ROLES: &[DefaultRole] = &[
@@ -89,6 +138,7 @@ const DEFAULT_ROLES: &[DefaultRole] = &[
         name: "Super Admin",
         description: "Super Admins can access and manage all features and settings.",
         actions: actions::ALL,
+        own_only: false,
     },
     DefaultRole {
         code: EDITOR,
@@ -102,6 +152,7 @@ const DEFAULT_ROLES: &[DefaultRole] = &[
             actions::EXPLORER_DELETE,
             actions::EXPLORER_PUBLISH,
         ],
+        own_only: false,
     },
     DefaultRole {
         code: AUTHOR,
@@ -113,8 +164,18 @@ const DEFAULT_ROLES: &[DefaultRole] = &[
             actions::EXPLORER_READ,
             actions::EXPLORER_UPDATE,
         ],
+        own_only: true,
     },
 ];
+
+/// The `conditions` column of a grant.
+fn conditions_of(own_only: bool) -> &'static str {
+    if own_only {
+        "[\"admin::is-creator\"]"
+    } else {
+        "[]"
+    }
+}
 
 /// A role as stored.
 #[derive(Debug, Clone, Queryable, PartialEq, Eq)]
@@ -164,10 +225,13 @@ pub fn ensure_defaults(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResu
                 .into_iter()
                 .collect();
             for action in role.actions.iter().filter(|a| !granted.contains(**a)) {
+                // The explorer's actions are the ones a condition applies to.
+                let own_only = role.own_only && action.starts_with("plugin::content-manager.");
                 diesel::insert_into(admin_permissions::table)
                     .values((
                         admin_permissions::role_id.eq(role_id),
                         admin_permissions::action.eq(*action),
+                        admin_permissions::conditions.eq(conditions_of(own_only)),
                     ))
                     .execute(conn)?;
             }
@@ -201,23 +265,41 @@ pub fn of_user(conn: &mut DbConnection, user_id: i32) -> QueryResult<Vec<Role>> 
 
 /// The union of the actions granted to `roles`.
 pub fn actions_of(conn: &mut DbConnection, roles: &[Role]) -> QueryResult<BTreeSet<String>> {
-    let ids: Vec<i32> = roles.iter().map(|role| role.id).collect();
-    Ok(admin_permissions::table
-        .filter(admin_permissions::role_id.eq_any(ids))
-        .select(admin_permissions::action)
-        .load::<String>(conn)?
-        .into_iter()
-        .collect())
+    Ok(grants_of(conn, roles)?.actions)
 }
 
-/// The actions of `asked` that `held` lacks. No principal grants (to a token or to a role) an
-/// action it does not hold itself at that moment: this is what it would be exceeding.
-pub fn beyond<'a>(asked: &'a BTreeSet<String>, held: &BTreeSet<String>) -> Vec<&'a str> {
-    asked
+/// What `roles` grant together: an action is granted on the admin's own creations only when
+/// every role that grants it does so under `IS_CREATOR`.
+pub fn grants_of(conn: &mut DbConnection, roles: &[Role]) -> QueryResult<Grants> {
+    let ids: Vec<i32> = roles.iter().map(|role| role.id).collect();
+    let rows: Vec<(String, String)> = admin_permissions::table
+        .filter(admin_permissions::role_id.eq_any(ids))
+        .select((admin_permissions::action, admin_permissions::conditions))
+        .load(conn)?;
+    let mut grants = Grants::default();
+    let mut unconditional = BTreeSet::new();
+    for (action, conditions) in rows {
+        if conditions.contains(IS_CREATOR) {
+            grants.own_only.insert(action.clone());
+        } else {
+            unconditional.insert(action.clone());
+        }
+        grants.actions.insert(action);
+    }
+    grants
+        .own_only
+        .retain(|action| !unconditional.contains(action));
+    Ok(grants)
+}
+
+/// A role's own grants: each action, and whether it is granted on own creations only.
+fn pairs_of(conn: &mut DbConnection, role: &Role) -> QueryResult<BTreeMap<String, bool>> {
+    let grants = grants_of(conn, std::slice::from_ref(role))?;
+    Ok(grants
+        .actions
         .iter()
-        .filter(|action| !held.contains(*action))
-        .map(String::as_str)
-        .collect()
+        .map(|action| (action.clone(), grants.own_only.contains(action)))
+        .collect())
 }
 
 /// Why a role's actions could not be set.
@@ -237,15 +319,16 @@ impl From<diesel::result::Error> for SetActionsError {
     }
 }
 
-/// Replaces the actions a role grants (each one known), for a granter holding `granter`: the
-/// actions the role gains must all be the granter's own (what it already grants, or loses, is
-/// not a grant). Admin tokens of the role's users lose what the role loses, since a token's
-/// rights are bounded by its owner's on every request.
+/// Replaces what a role grants (each action known; `true`: on own creations only), for a
+/// granter holding `granter`: what the role gains (an action, or an action's condition lifted)
+/// must be the granter's own; what it already grants, or loses, is no grant. Admin tokens of
+/// the role's users lose what the role loses, since a token's rights are bounded by its
+/// owner's on every request.
 pub fn set_actions(
     conn: &mut DbConnection,
     role_id: i32,
-    granted: &BTreeSet<String>,
-    granter: &BTreeSet<String>,
+    granted: &BTreeMap<String, bool>,
+    granter: &Grants,
 ) -> Result<(), SetActionsError> {
     crate::db::exclusive(conn, "admin_roles", |conn| {
         let role: Role = admin_roles::table
@@ -256,21 +339,27 @@ pub fn set_actions(
         if role.code == SUPER_ADMIN {
             return Err(SetActionsError::SuperAdmin);
         }
-        let current = actions_of(conn, std::slice::from_ref(&role))?;
-        let gained: BTreeSet<String> = granted.difference(&current).cloned().collect();
-        let exceeding = beyond(&gained, granter);
+        let current = pairs_of(conn, &role)?;
+        let gained: BTreeMap<String, bool> = granted
+            .iter()
+            .filter(|(action, own)| match current.get(*action) {
+                None => true,
+                Some(was_own) => *was_own && !**own,
+            })
+            .map(|(action, own)| (action.clone(), *own))
+            .collect();
+        let exceeding = Grants::from_pairs(&gained).beyond(granter);
         if !exceeding.is_empty() {
-            return Err(SetActionsError::Exceeding(
-                exceeding.into_iter().map(str::to_string).collect(),
-            ));
+            return Err(SetActionsError::Exceeding(exceeding));
         }
         diesel::delete(admin_permissions::table.filter(admin_permissions::role_id.eq(role_id)))
             .execute(conn)?;
-        for action in granted {
+        for (action, own_only) in granted {
             diesel::insert_into(admin_permissions::table)
                 .values((
                     admin_permissions::role_id.eq(role_id),
                     admin_permissions::action.eq(action),
+                    admin_permissions::conditions.eq(conditions_of(*own_only)),
                 ))
                 .execute(conn)?;
         }

@@ -35,6 +35,8 @@ pub struct AdminSession {
     pub user: AdminUser,
     pub roles: Vec<Role>,
     pub actions: BTreeSet<String>,
+    /// Those of `actions` held only on what this admin created (Strapi's `admin::is-creator`).
+    pub own_only: BTreeSet<String>,
     pub via: Via,
     pub origin: Origin,
     /// For an admin token: where its refusals are recorded.
@@ -97,6 +99,20 @@ impl AdminSession {
         }
     }
 
+    /// What this admin holds now, conditions included: the ceiling of what they may grant.
+    pub fn grants(&self) -> roles::Grants {
+        roles::Grants {
+            actions: self.actions.clone(),
+            own_only: self.own_only.clone(),
+        }
+    }
+
+    /// For an action held only on the admin's own creations, the admin whose creations they
+    /// are; `None` when it is held on everything.
+    pub fn only_own(&self, action: &str) -> Option<i32> {
+        self.own_only.contains(action).then_some(self.user.id)
+    }
+
     /// Whether the admin holds the Super Admin role.
     pub fn is_super_admin(&self) -> bool {
         self.roles.iter().any(|r| r.code == roles::SUPER_ADMIN)
@@ -148,11 +164,12 @@ impl AdminSession {
                     .filter(AdminUser::can_sign_in)
                     .ok_or_else(ApiError::unauthorized)?;
                 let roles = roles::of_user(conn, user.id)?;
-                let actions = roles::actions_of(conn, &roles)?;
+                let grants = roles::grants_of(conn, &roles)?;
                 Ok(AdminSession {
                     user,
                     roles,
-                    actions,
+                    actions: grants.actions,
+                    own_only: grants.own_only,
                     via: Via::Session(claims),
                     origin,
                     refusals: None,
@@ -192,7 +209,7 @@ impl AdminSession {
                     return Ok(Err("Token owner is deactivated"));
                 }
                 let roles = roles::of_user(conn, user.id)?;
-                let held = roles::actions_of(conn, &roles)?;
+                let held = roles::grants_of(conn, &roles)?;
                 Ok(Ok((user, roles, held)))
             })
             .await?;
@@ -208,8 +225,9 @@ impl AdminSession {
             user,
             roles,
             // The owner's present rights bound the token's: a role that loses an action takes
-            // it from the owner's tokens too.
-            actions: granted.intersection(&held).cloned().collect(),
+            // it from the owner's tokens too, and a condition on it binds them as well.
+            actions: granted.intersection(&held.actions).cloned().collect(),
+            own_only: granted.intersection(&held.own_only).cloned().collect(),
             via: Via::Token(id),
             origin,
             refusals: Some(Refusals {

@@ -19,6 +19,9 @@ pub enum Field {
     CreatedAt,
     UpdatedAt,
     PublishedAt,
+    /// The admin who created the document (Strapi's `created_by_id`): never named by a
+    /// request, used by the content manager's ownership condition.
+    CreatedBy,
     Attribute(usize),
 }
 
@@ -42,7 +45,7 @@ impl Field {
     /// The field's type, for typing values (system fields behave like these types).
     fn kind(self, content_type: &ContentType) -> AttributeType {
         match self {
-            Field::Id => AttributeType::Integer,
+            Field::Id | Field::CreatedBy => AttributeType::Integer,
             Field::DocumentId => AttributeType::String,
             Field::CreatedAt | Field::UpdatedAt | Field::PublishedAt => AttributeType::DateTime,
             Field::Attribute(index) => content_type.attributes[index].kind.clone(),

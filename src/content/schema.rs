@@ -355,6 +355,8 @@ fn parse_attribute(name: &str, definition: &Value) -> Result<Attribute, SchemaEr
         "updated_at",
         "published_at",
         "locale",
+        "created_by_id",
+        "updated_by_id",
     ]
     .contains(&column.as_str())
     {

@@ -102,6 +102,7 @@ impl<'a> Builder<'a> {
             Field::CreatedAt => (quote("created_at"), Storage::DateTime),
             Field::UpdatedAt => (quote("updated_at"), Storage::DateTime),
             Field::PublishedAt => (quote("published_at"), Storage::DateTime),
+            Field::CreatedBy => (quote("created_by_id"), Storage::Integer),
             Field::Attribute(index) => {
                 let attribute = &self.content_type.attributes[index];
                 (quote(&attribute.column), attribute.kind.storage())

@@ -169,6 +169,9 @@ pub fn sync(
             }
         }
     }
+    if !report.created {
+        add_admin_columns(conn, dialect, &content_type.table)?;
+    }
     sync_indexes(conn, dialect, content_type, &known)?;
     report.kept_columns = known
         .keys()
@@ -227,6 +230,9 @@ fn create_table(
     columns.push(format!("\"updated_at\" {time} NOT NULL"));
     columns.push(format!("\"published_at\" {time}"));
     columns.push("\"locale\" TEXT".to_string());
+    for column in ADMIN_COLUMNS {
+        columns.push(format!("{} INTEGER", quote(column)));
+    }
     let table = quote(&content_type.table);
     conn.batch_execute(&format!("CREATE TABLE {table} ({})", columns.join(", ")))
         .map_err(|e| {
@@ -236,6 +242,43 @@ fn create_table(
                 content_type.uid, content_type.table
             ))
         })
+}
+
+/// The admins who created and last changed a document, as Strapi stores them: set by the
+/// content manager (a Content API write sets neither), read by its ownership condition.
+pub const ADMIN_COLUMNS: [&str; 2] = ["created_by_id", "updated_by_id"];
+
+/// Adds `ADMIN_COLUMNS` to a table made before they existed.
+fn add_admin_columns(
+    conn: &mut DbConnection,
+    dialect: Dialect,
+    table: &str,
+) -> Result<(), SyncError> {
+    let Some(literal_table) = literal(table) else {
+        return Ok(());
+    };
+    let sql = match dialect {
+        Dialect::Sqlite => format!("SELECT name FROM pragma_table_info({literal_table})"),
+        Dialect::Postgres => format!(
+            "SELECT column_name AS name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = {literal_table}"
+        ),
+    };
+    let present: Vec<String> = diesel::sql_query(sql)
+        .load::<NameRow>(conn)?
+        .into_iter()
+        .map(|row| row.name)
+        .collect();
+    for column in ADMIN_COLUMNS {
+        if !present.iter().any(|name| name == column) {
+            conn.batch_execute(&format!(
+                "ALTER TABLE {} ADD COLUMN {} INTEGER",
+                quote(table),
+                quote(column)
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 /// What an index of a content table is for.

@@ -415,9 +415,10 @@ fn publish_draft(
     let columns: Vec<String> = content_type
         .attributes
         .iter()
-        .map(|a| &a.column)
-        .chain(&content_type.retired_columns)
-        .map(|column| quote(column))
+        .map(|a| a.column.as_str())
+        .chain(content_type.retired_columns.iter().map(String::as_str))
+        .chain(crate::content::storage::ADMIN_COLUMNS)
+        .map(quote)
         .collect();
     let mut copy = Builder::new(dialect, content_type);
     let time = copy.param(timestamp(now), Some(Storage::DateTime));
@@ -438,6 +439,58 @@ fn in_transaction<T>(
     work: impl FnOnce(&mut DbConnection) -> Result<T, WriteError>,
 ) -> Result<T, WriteError> {
     conn.transaction(work)
+}
+
+/// Records the admin who created (`created`) or changed a document, on each of its rows.
+pub fn set_admin(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: &str,
+    admin: i32,
+    created: bool,
+) -> QueryResult<()> {
+    let mut builder = Builder::new(dialect_of(conn), content_type);
+    let by = builder.param(SqlValue::Integer(admin.into()), Some(Storage::Integer));
+    let document = builder.param(SqlValue::Text(document_id.to_string()), None);
+    let creator = if created {
+        format!(", \"created_by_id\" = {by}")
+    } else {
+        String::new()
+    };
+    builder.push(&format!(
+        "UPDATE {} SET \"updated_by_id\" = {by}{creator} WHERE \"document_id\" = {document}",
+        quote(&content_type.table)
+    ));
+    bound(&builder.finish()).execute(conn)?;
+    Ok(())
+}
+
+/// The admin who created a document (`Some(None)` when none did, as for Content API writes;
+/// `None` when there is no such document). `document_id` `None`: a single type's document.
+pub fn creator(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: Option<&str>,
+) -> QueryResult<Option<Option<i32>>> {
+    #[derive(QueryableByName)]
+    struct CreatorRow {
+        #[diesel(sql_type = Nullable<Integer>)]
+        created_by_id: Option<i32>,
+    }
+    let mut builder = Builder::new(dialect_of(conn), content_type);
+    let condition = match document_id {
+        Some(id) => {
+            let document = builder.param(SqlValue::Text(id.to_string()), None);
+            format!(" WHERE \"document_id\" = {document}")
+        }
+        None => String::new(),
+    };
+    builder.push(&format!(
+        "SELECT \"created_by_id\" FROM {}{condition} ORDER BY \"id\" ASC LIMIT 1",
+        quote(&content_type.table)
+    ));
+    let rows: Vec<CreatorRow> = bound(&builder.finish()).load(conn)?;
+    Ok(rows.into_iter().next().map(|row| row.created_by_id))
 }
 
 /// Creates a document (for a single type, only when none exists: see `upsert_single`).

@@ -16,6 +16,7 @@ diesel::table! {
         id -> Integer,
         role_id -> Integer,
         action -> Text,
+        conditions -> Text,
     }
 }
 

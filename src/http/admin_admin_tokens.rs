@@ -16,7 +16,7 @@ use crate::tokens::store::{self, TokenChanges};
 use crate::tokens::{ADMIN_KIND, TokenRecord, TokenType};
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `type` and `permissions` belong to content tokens: 400 with Strapi's messages.
 fn refuse_content_fields(body: &Map<String, Value>) -> ApiResult<()> {
@@ -34,27 +34,29 @@ fn refuse_content_fields(body: &Map<String, Value>) -> ApiResult<()> {
 }
 
 /// A list of admin actions (`adminPermissions`, a role's `permissions`), as names or as Strapi's
-/// `{action, subject, …}` objects; every one must be a known admin action. `None` when absent.
-pub(crate) fn admin_actions_field(
+/// `{action, subject, conditions, …}` objects; every one must be a known admin action, and the
+/// only condition known is `admin::is-creator`. Each action with whether it is granted on own
+/// creations only; `None` when absent.
+pub(crate) fn admin_grants_field(
     body: &Map<String, Value>,
     key: &str,
     errors: &mut FieldErrors,
-) -> ApiResult<Option<BTreeSet<String>>> {
+) -> ApiResult<Option<BTreeMap<String, bool>>> {
     let items = match body.get(key) {
         None => return Ok(None),
-        Some(Value::Null) => return Ok(Some(BTreeSet::new())),
+        Some(Value::Null) => return Ok(Some(BTreeMap::new())),
         Some(Value::Array(items)) => items,
         Some(_) => {
             errors.add(key, format!("{key} must be an array"));
             return Ok(None);
         }
     };
-    let mut asked = BTreeSet::new();
+    let mut asked = BTreeMap::new();
     for (index, item) in items.iter().enumerate() {
-        let action = match item {
-            Value::String(action) => action.as_str(),
+        let (action, conditions) = match item {
+            Value::String(action) => (action.as_str(), None),
             Value::Object(fields) => match fields.get("action").and_then(Value::as_str) {
-                Some(action) => action,
+                Some(action) => (action, fields.get("conditions")),
                 None => {
                     errors.add(
                         &format!("{key}.{index}.action"),
@@ -76,14 +78,50 @@ pub(crate) fn admin_actions_field(
                 "Unknown admin action: {action}"
             )));
         }
-        asked.insert(action.to_string());
+        let own_only = match conditions {
+            None | Some(Value::Null) => false,
+            Some(Value::Array(conditions)) => {
+                let mut own_only = false;
+                for condition in conditions {
+                    match condition.as_str() {
+                        Some(roles::IS_CREATOR) => own_only = true,
+                        _ => {
+                            return Err(ApiError::validation(format!(
+                                "Unknown condition: {condition}"
+                            )));
+                        }
+                    }
+                }
+                own_only
+            }
+            Some(_) => {
+                errors.add(
+                    &format!("{key}.{index}.conditions"),
+                    "conditions must be an array",
+                );
+                continue;
+            }
+        };
+        asked.insert(action.to_string(), own_only);
     }
     Ok(Some(asked))
 }
 
-/// 400 unless every asked action is one the granter holds.
+/// `admin_grants_field`'s actions alone (a token's permissions carry no condition: it acts
+/// within its owner's, conditions included).
+pub(crate) fn admin_actions_field(
+    body: &Map<String, Value>,
+    key: &str,
+    errors: &mut FieldErrors,
+) -> ApiResult<Option<BTreeSet<String>>> {
+    Ok(admin_grants_field(body, key, errors)?.map(|asked| asked.into_keys().collect()))
+}
+
+/// 400 unless every asked action is one the granter holds (a token's permissions carry no
+/// condition: on use it is bound by its owner's, conditions included).
 fn check_ceiling(asked: &BTreeSet<String>, held: &BTreeSet<String>) -> ApiResult<()> {
-    let exceeding = roles::beyond(asked, held);
+    let exceeding =
+        roles::Grants::unconditional(asked).beyond(&roles::Grants::unconditional(held));
     if exceeding.is_empty() {
         return Ok(());
     }
@@ -315,7 +353,8 @@ pub async fn owner_permissions(
         .db(move |conn| {
             let record = find_of_kind(conn, id, ADMIN_KIND)?;
             owner_or_super_admin(&session, &record)?;
-            held_by(conn, record.owner.unwrap_or_default())
+            let roles = roles::of_user(conn, record.owner.unwrap_or_default())?;
+            Ok(roles::grants_of(conn, &roles)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": admin_permissions_json(&held) })))

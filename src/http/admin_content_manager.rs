@@ -14,6 +14,7 @@ use crate::content::value::SqlValue;
 use crate::error::{ApiError, ApiResult};
 use crate::http::object_body;
 use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::Connection;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -231,9 +232,20 @@ pub async fn list(
     let (kind, uid) = path.into_inner();
     let content_type = content_type(&state, &kind, &uid)?;
     if content_type.kind == Kind::Single {
-        return read(state, content_type, None).await;
+        return read(state, &session, content_type, None).await;
     }
-    let query = list_query(&content_type, request.query_string())?;
+    let mut query = list_query(&content_type, request.query_string())?;
+    if let Some(me) = session.only_own(actions::EXPLORER_READ) {
+        let mine = Filter::Condition {
+            field: Field::CreatedBy,
+            operator: Operator::Eq,
+            values: vec![SqlValue::Integer(me.into())],
+        };
+        query.filter = Some(match query.filter.take() {
+            Some(filter) => Filter::And(vec![filter, mine]),
+            None => mine,
+        });
+    }
     let pagination = query.pagination;
     let (entries, total) = state
         .db(move |conn| {
@@ -255,14 +267,33 @@ pub async fn list(
     })))
 }
 
+/// 403 when `action` is the admin's on their own creations only (`only_own`) and the document
+/// is not one of them; a document not there yet is the write's to report. The document's
+/// creator as `store::creator` gives it.
+fn check_owner(
+    conn: &mut crate::db::DbConnection,
+    only_own: Option<i32>,
+    content_type: &ContentType,
+    document_id: Option<&str>,
+) -> ApiResult<Option<Option<i32>>> {
+    let creator = store::creator(conn, content_type, document_id)?;
+    match (only_own, creator) {
+        (Some(me), Some(by)) if by != Some(me) => Err(ApiError::forbidden()),
+        _ => Ok(creator),
+    }
+}
+
 /// One document's draft (or its only version), with `status`.
 async fn read(
     state: web::Data<AppState>,
+    session: &AdminSession,
     content_type: Arc<ContentType>,
     document_id: Option<String>,
 ) -> ApiResult<HttpResponse> {
+    let only_own = session.only_own(actions::EXPLORER_READ);
     let entry = state
         .db(move |conn| {
+            check_owner(conn, only_own, &content_type, document_id.as_deref())?;
             let found = store::find_one(
                 conn,
                 &content_type,
@@ -287,7 +318,7 @@ pub async fn get(
     session.require(actions::EXPLORER_READ)?;
     let (kind, uid, document_id) = path.into_inner();
     let content_type = content_type(&state, &kind, &uid)?;
-    read(state, content_type, Some(document_id)).await
+    read(state, &session, content_type, Some(document_id)).await
 }
 
 /// The fields of a document as the panel sends them: the body itself, or Strapi's `{data}`.
@@ -313,11 +344,17 @@ pub async fn create(
     }
     let data = fields_of(object_body(body.into_inner())?);
     let now = state.clock.now();
+    let me = session.user.id;
     let entry = state
         .db_write(move |conn| {
-            let mut entry = store::create(conn, &content_type, &data, Status::Draft, now)?;
-            with_status(conn, &content_type, std::slice::from_mut(&mut entry))?;
-            Ok(entry)
+            conn.transaction(|conn| {
+                let mut entry = store::create(conn, &content_type, &data, Status::Draft, now)?;
+                if let Some(id) = entry["documentId"].as_str() {
+                    store::set_admin(conn, &content_type, id, me, true)?;
+                }
+                with_status(conn, &content_type, std::slice::from_mut(&mut entry))?;
+                Ok(entry)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(json!({ "data": entry })))
@@ -335,18 +372,25 @@ pub async fn update(
     let (content_type, document_id) = address(&state, &request)?;
     let data = fields_of(object_body(body.into_inner())?);
     let now = state.clock.now();
+    let (me, only_own) = (session.user.id, session.only_own(actions::EXPLORER_UPDATE));
     let entry = state
         .db_write(move |conn| {
-            let mut entry = store::update(
-                conn,
-                &content_type,
-                document_id.as_deref(),
-                &data,
-                Status::Draft,
-                now,
-            )?;
-            with_status(conn, &content_type, std::slice::from_mut(&mut entry))?;
-            Ok(entry)
+            conn.transaction(|conn| {
+                let creator = check_owner(conn, only_own, &content_type, document_id.as_deref())?;
+                let mut entry = store::update(
+                    conn,
+                    &content_type,
+                    document_id.as_deref(),
+                    &data,
+                    Status::Draft,
+                    now,
+                )?;
+                if let Some(id) = entry["documentId"].as_str() {
+                    store::set_admin(conn, &content_type, id, me, creator.is_none())?;
+                }
+                with_status(conn, &content_type, std::slice::from_mut(&mut entry))?;
+                Ok(entry)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": entry })))
@@ -376,8 +420,12 @@ pub async fn delete(
     session.require(actions::EXPLORER_DELETE)?;
     let (content_type, document_id) = address(&state, &request)?;
     let shown = document_id.clone();
+    let only_own = session.only_own(actions::EXPLORER_DELETE);
     let deleted = state
-        .db_write(move |conn| Ok(store::delete(conn, &content_type, document_id.as_deref())?))
+        .db_write(move |conn| {
+            check_owner(conn, only_own, &content_type, document_id.as_deref())?;
+            Ok(store::delete(conn, &content_type, document_id.as_deref())?)
+        })
         .await?;
     if !deleted {
         return Err(not_found());
@@ -400,8 +448,10 @@ pub async fn action(
         _ => return Err(not_found()),
     };
     let now = state.clock.now();
+    let only_own = session.only_own(actions::EXPLORER_PUBLISH);
     let entry = state
         .db_write(move |conn| {
+            check_owner(conn, only_own, &content_type, document_id.as_deref())?;
             let mut entry = if publish {
                 store::publish(conn, &content_type, document_id.as_deref(), now)?
             } else {

@@ -60,7 +60,9 @@ pub(crate) fn token_json(record: &TokenRecord, access_key: Option<&PlainToken>) 
         "updatedAt": iso(record.updated_at),
     });
     if record.kind == ADMIN_KIND {
-        shown["adminPermissions"] = admin_permissions_json(&record.permissions);
+        shown["adminPermissions"] = admin_permissions_json(
+            &crate::admin::roles::Grants::unconditional(&record.permissions),
+        );
         shown["adminUserOwner"] = json!(record.owner);
     } else {
         shown["type"] = json!(record.token_type.as_str());
@@ -73,12 +75,18 @@ pub(crate) fn token_json(record: &TokenRecord, access_key: Option<&PlainToken>) 
 }
 
 /// Admin actions in Strapi's permission shape.
-pub(crate) fn admin_permissions_json<'a>(actions: impl IntoIterator<Item = &'a String>) -> Value {
-    actions
-        .into_iter()
-        .map(
-            |action| json!({"action": action, "subject": null, "properties": {}, "conditions": []}),
-        )
+pub(crate) fn admin_permissions_json(grants: &crate::admin::roles::Grants) -> Value {
+    grants
+        .actions
+        .iter()
+        .map(|action| {
+            let conditions: &[&str] = if grants.own_only.contains(action) {
+                &[crate::admin::roles::IS_CREATOR]
+            } else {
+                &[]
+            };
+            json!({"action": action, "subject": null, "properties": {}, "conditions": conditions})
+        })
         .collect()
 }
 

@@ -6,7 +6,7 @@ use crate::admin::roles::{self, SetActionsError, actions};
 use crate::admin::users::{self, ChangeError};
 use crate::auth::admin::AdminSession;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::http::admin_admin_tokens::admin_actions_field;
+use crate::http::admin_admin_tokens::admin_grants_field;
 use crate::http::admin_auth::{role_json, user_json};
 use crate::http::admin_tokens::{admin_permissions_json, only_keys};
 use crate::http::object_body;
@@ -121,13 +121,13 @@ pub async fn set_role_permissions(
     let id = user_id(&id)?;
     let body = object_body(body.into_inner())?;
     let mut errors = FieldErrors::default();
-    let granted = admin_actions_field(&body, "permissions", &mut errors)?;
+    let granted = admin_grants_field(&body, "permissions", &mut errors)?;
     errors.into_result()?;
     let granted = granted.ok_or_else(|| ApiError::validation("permissions is a required field"))?;
-    let shown = admin_permissions_json(&granted);
+    let shown = admin_permissions_json(&roles::Grants::from_pairs(&granted));
     state
         .db_write(move |conn| {
-            roles::set_actions(conn, id, &granted, &session.actions).map_err(|error| match error {
+            roles::set_actions(conn, id, &granted, &session.grants()).map_err(|error| match error {
                 SetActionsError::NotFound => ApiError::not_found("Role not found"),
                 SetActionsError::SuperAdmin => {
                     ApiError::application("Super admin permissions can't be edited.")
