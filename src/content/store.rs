@@ -142,6 +142,9 @@ pub fn find_one(
     document_id: Option<&str>,
     query: &Query,
 ) -> QueryResult<Option<Value>> {
+    if document_id.is_some_and(|id| !is_document_id(id)) {
+        return Ok(None);
+    }
     let dialect = dialect_of(conn);
     let statement = sql::find_one(dialect, content_type, document_id, query);
     Ok(load_entries(conn, content_type, &statement)?.pop())
@@ -292,6 +295,16 @@ fn timestamp(now: NaiveDateTime) -> SqlValue {
 }
 
 /// 24 lower-case letters and digits from the OS, like Strapi's document ids.
+/// Whether `id` could name a document: Vellum's ids and Strapi's (letters, digits, `-`, `_`, at
+/// most 64). Any other id names none, and is answered so without asking the database (which,
+/// for a NUL, PostgreSQL would refuse with an error).
+pub fn is_document_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 pub fn new_document_id() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut id = String::with_capacity(24);
@@ -477,6 +490,9 @@ pub fn creator(
         #[diesel(sql_type = Nullable<Integer>)]
         created_by_id: Option<i32>,
     }
+    if document_id.is_some_and(|id| !is_document_id(id)) {
+        return Ok(None);
+    }
     let mut builder = Builder::new(dialect_of(conn), content_type);
     let condition = match document_id {
         Some(id) => {
@@ -575,7 +591,8 @@ pub fn update(
 ) -> Result<Value, WriteError> {
     in_transaction(conn, |conn| {
         let document_id = match document_id {
-            Some(id) => id.to_string(),
+            Some(id) if is_document_id(id) => id.to_string(),
+            Some(_) => return Err(WriteError::NotFound),
             None => match single_document_id(conn, content_type)? {
                 Some(id) => id,
                 None => {
@@ -694,7 +711,8 @@ fn existing_document(
     document_id: Option<&str>,
 ) -> Result<String, WriteError> {
     match document_id {
-        Some(id) => Ok(id.to_string()),
+        Some(id) if is_document_id(id) => Ok(id.to_string()),
+        Some(_) => Err(WriteError::NotFound),
         None => single_document_id(conn, content_type)?.ok_or(WriteError::NotFound),
     }
 }
@@ -706,7 +724,8 @@ pub fn delete(
     document_id: Option<&str>,
 ) -> Result<bool, WriteError> {
     let document_id = match document_id {
-        Some(id) => id.to_string(),
+        Some(id) if is_document_id(id) => id.to_string(),
+        Some(_) => return Ok(false),
         None => match single_document_id(conn, content_type)? {
             Some(id) => id,
             None => return Ok(false),

@@ -120,8 +120,7 @@ pub(crate) fn admin_actions_field(
 /// 400 unless every asked action is one the granter holds (a token's permissions carry no
 /// condition: on use it is bound by its owner's, conditions included).
 fn check_ceiling(asked: &BTreeSet<String>, held: &BTreeSet<String>) -> ApiResult<()> {
-    let exceeding =
-        roles::Grants::unconditional(asked).beyond(&roles::Grants::unconditional(held));
+    let exceeding = roles::Grants::unconditional(asked).beyond(&roles::Grants::unconditional(held));
     if exceeding.is_empty() {
         return Ok(());
     }
