@@ -771,3 +771,60 @@ fn role_changes_never_grant_beyond_the_changers_own() {
         "Cannot assign permissions that exceed your own. Exceeding: plugin::content-manager.explorer.read",
     );
 }
+
+/// Issue 16.4, a sibling: only a super admin turns a super admin off or on, or deletes one; an
+/// Editor given `users.update` and `users.delete` manages the other admins only.
+#[test]
+fn only_a_super_admin_changes_a_super_admin() {
+    let (server, admin) = start();
+    grant_editor(
+        &server,
+        &admin,
+        &[
+            "admin::users.read",
+            "admin::users.update",
+            "admin::users.delete",
+        ],
+    );
+    let editor = create_admin_with_cli(&server, "ed@example.com", "editor");
+    create_admin_with_cli(&server, "author@example.com", "author");
+    let users = server.get("/admin/users", Some(&admin)).body["data"]["results"].clone();
+    let id_of = |email: &str| {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == email)
+            .unwrap()["id"]
+            .clone()
+    };
+    let (root, author) = (id_of(common::ADMIN_EMAIL), id_of("author@example.com"));
+    for (method, body) in [("PUT", Some(json!({"isActive": false}))), ("DELETE", None)] {
+        assert_error(
+            &server.call(
+                method,
+                &format!("/admin/users/{root}"),
+                Some(&editor),
+                body.as_ref(),
+            ),
+            403,
+            "ForbiddenError",
+            "Only a super admin can change or delete a super admin",
+        );
+    }
+    assert_eq!(server.get("/admin/users/me", Some(&admin)).status, 200);
+    let off = server.call(
+        "PUT",
+        &format!("/admin/users/{author}"),
+        Some(&editor),
+        Some(&json!({"isActive": false})),
+    );
+    assert_eq!(off.status, 200, "{}", off.body);
+    let gone = server.call(
+        "DELETE",
+        &format!("/admin/users/{author}"),
+        Some(&editor),
+        None,
+    );
+    assert_eq!(gone.status, 200, "{}", gone.body);
+}

@@ -165,6 +165,9 @@ pub enum ChangeError {
     NotFound,
     /// The change would leave no active Super Admin.
     LastSuperAdmin,
+    /// Only a Super Admin turns a Super Admin on or off, or deletes one: whoever else did
+    /// would act past their own rights (turning one on gives every right back).
+    SuperAdminOnly,
     Database(diesel::result::Error),
 }
 
@@ -191,10 +194,14 @@ pub fn set_active(
     conn: &mut DbConnection,
     id: i32,
     active: bool,
+    by_super_admin: bool,
     now: NaiveDateTime,
 ) -> Result<AdminUser, ChangeError> {
     crate::db::exclusive(conn, "admin_users", |conn| {
         find(conn, id)?.ok_or(ChangeError::NotFound)?;
+        if !by_super_admin && is_super_admin(conn, id)? {
+            return Err(ChangeError::SuperAdminOnly);
+        }
         if !active && other_super_admins(conn, id)? == 0 && is_super_admin(conn, id)? {
             return Err(ChangeError::LastSuperAdmin);
         }
@@ -215,9 +222,16 @@ fn is_super_admin(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
 }
 
 /// Deletes a user with their sessions and their admin tokens (as Strapi does).
-pub fn delete(conn: &mut DbConnection, id: i32) -> Result<AdminUser, ChangeError> {
+pub fn delete(
+    conn: &mut DbConnection,
+    id: i32,
+    by_super_admin: bool,
+) -> Result<AdminUser, ChangeError> {
     crate::db::exclusive(conn, "admin_users", |conn| {
         let user = find(conn, id)?.ok_or(ChangeError::NotFound)?;
+        if !by_super_admin && is_super_admin(conn, id)? {
+            return Err(ChangeError::SuperAdminOnly);
+        }
         if other_super_admins(conn, id)? == 0 && is_super_admin(conn, id)? {
             return Err(ChangeError::LastSuperAdmin);
         }

@@ -59,6 +59,9 @@ fn change_error(error: ChangeError) -> ApiError {
         ChangeError::LastSuperAdmin => {
             ApiError::application("You must have at least one active super admin")
         }
+        ChangeError::SuperAdminOnly => {
+            ApiError::forbidden_because("Only a super admin can change or delete a super admin")
+        }
         ChangeError::Database(error) => ApiError::from(error),
     }
 }
@@ -79,9 +82,11 @@ pub async fn update(
         return Err(ApiError::validation("isActive must be a boolean"));
     };
     let now = state.clock.now();
+    let by_super_admin = session.is_super_admin();
     let (user, roles) = state
         .db_write(move |conn| {
-            let user = users::set_active(conn, id, active, now).map_err(change_error)?;
+            let user =
+                users::set_active(conn, id, active, by_super_admin, now).map_err(change_error)?;
             let roles = roles::of_user(conn, id)?;
             Ok((user, roles))
         })
@@ -99,9 +104,10 @@ pub async fn delete(
     session.require(actions::USERS_DELETE)?;
     let id = user_id(&id)?;
     let worker = state.clone();
+    let by_super_admin = session.is_super_admin();
     let user = state
         .db_write(move |conn| {
-            let user = users::delete(conn, id).map_err(change_error)?;
+            let user = users::delete(conn, id, by_super_admin).map_err(change_error)?;
             worker.tokens.cache.clear();
             Ok(user)
         })
