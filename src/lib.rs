@@ -303,23 +303,18 @@ const DAILY: std::time::Duration = std::time::Duration::from_secs(86_400);
 fn guard_registration(conn: &mut DbConnection, file: &db::DatabaseFile) -> Result<bool, InitError> {
     let admins = admin::users::count(conn)
         .map_err(|e| InitError(format!("cannot count the admins: {e}")))?;
-    let marker = file.admin_marker();
     if admins > 0 {
-        if !marker.exists()
-            && let Err(error) =
-                std::fs::write(&marker, "an admin was registered on this database\n")
-        {
-            tracing::warn!(error = %error, marker = %marker.display(), "cannot write the admin marker");
-        }
+        file.mark_admin();
         return Ok(false);
     }
+    let marker = file.admin_marker();
     if marker.exists() {
         tracing::error!(
             database = %file.path.display(),
             marker = %marker.display(),
             "this database has no admin, but one was registered on a database at this path: \
              its file was removed or replaced. Registration stays closed: restore the database, \
-             or delete the marker to register a new first admin"
+             or delete the marker and restart to register a new first admin"
         );
         return Ok(true);
     }

@@ -335,4 +335,15 @@ impl DatabaseFile {
         name.push(".had-admin");
         self.path.with_file_name(name)
     }
+
+    /// Writes the admin marker (once the database has an admin); a failure is only logged.
+    pub fn mark_admin(&self) {
+        let marker = self.admin_marker();
+        if marker.exists() {
+            return;
+        }
+        if let Err(error) = std::fs::write(&marker, "an admin was registered on this database\n") {
+            tracing::warn!(error = %error, marker = %marker.display(), "cannot write the admin marker");
+        }
+    }
 }

@@ -285,11 +285,7 @@ pub async fn update(
             owner_or_super_admin(&session, &existing)?;
             // A token never changes itself: its rights, limits and expiry are its owner's to set.
             if matches!(session.via, Via::Token(acting) if acting == id) {
-                return Err(ApiError::new(
-                    actix_web::http::StatusCode::FORBIDDEN,
-                    "ForbiddenError",
-                    "A token cannot change itself",
-                ));
+                return Err(ApiError::forbidden_because("A token cannot change itself"));
             }
             let owner = existing.owner.unwrap_or_default();
             check_owner_field(&body, owner, "adminUserOwner cannot be changed on update")?;

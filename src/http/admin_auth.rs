@@ -73,13 +73,8 @@ pub async fn register_admin(
             Ok((token, user, roles))
         })
         .await?;
-    if let Some(file) = &state.database_file
-        && let Err(error) = std::fs::write(
-            file.admin_marker(),
-            "an admin was registered on this database\n",
-        )
-    {
-        tracing::warn!(error = %error, "cannot write the admin marker");
+    if let Some(file) = &state.database_file {
+        file.mark_admin();
     }
     Ok(HttpResponse::Ok()
         .json(json!({ "data": { "token": token, "user": user_json(&user, &roles) } })))
