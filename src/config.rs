@@ -9,7 +9,9 @@ use std::time::Duration;
 pub const DEV_SECRETS_FILE: &str = "data/secrets.env";
 
 /// The secrets that must never change silently between starts: generated once in development.
-const GENERATED_SECRETS: [&str; 2] = ["API_TOKEN_SALT", "ADMIN_JWT_SECRET"];
+/// `ENCRYPTION_KEY` among them, as Strapi generates one for new projects, so that a newcomer
+/// can view the default tokens; in production it stays the operator's choice.
+const GENERATED_SECRETS: [&str; 3] = ["API_TOKEN_SALT", "ADMIN_JWT_SECRET", "ENCRYPTION_KEY"];
 
 /// `development` generates missing secrets; `production` refuses to start without them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,20 +116,20 @@ impl Config {
             }
             _ => Vec::new(),
         };
+        let given_or_generated = |name: &str| {
+            get(name).or_else(|| {
+                generated
+                    .iter()
+                    .find(|(key, _)| key == name)
+                    .map(|(_, value)| value.clone())
+            })
+        };
         let secret = |name: &str| -> Result<Secret, ConfigError> {
-            get(name)
-                .or_else(|| {
-                    generated
-                        .iter()
-                        .find(|(key, _)| key == name)
-                        .map(|(_, value)| value.clone())
-                })
-                .map(Secret)
-                .ok_or_else(|| {
-                    ConfigError(format!(
-                        "{name} is required when VELLUM_ENV=production; set it to a long random string"
-                    ))
-                })
+            given_or_generated(name).map(Secret).ok_or_else(|| {
+                ConfigError(format!(
+                    "{name} is required when VELLUM_ENV=production; set it to a long random string"
+                ))
+            })
         };
 
         let default_limit =
@@ -159,7 +161,7 @@ impl Config {
             .unwrap_or(Duration::from_secs(30 * 86_400)),
             token_cache_ttl: parse_duration(get("TOKEN_CACHE_TTL"), "TOKEN_CACHE_TTL")?
                 .unwrap_or(Duration::from_secs(1)),
-            encryption_key: get("ENCRYPTION_KEY").map(Secret),
+            encryption_key: given_or_generated("ENCRYPTION_KEY").map(Secret),
             encryption_key_previous: split_list(get("ENCRYPTION_KEY_PREVIOUS")),
             trusted_proxies: get("TRUSTED_PROXIES")
                 .unwrap_or_default()

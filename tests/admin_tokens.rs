@@ -394,9 +394,38 @@ fn get_token_includes_access_key_when_viewable() {
     assert_eq!(too_big.status, 400);
 }
 
+/// Issue 17.5: a development start generates ENCRYPTION_KEY beside the other secrets, so the
+/// default tokens of a fresh install can be viewed (and copied) in the panel, as in Strapi.
+#[test]
+fn a_first_run_can_show_its_default_tokens() {
+    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", &fixture("content-types"))]);
+    let admin = server.register_admin();
+    let listed = server.get("/admin/api-tokens", Some(&admin));
+    let names: Vec<&str> = listed.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Full Access", "Read Only"], "{}", listed.body);
+    for token in listed.body["data"].as_array().unwrap() {
+        let shown = server.get(&format!("/admin/api-tokens/{}", token["id"]), Some(&admin));
+        let key = shown.body["data"]["accessKey"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}", shown.body));
+        assert_eq!(server.get("/api/articles", Some(key)).status, 200);
+    }
+    let secrets = std::fs::read_to_string(server.database.dir().join("secrets.env")).unwrap();
+    assert!(secrets.contains("ENCRYPTION_KEY="), "{secrets}");
+}
+
 #[test]
 fn get_token_without_encryption_key_has_no_access_key() {
-    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", &fixture("content-types"))]);
+    // In production ENCRYPTION_KEY is the operator's choice (development generates one).
+    let server = TestServer::start_with(&[
+        ("CONTENT_TYPES_DIR", &fixture("content-types")),
+        ("VELLUM_ENV", "production"),
+    ]);
     let admin = server.register_admin();
     let made = create(&server, &admin, valid("shown once"));
     assert!(

@@ -53,6 +53,11 @@ impl TestDatabase {
         Arc::new(database)
     }
 
+    /// The folder of this database's files (the SQLite file, the development secrets).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.postgres.is_some()
     }
