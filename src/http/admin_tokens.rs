@@ -43,38 +43,58 @@ pub(crate) fn store_error(error: StoreError) -> ApiError {
     }
 }
 
-/// A token as Strapi shows it (an admin token with `adminPermissions` and `adminUserOwner`
-/// instead of `type` and `permissions`); `accessKey` only where given.
+/// A token as Strapi shows it, in its key order (`id, kind, name, description, lastUsedAt, type,
+/// lifespan, expiresAt, createdAt, updatedAt, permissions`; an admin token with
+/// `adminPermissions` and `adminUserOwner` instead of `type` and `permissions`), `accessKey`
+/// only where given, and Vellum's `allowedIps` and `rateLimit` only when set.
 pub(crate) fn token_json(record: &TokenRecord, access_key: Option<&PlainToken>) -> Value {
-    let mut shown = json!({
-        "id": record.id,
-        "kind": record.kind,
-        "name": record.name,
-        "description": record.description,
-        "allowedIps": record.policy.allowed_ips.iter().map(IpNet::to_string).collect::<Vec<_>>(),
-        "rateLimit": record.policy.rate_limit,
-        "lastUsedAt": record.last_used_at.map(iso),
-        "expiresAt": record.expires_at.map(iso),
-        "lifespan": record.lifespan.map(|ms| ms.to_string()),
-        "createdAt": iso(record.created_at),
-        "updatedAt": iso(record.updated_at),
-    });
+    let mut shown = Map::new();
+    let mut put = |key: &str, value: Value| {
+        shown.insert(key.to_string(), value);
+    };
+    put("id", json!(record.id));
+    put("kind", json!(record.kind));
+    put("name", json!(record.name));
+    put("description", json!(record.description));
+    put("lastUsedAt", json!(record.last_used_at.map(iso)));
+    if record.kind != ADMIN_KIND {
+        put("type", json!(record.token_type.as_str()));
+    }
+    put("lifespan", json!(record.lifespan.map(|ms| ms.to_string())));
+    put("expiresAt", json!(record.expires_at.map(iso)));
+    put("createdAt", json!(iso(record.created_at)));
+    put("updatedAt", json!(iso(record.updated_at)));
     if record.kind == ADMIN_KIND {
-        shown["adminPermissions"] = admin_permissions_json(
-            &crate::admin::roles::Grants::unconditional(&record.permissions),
+        put(
+            "adminPermissions",
+            admin_permissions_json(&crate::admin::roles::Grants::unconditional(
+                &record.permissions,
+            )),
         );
-        shown["adminUserOwner"] = json!(record.owner);
+        put("adminUserOwner", json!(record.owner));
     } else {
-        shown["type"] = json!(record.token_type.as_str());
-        shown["permissions"] = json!(record.permissions);
+        put("permissions", json!(record.permissions));
+    }
+    if !record.policy.allowed_ips.is_empty() {
+        let ips: Vec<String> = record
+            .policy
+            .allowed_ips
+            .iter()
+            .map(IpNet::to_string)
+            .collect();
+        put("allowedIps", json!(ips));
+    }
+    if let Some(limit) = record.policy.rate_limit {
+        put("rateLimit", json!(limit));
     }
     if let Some(token) = access_key {
-        shown["accessKey"] = json!(token.expose());
+        put("accessKey", json!(token.expose()));
     }
-    shown
+    Value::Object(shown)
 }
 
-/// Admin actions in Strapi's permission shape.
+/// Admin actions as Strapi's permission objects, with the `admin::is-creator` condition where
+/// it applies.
 pub(crate) fn admin_permissions_json(grants: &crate::admin::roles::Grants) -> Value {
     grants
         .actions
