@@ -175,6 +175,24 @@ impl From<crate::content::store::WriteError> for ApiError {
     }
 }
 
+/// A query that cannot be run: 400 with its name and message and, for an unknown key, Strapi's
+/// `details` `{key, path, source: "query", param}`. The one mapping of REST, GraphQL and the
+/// content manager.
+impl From<crate::content::query::QueryError> for ApiError {
+    fn from(error: crate::content::query::QueryError) -> Self {
+        let details = match &error.key {
+            Some(invalid) => json!({
+                "key": invalid.key,
+                "path": invalid.path,
+                "source": "query",
+                "param": invalid.param,
+            }),
+            None => json!({}),
+        };
+        ApiError::new(StatusCode::BAD_REQUEST, error.name, error.message).with_details(details)
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         match error {

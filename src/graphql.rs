@@ -508,13 +508,7 @@ fn query_of(
         default_limit: u64::from(config.api_rest_default_limit),
         max_limit: u64::from(config.api_rest_max_limit),
     };
-    query::parse(content_type, &params, limits).map_err(|e| {
-        api_error(&ApiError::new(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            e.name,
-            e.message,
-        ))
-    })
+    query::parse(content_type, &params, limits).map_err(|e| api_error(&ApiError::from(e)))
 }
 
 /// The caller, allowed `action` on `content_type`, else a `FORBIDDEN` error (and an audit

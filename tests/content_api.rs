@@ -376,7 +376,7 @@ fn filters_bad_keys_and_values_are_400() {
     let api = Api::start();
     for (query, message) in [
         ("filters[nope][$eq]=1", "Invalid key nope"),
-        ("filters[name][$like]=x", "Invalid key $like"),
+        ("filters[name][$like]=x", "Invalid key $like at name"),
         ("filters[secret][$eq]=x", "Invalid key secret"),
         (
             "filters[count][$eq]=abc",
@@ -395,7 +395,10 @@ fn filters_bad_keys_and_values_are_400() {
             "Invalid value for key count: $between needs two values",
         ),
         ("sort=nope:asc", "Invalid key nope"),
-        ("sort=name:sideways", "Invalid sort order for key name"),
+        (
+            "sort=name:sideways",
+            "Invalid order. order can only be one of asc|desc|ASC|DESC",
+        ),
         ("fields[0]=nope", "Invalid key nope"),
         ("populate=owner", "Invalid key owner"),
         (
@@ -568,18 +571,33 @@ fn fields_select_attributes() {
         .keys()
         .cloned()
         .collect();
-    assert_eq!(
-        keys,
-        [
-            "id",
-            "documentId",
-            "name",
-            "count",
-            "createdAt",
-            "updatedAt",
-            "publishedAt"
-        ]
+    // Issue 17.1: exactly the selected fields besides id and documentId, as Strapi answers.
+    assert_eq!(keys, ["id", "documentId", "name", "count"]);
+    let with_time = api.get(
+        "/api/gadgets",
+        "fields[0]=name&fields[1]=createdAt&pagination[pageSize]=1",
     );
+    let keys: Vec<&String> = with_time.body["data"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(keys, ["id", "documentId", "name", "createdAt"]);
+    let one = api.get(
+        &format!(
+            "/api/gadgets/{}",
+            reply.body["data"][0]["documentId"].as_str().unwrap()
+        ),
+        "fields[0]=name",
+    );
+    let keys: Vec<&String> = one.body["data"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["id", "documentId", "name"], "{}", one.body);
+    let ids = api.get("/api/gadgets", "fields[0]=id&pagination[pageSize]=1");
+    let keys: Vec<&String> = ids.body["data"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["id", "documentId"]);
+    let star = api.get("/api/gadgets", "fields=*&pagination[pageSize]=1");
+    let all = api.get("/api/gadgets", "pagination[pageSize]=1");
+    assert_eq!(star.body["data"], all.body["data"]);
     let comma = api.get(
         "/api/gadgets",
         "fields=name,count&sort=count&pagination[pageSize]=1",
@@ -592,16 +610,87 @@ fn fields_select_attributes() {
         &[("authorization", &auth)],
         Vec::new(),
     );
-    let keys: Vec<String> = bare.body["data"][0]
-        .as_object()
-        .unwrap()
-        .keys()
-        .cloned()
-        .collect();
-    assert_eq!(
-        keys,
-        ["id", "documentId", "createdAt", "updatedAt", "publishedAt"]
-    );
+    // An empty entry is an unknown key, as Strapi 5.54 answers `fields[]=` (its `fields=` is a
+    // 500; here the same 400).
+    for bare in [bare, api.get("/api/gadgets", "fields=")] {
+        assert_eq!(bare.status, 400, "{}", bare.body);
+        assert_eq!(
+            bare.body["error"],
+            json!({"status": 400, "name": "ValidationError", "message": "Invalid key ",
+                   "details": {"key": "", "path": null, "source": "query", "param": "fields"}})
+        );
+    }
+}
+
+/// Issue 17.2: unknown keys in a query answer Strapi's message and `details` exactly, as Strapi
+/// 5.54 answers them (the path is the attribute a key stands under; logical groups add none).
+#[test]
+fn unknown_query_keys_answer_strapis_details() {
+    let api = Api::start();
+    for (query, message, key, path, param) in [
+        (
+            "filters[nope][$eq]=x",
+            "Invalid key nope",
+            "nope",
+            None,
+            "filters",
+        ),
+        (
+            "filters[name][$nope]=x",
+            "Invalid key $nope at name",
+            "$nope",
+            Some("name"),
+            "filters",
+        ),
+        (
+            "filters[$and][0][name][$nope]=x",
+            "Invalid key $nope at name",
+            "$nope",
+            Some("name"),
+            "filters",
+        ),
+        (
+            "filters[$or][0][nope]=x",
+            "Invalid key nope",
+            "nope",
+            None,
+            "filters",
+        ),
+        ("sort=nope:asc", "Invalid key nope", "nope", None, "sort"),
+        ("sort[0]=nope", "Invalid key nope", "nope", None, "sort"),
+        (
+            "sort=nope:sideways",
+            "Invalid key nope",
+            "nope",
+            None,
+            "sort",
+        ),
+        ("fields[0]=nope", "Invalid key nope", "nope", None, "fields"),
+        (
+            "populate=nope",
+            "Invalid key nope",
+            "nope",
+            Some("nope"),
+            "populate",
+        ),
+        (
+            "populate[nope]=true",
+            "Invalid key nope",
+            "nope",
+            None,
+            "populate",
+        ),
+    ] {
+        let reply = api.get("/api/gadgets", query);
+        assert_eq!(reply.status, 400, "{query}: {}", reply.body);
+        assert_eq!(
+            reply.body,
+            json!({"data": null, "error": {"status": 400, "name": "ValidationError",
+                "message": message,
+                "details": {"key": key, "path": path, "source": "query", "param": param}}}),
+            "{query}"
+        );
+    }
 }
 
 #[test]

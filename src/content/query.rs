@@ -42,6 +42,19 @@ impl Field {
         }
     }
 
+    /// Every public attribute and the timestamps: what an entry shows without `fields`.
+    pub fn all(content_type: &ContentType) -> Vec<Field> {
+        let attributes = content_type
+            .attributes
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| !a.private)
+            .map(|(index, _)| Field::Attribute(index));
+        attributes
+            .chain([Field::CreatedAt, Field::UpdatedAt, Field::PublishedAt])
+            .collect()
+    }
+
     /// The field's type, for typing values (system fields behave like these types).
     fn kind(self, content_type: &ContentType) -> AttributeType {
         match self {
@@ -183,8 +196,10 @@ pub struct Query {
     pub sort: Vec<Sort>,
     pub pagination: Pagination,
     pub with_count: bool,
-    /// Attribute indices to return; `None` means every public attribute.
-    pub fields: Option<Vec<usize>>,
+    /// The fields to return besides `id` and `documentId` (which always are): attributes and
+    /// timestamps, as `fields` names them; `None` means every public attribute and the
+    /// timestamps.
+    pub fields: Option<Vec<Field>>,
     pub status: Status,
 }
 
@@ -206,18 +221,38 @@ impl Query {
     }
 }
 
-/// A query that cannot be run: the error's name (`ValidationError`, `PaginationError`) and
-/// message.
+/// A query that cannot be run: the error's name (`ValidationError`, `PaginationError`),
+/// message, and for an unknown key what Strapi reports of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryError {
     pub name: &'static str,
     pub message: String,
+    pub key: Option<InvalidKey>,
 }
 
-fn invalid_key(key: &str) -> QueryError {
+/// An unknown key, as Strapi's `details`: `{key, path, source: "query", param}`. `path` is the
+/// attribute the key stands under (`title` for `filters[title][$nope]`), `None` at the top.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidKey {
+    pub key: String,
+    pub path: Option<String>,
+    pub param: &'static str,
+}
+
+/// `Invalid key nope` / `Invalid key $nope at title`, as Strapi's `throwInvalidKey` words it.
+fn invalid_key_of(key: &str, path: Option<&str>, param: &'static str) -> QueryError {
+    let message = match path {
+        Some(path) if path != key => format!("Invalid key {key} at {path}"),
+        _ => format!("Invalid key {key}"),
+    };
     QueryError {
         name: "ValidationError",
-        message: format!("Invalid key {key}"),
+        message,
+        key: Some(InvalidKey {
+            key: key.to_string(),
+            path: path.map(str::to_string),
+            param,
+        }),
     }
 }
 
@@ -225,6 +260,7 @@ fn invalid(message: impl Into<String>) -> QueryError {
     QueryError {
         name: "ValidationError",
         message: message.into(),
+        key: None,
     }
 }
 
@@ -232,6 +268,7 @@ fn pagination_error(message: impl Into<String>) -> QueryError {
     QueryError {
         name: "PaginationError",
         message: message.into(),
+        key: None,
     }
 }
 
@@ -344,7 +381,8 @@ fn parse_group(
             "$not" => parse_group(content_type, inner, depth + 1, nodes, key)?
                 .map(|child| Filter::Not(Box::new(child))),
             name => {
-                let field = Field::resolve(content_type, name).ok_or_else(|| invalid_key(name))?;
+                let field = Field::resolve(content_type, name)
+                    .ok_or_else(|| invalid_key_of(name, None, "filters"))?;
                 parse_field_conditions(content_type, field, name, inner, depth + 1, nodes)?
             }
         };
@@ -386,7 +424,7 @@ fn parse_field_conditions(
         Value::String(_) => {
             return condition(content_type, field, name, Operator::Eq, value, nodes).map(Some);
         }
-        _ => return Err(invalid_key(name)),
+        _ => return Err(invalid_key_of(name, Some(name), "filters")),
     };
     let mut parts = Vec::new();
     for (key, operand) in object {
@@ -399,7 +437,8 @@ fn parse_field_conditions(
             }
             continue;
         }
-        let operator = Operator::parse(key).ok_or_else(|| invalid_key(key))?;
+        let operator =
+            Operator::parse(key).ok_or_else(|| invalid_key_of(key, Some(name), "filters"))?;
         parts.push(condition(
             content_type,
             field,
@@ -519,16 +558,21 @@ fn parse_sort(content_type: &ContentType, value: &Value) -> Result<Vec<Sort>, Qu
     }
     keys.into_iter()
         .map(|(name, direction)| {
-            let field = Field::resolve(content_type, &name).ok_or_else(|| invalid_key(&name))?;
+            let field = Field::resolve(content_type, &name)
+                .ok_or_else(|| invalid_key_of(&name, None, "sort"))?;
             if let Field::Attribute(index) = field
                 && content_type.attributes[index].kind == AttributeType::Json
             {
-                return Err(invalid_key(&name));
+                return Err(invalid_key_of(&name, Some(&name), "sort"));
             }
             let descending = match direction.as_deref().map(str::to_ascii_lowercase).as_deref() {
                 None | Some("asc") => false,
                 Some("desc") => true,
-                Some(_) => return Err(invalid(format!("Invalid sort order for key {name}"))),
+                Some(_) => {
+                    return Err(invalid(
+                        "Invalid order. order can only be one of asc|desc|ASC|DESC",
+                    ));
+                }
             };
             Ok(Sort { field, descending })
         })
@@ -555,7 +599,7 @@ fn object_sort(object: &Map<String, Value>) -> Result<Vec<(String, Option<String
         .iter()
         .map(|(name, direction)| match direction {
             Value::String(direction) => Ok((name.clone(), Some(direction.clone()))),
-            _ => Err(invalid_key(name)),
+            _ => Err(invalid_key_of(name, None, "sort")),
         })
         .collect()
 }
@@ -572,7 +616,7 @@ fn parse_pagination(
     };
     for key in object.keys() {
         if !["page", "pageSize", "start", "limit", "withCount"].contains(&key.as_str()) {
-            return Err(invalid_key(key));
+            return Err(invalid_key_of(key, None, "pagination"));
         }
     }
     let number = |key: &str| -> Result<Option<i64>, QueryError> {
@@ -651,21 +695,16 @@ fn parse_pagination(
 }
 
 /// `fields[0]=title`, `fields=title,body`, or a bare `fields[]` meaning id and documentId only.
-fn parse_fields(content_type: &ContentType, value: &Value) -> Result<Vec<usize>, QueryError> {
+fn parse_fields(content_type: &ContentType, value: &Value) -> Result<Vec<Field>, QueryError> {
     let names: Vec<&str> = match value {
-        Value::String(text) => text
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect(),
+        Value::String(text) => text.split(',').map(str::trim).collect(),
         Value::Array(items) => {
             let mut names = Vec::new();
             for item in items {
                 match item {
-                    Value::Null => {}
-                    Value::String(text) => {
-                        names.extend(text.split(',').map(str::trim).filter(|s| !s.is_empty()))
-                    }
+                    Value::String(text) => names.extend(text.split(',').map(str::trim)),
+                    // `fields[]` without a value: an empty entry.
+                    Value::Null => names.push(""),
                     _ => return Err(invalid("Invalid fields parameter")),
                 }
             }
@@ -674,34 +713,47 @@ fn parse_fields(content_type: &ContentType, value: &Value) -> Result<Vec<usize>,
         Value::Object(_) => list_items(value)
             .ok_or_else(|| invalid("Invalid fields parameter"))?
             .into_iter()
-            .filter_map(Value::as_str)
+            .map(|item| item.as_str().unwrap_or_default())
             .collect(),
         _ => return Err(invalid("Invalid fields parameter")),
     };
-    let mut indices = Vec::new();
+    let mut fields = Vec::new();
     for name in names {
-        match Field::resolve(content_type, name) {
-            Some(Field::Attribute(index)) => {
-                if !indices.contains(&index) {
-                    indices.push(index);
-                }
-            }
-            // System fields are always returned.
-            Some(_) => {}
-            None => return Err(invalid_key(name)),
+        // `*`: every field, as with no `fields` at all.
+        if name == "*" {
+            return Ok(Field::all(content_type));
+        }
+        let field = Field::resolve(content_type, name)
+            .ok_or_else(|| invalid_key_of(name, None, "fields"))?;
+        if !matches!(field, Field::Id | Field::DocumentId) && !fields.contains(&field) {
+            fields.push(field);
         }
     }
-    Ok(indices)
+    Ok(fields)
 }
 
 /// There are no relations yet, so only `populate=*` (or nothing) is meaningful.
 fn check_populate(value: &Value) -> Result<(), QueryError> {
     match value {
         Value::String(text) if text.is_empty() || text == "*" => Ok(()),
-        Value::String(text) => Err(invalid_key(text)),
-        Value::Array(items) if items.iter().all(|v| v.as_str() == Some("*")) => Ok(()),
+        // Strapi's path is the raw one for a list (`populate=nope`), none for an object key.
+        Value::String(text) => {
+            let first = text
+                .split(',')
+                .map(str::trim)
+                .find(|key| !key.is_empty() && *key != "*");
+            match first {
+                Some(key) => Err(invalid_key_of(key, Some(key), "populate")),
+                None => Ok(()),
+            }
+        }
+        Value::Array(items) => match items.iter().filter_map(Value::as_str).find(|k| *k != "*") {
+            Some(key) => Err(invalid_key_of(key, Some(key), "populate")),
+            None if items.iter().all(Value::is_string) => Ok(()),
+            None => Err(invalid("Invalid populate parameter")),
+        },
         Value::Object(object) => match object.keys().next() {
-            Some(key) => Err(invalid_key(key)),
+            Some(key) => Err(invalid_key_of(key, None, "populate")),
             None => Ok(()),
         },
         _ => Err(invalid("Invalid populate parameter")),

@@ -118,29 +118,31 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The JSON text of the selected columns of a row, as one column named `json`.
-    pub fn push_json_select(&mut self, fields: Option<&[usize]>) {
+    /// The JSON text of the selected columns of a row, as one column named `json`: `id`,
+    /// `documentId` and the fields asked for (every public attribute and the timestamps when
+    /// `None`).
+    pub fn push_json_select(&mut self, fields: Option<&[Field]>) {
         let mut pairs: Vec<(String, String)> = vec![
             ("id".into(), quote("id")),
             ("documentId".into(), quote("document_id")),
         ];
-        let attributes = &self.content_type.attributes;
-        let chosen: Vec<usize> = match fields {
-            Some(indices) => indices.to_vec(),
-            None => (0..attributes.len())
-                .filter(|&i| !attributes[i].private)
-                .collect(),
+        let all;
+        let chosen = match fields {
+            Some(fields) => fields,
+            None => {
+                all = Field::all(self.content_type);
+                &all[..]
+            }
         };
-        for index in chosen {
-            let attribute = &attributes[index];
-            pairs.push((attribute.name.clone(), quote(&attribute.column)));
-        }
-        for (key, column) in [
-            ("createdAt", "created_at"),
-            ("updatedAt", "updated_at"),
-            ("publishedAt", "published_at"),
-        ] {
-            pairs.push((key.into(), quote(column)));
+        for field in chosen {
+            let key = match field {
+                Field::Attribute(index) => self.content_type.attributes[*index].name.as_str(),
+                Field::CreatedAt => "createdAt",
+                Field::UpdatedAt => "updatedAt",
+                Field::PublishedAt => "publishedAt",
+                Field::Id | Field::DocumentId | Field::CreatedBy => continue,
+            };
+            pairs.push((key.to_string(), self.column(*field).0));
         }
         let calls: Vec<String> = pairs
             .chunks(JSON_PAIRS_PER_CALL)

@@ -112,8 +112,9 @@ fn to_entry(content_type: &ContentType, json: &str) -> Value {
         }
     }
     for key in ["createdAt", "updatedAt", "publishedAt"] {
-        let value = raw.remove(key).unwrap_or(Value::Null);
-        entry.insert(key.into(), value::timestamp_to_api(value));
+        if let Some(value) = raw.remove(key) {
+            entry.insert(key.into(), value::timestamp_to_api(value));
+        }
     }
     Value::Object(entry)
 }

@@ -126,8 +126,7 @@ fn list_query(content_type: &ContentType, raw: &str) -> ApiResult<Query> {
         default_limit: 10,
         max_limit: MAX_PAGE_SIZE,
     };
-    let mut query = query::parse(content_type, &params, limits)
-        .map_err(|e| ApiError::new(actix_web::http::StatusCode::BAD_REQUEST, e.name, e.message))?;
+    let mut query = query::parse(content_type, &params, limits).map_err(ApiError::from)?;
     query.with_count = true;
     if let Some(text) = search {
         let any = Filter::Or(
@@ -184,7 +183,7 @@ fn with_status(
             sort: Vec::new(),
             pagination: Pagination::Page { page: 1, page_size },
             with_count: false,
-            fields: Some(Vec::new()),
+            fields: Some(vec![Field::UpdatedAt]),
             status: Status::Published,
         };
         store::find(conn, content_type, &query)?

@@ -43,8 +43,7 @@ fn parse_query(
         default_limit: u64::from(state.config.api_rest_default_limit),
         max_limit: u64::from(state.config.api_rest_max_limit),
     };
-    query::parse_query_string(content_type, request.query_string(), limits)
-        .map_err(|e| ApiError::new(actix_web::http::StatusCode::BAD_REQUEST, e.name, e.message))
+    query::parse_query_string(content_type, request.query_string(), limits).map_err(ApiError::from)
 }
 
 /// The `data` object of a write body. A body that is not JSON (Strapi's client may send
