@@ -159,10 +159,15 @@ impl From<crate::content::store::WriteError> for ApiError {
     fn from(error: crate::content::store::WriteError) -> Self {
         use crate::content::store::WriteError;
         match error {
+            WriteError::UnknownKey(key) => ApiError::validation(format!("Invalid key {key}"))
+                .with_details(json!({"key": key, "path": null, "source": "body"})),
             WriteError::Invalid(problems) => {
                 let mut errors = FieldErrors::default();
-                for (path, message) in problems {
-                    errors.add(&path, message);
+                for problem in problems {
+                    match problem.value {
+                        Some(value) => errors.add_value(&problem.path, problem.message, value),
+                        None => errors.add(&problem.path, problem.message),
+                    }
                 }
                 errors
                     .into_result()
@@ -227,6 +232,15 @@ impl FieldErrors {
             "message": message.into(),
             "name": "ValidationError",
         }));
+    }
+
+    /// A field error with the value given, as Strapi (yup) reports it: `{path, message, name,
+    /// value}`.
+    pub fn add_value(&mut self, path: &str, message: impl Into<String>, value: Value) {
+        self.add(path, message);
+        if let Some(Value::Object(error)) = self.0.last_mut() {
+            error.insert("value".into(), value);
+        }
     }
 
     pub fn is_empty(&self) -> bool {

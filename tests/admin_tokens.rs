@@ -76,7 +76,7 @@ fn create_token_invalid_type_is_400() {
     assert_error(&reply, 400, "ValidationError", message);
     assert_eq!(
         reply.body["error"]["details"]["errors"][0],
-        json!({"path": ["type"], "message": message, "name": "ValidationError"})
+        json!({"path": ["type"], "message": message, "name": "ValidationError", "value": "invalid-type"})
     );
 }
 

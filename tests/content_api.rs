@@ -216,18 +216,35 @@ fn create_without_data_is_400() {
 #[test]
 fn create_invalid_data_lists_each_error() {
     let api = Api::start();
+    // Issue 17.3: an unknown key is refused first, as Strapi does, with its details.
+    let unknown = api.send(
+        "POST",
+        "/api/articles",
+        json!({"data": {"views": -1, "unknown": 1}}),
+    );
+    assert_eq!(
+        unknown.body["error"],
+        json!({"status": 400, "name": "ValidationError", "message": "Invalid key unknown",
+               "details": {"key": "unknown", "path": null, "source": "body"}})
+    );
     let reply = api.send(
         "POST",
         "/api/articles",
-        json!({"data": {"views": -1, "slug": "not a uid", "unknown": 1, "body": 5}}),
+        json!({"data": {"views": -1, "slug": "not a uid", "body": 5}}),
     );
-    assert_error(&reply, 400, "ValidationError", "5 errors occurred");
+    assert_error(&reply, 400, "ValidationError", "4 errors occurred");
     let errors = reply.body["error"]["details"]["errors"].as_array().unwrap();
     let paths: Vec<&str> = errors
         .iter()
         .map(|e| e["path"][0].as_str().unwrap())
         .collect();
-    assert_eq!(paths, ["unknown", "title", "slug", "body", "views"]);
+    assert_eq!(paths, ["title", "slug", "body", "views"]);
+    // Each with the value it was given (null when missing), as Strapi's yup errors.
+    let values: Vec<&Value> = errors.iter().map(|e| &e["value"]).collect();
+    assert_eq!(
+        values,
+        [&Value::Null, &json!("not a uid"), &json!(5), &json!(-1)]
+    );
     let long = api.send(
         "POST",
         "/api/articles",

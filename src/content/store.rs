@@ -151,11 +151,32 @@ pub fn find_one(
     Ok(load_entries(conn, content_type, &statement)?.pop())
 }
 
+/// A field a write was refused for: its path, why, and the value it was given (Strapi's `value`;
+/// `None` where none applies).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+    pub value: Option<Value>,
+}
+
+impl Problem {
+    fn of(attribute: &Attribute, message: String, value: Option<&Value>) -> Problem {
+        Problem {
+            path: attribute.name.clone(),
+            message,
+            value: Some(value.cloned().unwrap_or(Value::Null)),
+        }
+    }
+}
+
 /// Why a write was refused.
 #[derive(Debug)]
 pub enum WriteError {
-    /// Field errors: (attribute path, message).
-    Invalid(Vec<(String, String)>),
+    /// A key the type does not have (Strapi's `Invalid key …`, refused before any field).
+    UnknownKey(String),
+    /// Field errors.
+    Invalid(Vec<Problem>),
     NotFound,
     Database(diesel::result::Error),
 }
@@ -165,9 +186,13 @@ impl From<diesel::result::Error> for WriteError {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
             // A unique index caught what the check before the write could not (a race).
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => WriteError::Invalid(
-                vec![(String::new(), "This attribute must be unique".to_string())],
-            ),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                WriteError::Invalid(vec![Problem {
+                    path: String::new(),
+                    message: "This attribute must be unique".to_string(),
+                    value: None,
+                }])
+            }
             other => WriteError::Database(other),
         }
     }
@@ -187,13 +212,13 @@ pub fn validate(
     data: &Map<String, Value>,
     mode: WriteMode,
 ) -> Result<Vec<(usize, SqlValue)>, WriteError> {
-    let mut errors = Vec::new();
     for key in data.keys() {
         // The entry's own fields may come back in a body; they are not written.
         if content_type.attribute(key).is_none() && !SYSTEM_FIELDS.contains(&key.as_str()) {
-            errors.push((key.clone(), format!("Invalid key {key}")));
+            return Err(WriteError::UnknownKey(key.clone()));
         }
     }
+    let mut errors = Vec::new();
     let mut values = Vec::new();
     for (index, attribute) in content_type.attributes.iter().enumerate() {
         let given = data.get(&attribute.name);
@@ -202,10 +227,8 @@ pub fn validate(
             (None, WriteMode::Create) => match &attribute.default {
                 Some(default) => default,
                 None if attribute.required => {
-                    errors.push((
-                        attribute.name.clone(),
-                        format!("{} must be defined.", attribute.name),
-                    ));
+                    let message = format!("{} must be defined.", attribute.name);
+                    errors.push(Problem::of(attribute, message, None));
                     continue;
                 }
                 None => continue,
@@ -214,7 +237,7 @@ pub fn validate(
         };
         match check(attribute, value) {
             Ok(sql_value) => values.push((index, sql_value)),
-            Err(message) => errors.push((attribute.name.clone(), message)),
+            Err(message) => errors.push(Problem::of(attribute, message, Some(value))),
         }
     }
     if errors.is_empty() {
@@ -295,7 +318,6 @@ fn timestamp(now: NaiveDateTime) -> SqlValue {
     SqlValue::Text(now.format(DATETIME_FORMAT).to_string())
 }
 
-/// 24 lower-case letters and digits from the OS, like Strapi's document ids.
 /// Whether `id` could name a document: Vellum's ids and Strapi's (letters, digits, `-`, `_`, at
 /// most 64). Any other id names none, and is answered so without asking the database (which,
 /// for a NUL, PostgreSQL would refuse with an error).
@@ -306,6 +328,7 @@ pub fn is_document_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// 24 lower-case letters and digits from the OS, like Strapi's document ids.
 pub fn new_document_id() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut id = String::with_capacity(24);
@@ -357,10 +380,11 @@ fn check_unique(
         ));
         let rows: Vec<CountRow> = bound(&builder.finish()).load(conn)?;
         if rows.first().is_some_and(|row| row.count > 0) {
-            errors.push((
-                attribute.name.clone(),
-                "This attribute must be unique".to_string(),
-            ));
+            errors.push(Problem {
+                path: attribute.name.clone(),
+                message: "This attribute must be unique".to_string(),
+                value: None,
+            });
         }
     }
     if errors.is_empty() {
@@ -648,10 +672,11 @@ fn require_draft_and_publish(content_type: &ContentType) -> Result<(), WriteErro
     if content_type.draft_and_publish {
         Ok(())
     } else {
-        Err(WriteError::Invalid(vec![(
-            String::new(),
-            format!("{} does not have draft and publish", content_type.uid),
-        )]))
+        Err(WriteError::Invalid(vec![Problem {
+            path: String::new(),
+            message: format!("{} does not have draft and publish", content_type.uid),
+            value: None,
+        }]))
     }
 }
 

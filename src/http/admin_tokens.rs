@@ -235,9 +235,10 @@ fn type_field(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Tok
     let value = body.get("type")?;
     let parsed = value.as_str().and_then(TokenType::parse);
     if parsed.is_none() {
-        errors.add(
+        errors.add_value(
             "type",
             "type must be one of the following values: read-only, full-access, custom",
+            value.clone(),
         );
     }
     parsed
@@ -371,9 +372,10 @@ pub(crate) fn common_fields(
         Some(value) => match value.as_i64().filter(|ms| LIFESPANS.contains(ms)) {
             Some(ms) => Some(ms),
             None => {
-                errors.add(
+                errors.add_value(
                     "lifespan",
                     "lifespan must be one of the following values: , 604800000, 2592000000, 7776000000",
+                    value.clone(),
                 );
                 None
             }
