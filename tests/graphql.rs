@@ -794,13 +794,20 @@ fn hostile_documents_are_refused_before_they_are_walked() {
         "{}",
         cycle.text
     );
-    // A batch with one such document is refused whole; the server still answers.
+    // A batch with one such document is refused whole, before any of it runs; the server
+    // still answers.
     let batch = gql.server.post(
         "/graphql",
         Some(&gql.full),
-        &json!([{"query": "{ articles { title } }"}, {"query": nested(5_000)}]),
+        &json!([{"query": "mutation { createArticle(data: {title: \"early\"}) { title } }"},
+                {"query": nested(5_000)}]),
     );
     assert_eq!(batch.status, 400, "{}", batch.text);
+    assert_eq!(
+        gql.rest("/api/articles", "status=draft")["meta"]["pagination"]["total"],
+        0,
+        "nothing of a refused batch ran"
+    );
     assert_eq!(
         gql.data("{ articles { title } }", json!({}))["articles"],
         json!([])

@@ -113,15 +113,20 @@ pub async fn execute(
         state: state.clone(),
         principal,
     });
-    let mut answers = Vec::with_capacity(requests.len());
-    for mut graphql in requests {
-        let parsed = match state
+    // Every document of a batch is checked before any runs: a refused one refuses the batch
+    // with nothing done.
+    let mut documents = Vec::with_capacity(requests.len());
+    for graphql in &requests {
+        match state
             .graphql
             .parsed(&graphql.query, &registry, state.config.graphql)
         {
-            Ok(parsed) => parsed,
+            Ok(parsed) => documents.push(parsed),
             Err(unparsed) => return invalid_document(unparsed),
-        };
+        }
+    }
+    let mut answers = Vec::with_capacity(requests.len());
+    for (mut graphql, parsed) in requests.into_iter().zip(documents) {
         let known = graphql::may_skip_validation(&parsed, &graphql.variables);
         // A known query of the planned shape: answered without the executor when it can be.
         if known
