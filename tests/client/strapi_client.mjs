@@ -1,7 +1,7 @@
 // Drives the published @strapi/client against a running Vellum (VELLUM_URL, VELLUM_TOKEN), as a
 // Strapi front end would: find/findOne/create/update/delete with fields, filters, sort,
 // pagination and status, and the error shapes. Prints one line per check; exits 1 on the first
-// difference from what Strapi 5.54 answers.
+// difference from what Strapi 5.54 answers (every check was run against the Strapi peer too).
 import { strapi } from '@strapi/client';
 
 const client = strapi({ baseURL: `${process.env.VELLUM_URL}/api`, auth: process.env.VELLUM_TOKEN });
@@ -86,6 +86,13 @@ const badBody = await refusal('bad body', () => articles.create({ title: 5 }));
 same('bad body refused', badBody.kind, 'HTTPBadRequestError');
 same('bad body error', badBody.body.error.details.errors[0].path, ['title']);
 same('bad body value', badBody.body.error.details.errors[0].value, 5);
+same(
+  'bad body message',
+  badBody.body.error.message,
+  'title must be a `string` type, but the final value was: `5`.',
+);
+same('error bodies hold data: null', badBody.body.data, null);
+same('findOne meta', one.meta, {});
 
 await articles.delete(second.data.documentId);
 const gone = await refusal('deleted', () => articles.findOne(second.data.documentId));
