@@ -547,8 +547,56 @@ fn pagination_page_and_offset_modes() {
         "ValidationError",
         "Invalid withCount parameter. Expected \"t\",\"1\",\"true\",\"false\",\"0\",\"f\"",
     );
-    assert_eq!(api.get("/api/gadgets", "pagination[page]=0").status, 400);
-    assert_eq!(api.get("/api/gadgets", "pagination[page]=abc").status, 400);
+    // Edge cases as the Strapi 5.54 peer answers them (issue 17.6): sizes and pages are
+    // clamped, a size that is not a number is the maximum, a start that is not whole is a 400.
+    for (query, expected) in [
+        (
+            "pagination[page]=0",
+            json!({"page": 1, "pageSize": 25, "pageCount": 1, "total": 5}),
+        ),
+        (
+            "pagination[page]=-1",
+            json!({"page": 1, "pageSize": 25, "pageCount": 1, "total": 5}),
+        ),
+        (
+            "pagination[pageSize]=0",
+            json!({"page": 1, "pageSize": 1, "pageCount": 5, "total": 5}),
+        ),
+        (
+            "pagination[pageSize]=-1",
+            json!({"page": 1, "pageSize": 1, "pageCount": 5, "total": 5}),
+        ),
+        (
+            "pagination[pageSize]=abc",
+            json!({"page": 1, "pageSize": 100, "pageCount": 1, "total": 5}),
+        ),
+        (
+            "pagination[limit]=0",
+            json!({"start": 0, "limit": 1, "total": 5}),
+        ),
+        (
+            "pagination[limit]=-1",
+            json!({"start": 0, "limit": 1, "total": 5}),
+        ),
+    ] {
+        let reply = api.get("/api/gadgets", query);
+        assert_eq!(reply.status, 200, "{query}: {}", reply.body);
+        assert_eq!(reply.body["meta"]["pagination"], expected, "{query}");
+    }
+    for (query, got) in [
+        ("pagination[page]=abc", "NaN"),
+        ("pagination[start]=abc", "NaN"),
+        ("pagination[page]=1.5", "12.5"),
+    ] {
+        let reply = api.get("/api/gadgets", query);
+        assert_eq!(
+            reply.body["error"],
+            json!({"status": 400, "name": "ValidationError",
+                   "message": format!("convertStartQueryParams expected a positive integer got {got}"),
+                   "details": {}}),
+            "{query}"
+        );
+    }
 }
 
 #[test]

@@ -619,16 +619,14 @@ fn parse_pagination(
             return Err(invalid_key_of(key, None, "pagination"));
         }
     }
-    let number = |key: &str| -> Result<Option<i64>, QueryError> {
-        match object.get(key) {
-            None => Ok(None),
-            Some(Value::String(text)) => text.trim().parse::<i64>().map(Some).map_err(|_| {
-                pagination_error(format!("Invalid '{key}' parameter. Expected an integer"))
-            }),
-            Some(_) => Err(pagination_error(format!(
-                "Invalid '{key}' parameter. Expected an integer"
-            ))),
-        }
+    // Each value as JavaScript's Number() reads it (Strapi's lodash toNumber): NaN when it is
+    // not a number, so that the clamps below give Strapi's answers.
+    let number = |key: &str| -> Option<f64> {
+        object.get(key).map(|value| match value {
+            Value::String(text) if text.trim().is_empty() => 0.0,
+            Value::String(text) => text.trim().parse::<f64>().unwrap_or(f64::NAN),
+            _ => f64::NAN,
+        })
     };
     let with_count = match object.get("withCount") {
         None => true,
@@ -647,8 +645,8 @@ fn parse_pagination(
             ));
         }
     };
-    let (page, page_size) = (number("page")?, number("pageSize")?);
-    let (start, limit) = (number("start")?, number("limit")?);
+    let (page, page_size) = (number("page"), number("pageSize"));
+    let (start, limit) = (number("start"), number("limit"));
     let page_mode = page.is_some() || page_size.is_some();
     let offset_mode = start.is_some() || limit.is_some();
     if page_mode && offset_mode {
@@ -656,36 +654,41 @@ fn parse_pagination(
             "Cannot use both page & offset pagination in the same query",
         ));
     }
-    let clamp = |size: i64| -> u64 {
-        if size == -1 {
-            limits.max_limit
+    // As Strapi 5.54 answers (observed on the peer): sizes below 1 become 1, sizes past the
+    // maximum or not numbers become the maximum, a page below 1 becomes 1; the start that
+    // results must be a whole number, else 400 with Strapi's message.
+    let size = |given: Option<f64>| -> Result<u64, QueryError> {
+        let Some(given) = given else {
+            return Ok(limits.default_limit);
+        };
+        let at_least_one = if given.is_nan() {
+            given
         } else {
-            u64::try_from(size.max(1))
-                .unwrap_or(1)
-                .min(limits.max_limit)
+            given.max(1.0)
+        };
+        // Not below the maximum, or not a number (NaN compares as neither).
+        if at_least_one.is_nan() || at_least_one >= limits.max_limit as f64 {
+            return Ok(limits.max_limit);
         }
+        whole(at_least_one, "convertLimitQueryParams")
     };
     let pagination = if offset_mode {
+        let start = start.unwrap_or(0.0);
+        let start = if start.is_nan() {
+            start
+        } else {
+            start.max(0.0)
+        };
         Pagination::Offset {
-            start: u64::try_from(start.unwrap_or(0).max(0)).unwrap_or(0),
-            limit: limit.map_or(limits.default_limit, clamp),
+            start: whole(start, "convertStartQueryParams")?,
+            limit: size(limit)?,
         }
     } else {
-        let page = page.unwrap_or(1);
-        if page < 1 {
-            return Err(pagination_error(
-                "Invalid 'page' parameter. Expected an integer > 0",
-            ));
-        }
-        let page_size = match page_size {
-            None => limits.default_limit,
-            Some(size) if size < 1 && size != -1 => {
-                return Err(pagination_error(
-                    "Invalid 'pageSize' parameter. Expected an integer > 0",
-                ));
-            }
-            Some(size) => clamp(size),
-        };
+        let page_size = size(page_size)?;
+        let page = page.unwrap_or(1.0);
+        let page = if page.is_nan() { page } else { page.max(1.0) };
+        let start = (page - 1.0) * page_size as f64;
+        whole(start, "convertStartQueryParams")?;
         Pagination::Page {
             page: page as u64,
             page_size,
@@ -694,7 +697,25 @@ fn parse_pagination(
     Ok((pagination, with_count))
 }
 
-/// `fields[0]=title`, `fields=title,body`, or a bare `fields[]` meaning id and documentId only.
+/// A pagination number that must be whole and not negative: 400 with Strapi's message
+/// (`convertStartQueryParams expected a positive integer got NaN`) otherwise.
+fn whole(number: f64, what: &str) -> Result<u64, QueryError> {
+    if number.is_finite() && number >= 0.0 && number.fract() == 0.0 && number < 9.0e15 {
+        Ok(number as u64)
+    } else {
+        // Written as JavaScript writes numbers.
+        let shown = match number {
+            n if n.is_nan() => "NaN".to_string(),
+            n if n.is_infinite() => "Infinity".to_string(),
+            n => n.to_string(),
+        };
+        Err(invalid(format!(
+            "{what} expected a positive integer got {shown}"
+        )))
+    }
+}
+
+/// `fields[0]=title`, `fields=title,body`, or `fields=*` for every field.
 fn parse_fields(content_type: &ContentType, value: &Value) -> Result<Vec<Field>, QueryError> {
     let names: Vec<&str> = match value {
         Value::String(text) => text.split(',').map(str::trim).collect(),
