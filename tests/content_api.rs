@@ -1090,3 +1090,30 @@ fn strapi_client_works_unchanged() {
     );
     assert!(stdout.contains("all checks passed"), "{stdout}");
 }
+
+/// Numbers in bodies as Strapi (yup's non-strict `number()`) reads them, as the Strapi 5.54 peer
+/// answers: a text holding a number is that number; anything else is refused in yup's words.
+#[test]
+fn numbers_are_read_as_strapi_reads_them() {
+    let api = Api::start();
+    let created = api.create("/api/articles", json!({"title": "n", "views": "12"}));
+    assert_eq!(created["views"], 12);
+    for (views, message) in [
+        (
+            json!("abc"),
+            "views must be a `number` type, but the final value was: `NaN` (cast from the value `\"abc\"`).",
+        ),
+        (
+            json!(true),
+            "views must be a `number` type, but the final value was: `NaN` (cast from the value `true`).",
+        ),
+        (json!(1.5), "views must be an integer"),
+    ] {
+        let reply = api.send(
+            "POST",
+            "/api/articles",
+            json!({"data": {"title": "n2", "views": views}}),
+        );
+        assert_error(&reply, 400, "ValidationError", message);
+    }
+}

@@ -36,12 +36,16 @@ pub fn from_json(attribute: &Attribute, value: &Value) -> Result<SqlValue, Strin
     match &attribute.kind {
         AttributeType::Json => Ok(SqlValue::Text(value.to_string())),
         AttributeType::Boolean => value.as_bool().map(SqlValue::Boolean).ok_or_else(wrong),
-        AttributeType::Integer => match value.as_i64() {
-            Some(n) if i32::try_from(n).is_ok() => Ok(SqlValue::Integer(n)),
-            Some(_) => Err(format!("{name} must be a 32-bit integer")),
-            None if value.is_number() => Err(format!("{name} must be an integer")),
-            None => Err(wrong()),
-        },
+        AttributeType::Integer => {
+            let n = number_of(name, value)?;
+            if n.fract() != 0.0 {
+                Err(format!("{name} must be an integer"))
+            } else if n < f64::from(i32::MIN) || n > f64::from(i32::MAX) {
+                Err(format!("{name} must be a 32-bit integer"))
+            } else {
+                Ok(SqlValue::Integer(n as i64))
+            }
+        }
         AttributeType::BigInteger => match value {
             Value::Number(n) => n.as_i64().map(SqlValue::Integer).ok_or_else(wrong),
             Value::String(text) => text
@@ -51,11 +55,7 @@ pub fn from_json(attribute: &Attribute, value: &Value) -> Result<SqlValue, Strin
                 .map_err(|_| wrong()),
             _ => Err(wrong()),
         },
-        AttributeType::Float | AttributeType::Decimal => value
-            .as_f64()
-            .filter(|n| n.is_finite())
-            .map(SqlValue::Real)
-            .ok_or_else(wrong),
+        AttributeType::Float | AttributeType::Decimal => number_of(name, value).map(SqlValue::Real),
         _ => match value {
             Value::String(text) => from_text(name, &attribute.kind, text),
             _ => Err(wrong()),
@@ -71,6 +71,22 @@ pub fn refuse_nul(name: &str, text: &str) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// A number as Strapi's (yup's) `number()` reads a body value: a JSON number, or a text that
+/// holds one (`"12"` is 12); anything else is refused in yup's words.
+fn number_of(name: &str, value: &Value) -> Result<f64, String> {
+    let number = match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(text) if !text.trim().is_empty() => text.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    number.filter(|n| n.is_finite()).ok_or_else(|| {
+        format!(
+            "{name} must be a `number` type, but the final value was: `NaN` (cast from the value `{}`).",
+            short(value)
+        )
+    })
 }
 
 /// A value from the query string (always text), converted by the attribute's type.
