@@ -117,7 +117,6 @@ impl AppState {
             );
         }
         let tokens = Arc::new(tokens);
-        let config_url = config.database_url.clone();
         tokens
             .create_defaults_if_fresh(&mut conn, clock.now())
             .map_err(|e| InitError(format!("cannot create the default API tokens: {e}")))?;
@@ -129,6 +128,9 @@ impl AppState {
             Ok(db::DatabaseUrl::Sqlite(path)) => Some(Arc::new(db::DatabaseFile::open(&path))),
             _ => None,
         };
+        let sqlite_writer = database_file
+            .as_ref()
+            .map(|_| Arc::new(std::sync::Mutex::new(())));
         let registration_closed = match &database_file {
             Some(file) => guard_registration(&mut conn, file)?,
             None => false,
@@ -152,9 +154,7 @@ impl AppState {
             schema_changes: Arc::new(std::sync::Mutex::new(())),
             database_file,
             registration_closed,
-            sqlite_writer: db::DatabaseUrl::parse(&config_url)
-                .is_ok_and(|url| url.is_sqlite())
-                .then(|| Arc::new(std::sync::Mutex::new(()))),
+            sqlite_writer,
         })
     }
 
