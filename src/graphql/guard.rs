@@ -267,10 +267,8 @@ mod tests {
             ));
         }
         query.push_str("{ articles { ...F60 } }");
-        let started = std::time::Instant::now();
+        // 60 doubling levels: a walk that inlined them would not finish at all.
         assert_eq!(cost(&query), Err(Refusal::Complexity));
-        // Not a speed assertion: a doubling walk would not finish at all.
-        assert!(started.elapsed() < std::time::Duration::from_secs(60));
     }
 
     #[test]
