@@ -578,6 +578,22 @@ fn pagination_page_and_offset_modes() {
             "pagination[limit]=-1",
             json!({"start": 0, "limit": 1, "total": 5}),
         ),
+        (
+            "pagination[limit]=abc",
+            json!({"start": 0, "limit": 100, "total": 5}),
+        ),
+        (
+            "pagination[start]=-1",
+            json!({"start": 0, "limit": 25, "total": 5}),
+        ),
+        (
+            "pagination[pageSize]=",
+            json!({"page": 1, "pageSize": 1, "pageCount": 5, "total": 5}),
+        ),
+        (
+            "pagination[page]=2&pagination[pageSize]=abc",
+            json!({"page": 2, "pageSize": 100, "pageCount": 1, "total": 5}),
+        ),
     ] {
         let reply = api.get("/api/gadgets", query);
         assert_eq!(reply.status, 200, "{query}: {}", reply.body);
@@ -595,6 +611,14 @@ fn pagination_page_and_offset_modes() {
                    "message": format!("convertStartQueryParams expected a positive integer got {got}"),
                    "details": {}}),
             "{query}"
+        );
+    }
+    for query in ["pagination[pageSize]=1.5", "pagination[limit]=1.5"] {
+        assert_error(
+            &api.get("/api/gadgets", query),
+            400,
+            "ValidationError",
+            "convertLimitQueryParams expected a positive integer got 1.5",
         );
     }
 }
