@@ -275,6 +275,22 @@ fn create_token_bad_fields_are_400_not_500() {
         "ValidationError",
         "name must be at most 255 characters",
     );
+    // An empty or missing name: Strapi's two errors, in its order, each with the value "".
+    for body in [
+        json!({"name": "", "type": "read-only"}),
+        json!({"type": "read-only"}),
+    ] {
+        let reply = create(&server, &admin, body);
+        assert_eq!(
+            reply.body["error"],
+            json!({"status": 400, "name": "ValidationError", "message": "2 errors occurred",
+                   "details": {"errors": [
+                       {"path": ["name"], "message": "name must be at least 1 characters",
+                        "name": "ValidationError", "value": ""},
+                       {"path": ["name"], "message": "name is a required field",
+                        "name": "ValidationError", "value": ""}]}})
+        );
+    }
     let number_description = create(&server, &admin, json!({"name": "n", "description": 5}));
     assert_error(
         &number_description,
@@ -396,6 +412,25 @@ fn get_token_includes_access_key_when_viewable() {
     let reply = server.get(&format!("/admin/api-tokens/{id}"), Some(&admin));
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["data"], made.body["data"]);
+    // Strapi reads a token back with `type` after `updatedAt` (checked on the peer).
+    let in_order: Vec<&String> = reply.body["data"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        in_order,
+        [
+            "id",
+            "kind",
+            "name",
+            "description",
+            "lastUsedAt",
+            "lifespan",
+            "expiresAt",
+            "createdAt",
+            "updatedAt",
+            "type",
+            "permissions",
+            "accessKey"
+        ]
+    );
     let missing = server.get("/admin/api-tokens/42", Some(&admin));
     assert_error(&missing, 404, "NotFoundError", "API Token not found");
     let not_a_number = server.get("/admin/api-tokens/abc", Some(&admin));

@@ -48,22 +48,36 @@ pub(crate) fn store_error(error: StoreError) -> ApiError {
 /// `adminPermissions` and `adminUserOwner` instead of `type` and `permissions`), `accessKey`
 /// only where given, and Vellum's `allowedIps` and `rateLimit` only when set.
 pub(crate) fn token_json(record: &TokenRecord, access_key: Option<&PlainToken>) -> Value {
+    token_json_in(record, access_key, false)
+}
+
+/// A token as `GET /admin/api-tokens/{id}` shows it: Strapi reads it back with `type` after
+/// `updatedAt`.
+fn read_token_json(record: &TokenRecord, access_key: Option<&PlainToken>) -> Value {
+    token_json_in(record, access_key, true)
+}
+
+fn token_json_in(record: &TokenRecord, access_key: Option<&PlainToken>, type_late: bool) -> Value {
     let mut shown = Map::new();
     let mut put = |key: &str, value: Value| {
         shown.insert(key.to_string(), value);
     };
+    let token_type = (record.kind != ADMIN_KIND).then(|| json!(record.token_type.as_str()));
     put("id", json!(record.id));
     put("kind", json!(record.kind));
     put("name", json!(record.name));
     put("description", json!(record.description));
     put("lastUsedAt", json!(record.last_used_at.map(iso)));
-    if record.kind != ADMIN_KIND {
-        put("type", json!(record.token_type.as_str()));
+    if let Some(token_type) = token_type.clone().filter(|_| !type_late) {
+        put("type", token_type);
     }
     put("lifespan", json!(record.lifespan.map(|ms| ms.to_string())));
     put("expiresAt", json!(record.expires_at.map(iso)));
     put("createdAt", json!(iso(record.created_at)));
     put("updatedAt", json!(iso(record.updated_at)));
+    if let Some(token_type) = token_type.filter(|_| type_late) {
+        put("type", token_type);
+    }
     if record.kind == ADMIN_KIND {
         put(
             "adminPermissions",
@@ -221,8 +235,9 @@ pub(crate) fn text_field(
 
 fn check_name(name: &str, errors: &mut FieldErrors) {
     if name.is_empty() {
-        errors.add("name", "name is a required field");
-        errors.add("name", "name must be at least 1 characters");
+        // Strapi's order and value, for a missing name too.
+        errors.add_value("name", "name must be at least 1 characters", json!(""));
+        errors.add_value("name", "name is a required field", json!(""));
     } else if name.chars().count() > MAX_NAME_CHARS {
         errors.add(
             "name",
@@ -515,7 +530,7 @@ pub(crate) async fn show(
             Ok((record, key))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, key.as_ref()) })))
+    Ok(HttpResponse::Ok().json(json!({ "data": read_token_json(&record, key.as_ref()) })))
 }
 
 /// `PUT /admin/api-tokens/{id}`: name, description, type and permissions only.
