@@ -174,6 +174,7 @@ impl From<crate::content::store::WriteError> for ApiError {
                     .err()
                     .unwrap_or_else(|| ApiError::validation("Invalid data"))
             }
+            WriteError::Format(message) => ApiError::validation(message),
             WriteError::NotFound => ApiError::not_found("Not Found"),
             WriteError::Database(e) => ApiError::from(e),
         }

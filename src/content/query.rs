@@ -419,9 +419,10 @@ fn parse_field_conditions(
             "Invalid key {name}: filters are nested more than {MAX_DEPTH} deep"
         )));
     }
+    let listed = matches!(value, Value::Object(o) if !o.is_empty()) && list_items(value).is_some();
     let object = match value {
-        Value::Object(object) => object,
-        Value::String(_) => {
+        Value::Object(object) if !listed => object,
+        Value::String(_) | Value::Array(_) | Value::Object(_) => {
             return condition(content_type, field, name, Operator::Eq, value, nodes).map(Some);
         }
         _ => return Err(invalid_key_of(name, Some(name), "filters")),
@@ -475,21 +476,24 @@ fn condition(
     }
     let typed = |item: &Value| -> Result<SqlValue, QueryError> {
         match item {
-            Value::String(text) => value::from_text(name, &kind, text)
-                .map_err(|message| invalid(format!("Invalid value for key {name}: {message}"))),
+            Value::String(text) => value::from_text(name, &kind, text).map_err(|message| {
+                match value::format_message(&kind).filter(|_| !text.contains('\0')) {
+                    // Strapi's words for a date, time or date-time it cannot read.
+                    Some(format) => invalid(format),
+                    None => invalid(format!("Invalid value for key {name}: {message}")),
+                }
+            }),
             _ => Err(invalid(format!("Invalid value for key {name}"))),
         }
     };
     let values = match operator {
         Operator::Null | Operator::NotNull => {
+            // Strapi's `parseType` with `forceCast`: the boolean words, else JavaScript's
+            // truthiness (any text but the empty one, any list or object).
             let flag = match operand.as_str() {
                 Some("true" | "t" | "1") => true,
-                Some("false" | "f" | "0") => false,
-                _ => {
-                    return Err(invalid(format!(
-                        "Invalid value for key {name}: expected true or false"
-                    )));
-                }
+                Some("false" | "f" | "0" | "") => false,
+                _ => true,
             };
             vec![SqlValue::Boolean(flag)]
         }
@@ -515,7 +519,24 @@ fn condition(
                 .map(typed)
                 .collect::<Result<Vec<_>, _>>()?
         }
-        _ => vec![typed(operand)?],
+        _ => match list_items(operand) {
+            // A list under a one-value operator matches any of its items, as in Strapi.
+            Some(items) if !items.is_empty() => {
+                let mut alternatives = Vec::with_capacity(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    if i > 0 {
+                        count_node(nodes)?;
+                    }
+                    alternatives.push(Filter::Condition {
+                        field,
+                        operator,
+                        values: vec![typed(item)?],
+                    });
+                }
+                return Ok(Filter::Or(alternatives));
+            }
+            _ => vec![typed(operand)?],
+        },
     };
     Ok(Filter::Condition {
         field,

@@ -5,7 +5,7 @@ use crate::content::query::{Query, Status};
 use crate::content::schema::{Attribute, AttributeType, ContentType, SYSTEM_FIELDS, Storage};
 use crate::content::sql::{self, Builder, Statement, quote};
 use crate::content::storage::dialect_of;
-use crate::content::value::{self, DATETIME_FORMAT, SqlValue};
+use crate::content::value::{self, DATETIME_FORMAT, Refusal, SqlValue};
 use crate::db::{DbConnection, MultiBackend};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -161,11 +161,11 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn of(attribute: &Attribute, message: String, value: Option<&Value>) -> Problem {
+    fn of(attribute: &Attribute, message: String, value: Option<Value>) -> Problem {
         Problem {
             path: attribute.name.clone(),
             message,
-            value: Some(value.cloned().unwrap_or(Value::Null)),
+            value,
         }
     }
 }
@@ -177,6 +177,8 @@ pub enum WriteError {
     UnknownKey(String),
     /// Field errors.
     Invalid(Vec<Problem>),
+    /// A malformed date, time or date-time, once every field passed (Strapi's message alone).
+    Format(&'static str),
     NotFound,
     Database(diesel::result::Error),
 }
@@ -207,6 +209,7 @@ pub enum WriteMode {
 
 /// Validates `data` against the schema: types and every rule. On create, missing attributes
 /// take their default and required ones must be present; on update only what is sent counts.
+/// Messages and values are Strapi's (yup's), which word a refused null by the attribute's type.
 pub fn validate(
     content_type: &ContentType,
     data: &Map<String, Value>,
@@ -218,7 +221,13 @@ pub fn validate(
             return Err(WriteError::UnknownKey(key.clone()));
         }
     }
+    // Strapi writes a draft & publish document's draft first, with whatever is missing as null,
+    // and checks it when it publishes: there a missing attribute reads as a null one, and a
+    // null is refused as on create.
+    let draft_and_publish = content_type.draft_and_publish;
+    let null_on_update = mode == WriteMode::Update && !draft_and_publish;
     let mut errors = Vec::new();
+    let mut format = None;
     let mut values = Vec::new();
     for (index, attribute) in content_type.attributes.iter().enumerate() {
         let given = data.get(&attribute.name);
@@ -226,6 +235,7 @@ pub fn validate(
             (Some(value), _) => value,
             (None, WriteMode::Create) => match &attribute.default {
                 Some(default) => default,
+                None if attribute.required && draft_and_publish => &Value::Null,
                 None if attribute.required => {
                     let message = format!("{} must be defined.", attribute.name);
                     errors.push(Problem::of(attribute, message, None));
@@ -235,30 +245,61 @@ pub fn validate(
             },
             (None, WriteMode::Update) => continue,
         };
-        match check(attribute, value) {
+        match check(attribute, value, null_on_update) {
             Ok(sql_value) => values.push((index, sql_value)),
-            Err(message) => errors.push(Problem::of(attribute, message, Some(value))),
+            Err(Refusal::Given(message)) => {
+                errors.push(Problem::of(attribute, message, Some(value.clone())));
+            }
+            Err(Refusal::Cast(message)) => {
+                errors.push(Problem::of(attribute, message, Some(Value::Null)));
+            }
+            Err(Refusal::Format(message)) => {
+                format.get_or_insert(message);
+            }
         }
     }
-    if errors.is_empty() {
-        Ok(values)
-    } else {
-        Err(WriteError::Invalid(errors))
+    match format {
+        _ if !errors.is_empty() => Err(WriteError::Invalid(errors)),
+        Some(message) => Err(WriteError::Format(message)),
+        None => Ok(values),
     }
 }
 
-/// One attribute's value against its type and rules.
-fn check(attribute: &Attribute, value: &Value) -> Result<SqlValue, String> {
+/// Strapi's words for a required attribute given as null: yup's type error for texts and
+/// numbers, its `defined` or (updating a document without drafts) `nullable` rule otherwise.
+fn null_refusal(attribute: &Attribute, null_on_update: bool) -> Refusal {
     let name = &attribute.name;
+    let message = match &attribute.kind {
+        kind if kind.is_textual() => {
+            format!("{name} must be a `string` type, but the final value was: `null`.")
+        }
+        AttributeType::Integer | AttributeType::Float | AttributeType::Decimal => {
+            format!("{name} must be a `number` type, but the final value was: `NaN`.")
+        }
+        _ if null_on_update => format!("{name} cannot be null."),
+        _ => format!("{name} must be defined."),
+    };
+    Refusal::Cast(message)
+}
+
+/// One attribute's value against its type and rules.
+fn check(attribute: &Attribute, value: &Value, null_on_update: bool) -> Result<SqlValue, Refusal> {
     let sql_value = value::from_json(attribute, value)?;
     if sql_value == SqlValue::Null {
         return if attribute.required {
-            Err(format!("{name} must be defined."))
+            Err(null_refusal(attribute, null_on_update))
         } else {
             Ok(SqlValue::Null)
         };
     }
-    if let SqlValue::Text(text) = &sql_value
+    rules(attribute, &sql_value).map_err(Refusal::Given)?;
+    Ok(sql_value)
+}
+
+/// An attribute's rules beyond its type: lengths, allowed values, bounds.
+fn rules(attribute: &Attribute, sql_value: &SqlValue) -> Result<(), String> {
+    let name = &attribute.name;
+    if let SqlValue::Text(text) = sql_value
         && attribute.kind.is_textual()
     {
         let length = text.chars().count() as u64;
@@ -273,9 +314,10 @@ fn check(attribute: &Attribute, value: &Value) -> Result<SqlValue, String> {
             return Err(format!("{name} must be at most {max} characters"));
         }
         match &attribute.kind {
+            // Strapi lists the allowed values with a null among them, hence the last comma.
             AttributeType::Enumeration(allowed) if !allowed.contains(text) => {
                 return Err(format!(
-                    "{name} must be one of the following values: {}",
+                    "{name} must be one of the following values: {}, ",
                     allowed.join(", ")
                 ));
             }
@@ -294,7 +336,7 @@ fn check(attribute: &Attribute, value: &Value) -> Result<SqlValue, String> {
             _ => {}
         }
     }
-    let number = match &sql_value {
+    let number = match sql_value {
         SqlValue::Integer(n) => Some(*n as f64),
         SqlValue::Real(n) => Some(*n),
         _ => None,
@@ -311,7 +353,7 @@ fn check(attribute: &Attribute, value: &Value) -> Result<SqlValue, String> {
             return Err(format!("{name} must be less than or equal to {max}"));
         }
     }
-    Ok(sql_value)
+    Ok(())
 }
 
 fn timestamp(now: NaiveDateTime) -> SqlValue {
@@ -640,6 +682,10 @@ pub fn update(
         }
         let time = builder.param(timestamp(now), Some(Storage::DateTime));
         assignments.push(format!("\"updated_at\" = {time}"));
+        if !content_type.draft_and_publish {
+            // Strapi republishes the only version of such a document on every update.
+            assignments.push(format!("\"published_at\" = {time}"));
+        }
         let document = builder.param(SqlValue::Text(document_id.clone()), None);
         let version = if content_type.draft_and_publish {
             " AND \"published_at\" IS NULL"

@@ -20,18 +20,53 @@ pub const DATE_FORMAT: &str = "%Y-%m-%d";
 pub const TIME_FORMAT: &str = "%H:%M:%S%.3f";
 pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.3f";
 
+/// Why a body value was refused, as Strapi words and shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// A field error showing the value given.
+    Given(String),
+    /// A field error after a failed cast to a number: Strapi shows the value as `null`.
+    Cast(String),
+    /// A malformed date, time or date-time: Strapi refuses it apart from the field errors, with
+    /// only this message, once they all pass.
+    Format(&'static str),
+}
+
+impl Refusal {
+    pub fn message(&self) -> &str {
+        match self {
+            Refusal::Given(message) | Refusal::Cast(message) => message,
+            Refusal::Format(message) => message,
+        }
+    }
+}
+
+/// Strapi's message for a date, time or date-time it cannot read, in a body or a filter.
+pub fn format_message(kind: &AttributeType) -> Option<&'static str> {
+    match kind {
+        AttributeType::Date => Some("Invalid format, expected yyyy-MM-dd"),
+        AttributeType::DateTime => Some("Invalid format, expected a timestamp or an ISO date"),
+        AttributeType::Time => Some("Invalid time format, expected HH:mm:ss.SSS"),
+        _ => None,
+    }
+}
+
 /// A value from a JSON body, checked against the attribute's type (not its other rules).
-pub fn from_json(attribute: &Attribute, value: &Value) -> Result<SqlValue, String> {
+pub fn from_json(attribute: &Attribute, value: &Value) -> Result<SqlValue, Refusal> {
     if value.is_null() {
         return Ok(SqlValue::Null);
     }
     let name = &attribute.name;
+    // yup's name of the type: every text is a `string`.
+    let type_name = match &attribute.kind {
+        kind if kind.is_textual() => "string",
+        kind => kind.name(),
+    };
     let wrong = || {
-        format!(
-            "{name} must be a `{}` type, but the final value was: `{}`.",
-            attribute.kind.name(),
+        Refusal::Given(format!(
+            "{name} must be a `{type_name}` type, but the final value was: `{}`.",
             short(value)
-        )
+        ))
     };
     match &attribute.kind {
         AttributeType::Json => Ok(SqlValue::Text(value.to_string())),
@@ -39,9 +74,9 @@ pub fn from_json(attribute: &Attribute, value: &Value) -> Result<SqlValue, Strin
         AttributeType::Integer => {
             let n = number_of(name, value)?;
             if n.fract() != 0.0 {
-                Err(format!("{name} must be an integer"))
+                Err(Refusal::Given(format!("{name} must be an integer")))
             } else if n < f64::from(i32::MIN) || n > f64::from(i32::MAX) {
-                Err(format!("{name} must be a 32-bit integer"))
+                Err(Refusal::Given(format!("{name} must be a 32-bit integer")))
             } else {
                 Ok(SqlValue::Integer(n as i64))
             }
@@ -56,8 +91,13 @@ pub fn from_json(attribute: &Attribute, value: &Value) -> Result<SqlValue, Strin
             _ => Err(wrong()),
         },
         AttributeType::Float | AttributeType::Decimal => number_of(name, value).map(SqlValue::Real),
-        _ => match value {
-            Value::String(text) => from_text(name, &attribute.kind, text),
+        kind => match value {
+            Value::String(text) => from_text(name, kind, text).map_err(|message| {
+                match format_message(kind).filter(|_| refuse_nul(name, text).is_ok()) {
+                    Some(format) => Refusal::Format(format),
+                    None => Refusal::Given(message),
+                }
+            }),
             _ => Err(wrong()),
         },
     }
@@ -75,17 +115,17 @@ pub fn refuse_nul(name: &str, text: &str) -> Result<(), String> {
 
 /// A number as Strapi's (yup's) `number()` reads a body value: a JSON number, or a text that
 /// holds one (`"12"` is 12); anything else is refused in yup's words.
-fn number_of(name: &str, value: &Value) -> Result<f64, String> {
+fn number_of(name: &str, value: &Value) -> Result<f64, Refusal> {
     let number = match value {
         Value::Number(n) => n.as_f64(),
         Value::String(text) if !text.trim().is_empty() => text.trim().parse::<f64>().ok(),
         _ => None,
     };
     number.filter(|n| n.is_finite()).ok_or_else(|| {
-        format!(
+        Refusal::Cast(format!(
             "{name} must be a `number` type, but the final value was: `NaN` (cast from the value `{}`).",
             short(value)
-        )
+        ))
     })
 }
 
@@ -111,11 +151,8 @@ pub fn from_text(name: &str, kind: &AttributeType, text: &str) -> Result<SqlValu
             .filter(|n| n.is_finite())
             .map(SqlValue::Real)
             .ok_or_else(|| expected("a number")),
-        AttributeType::Boolean => match text.trim() {
-            "true" | "t" | "1" => Ok(SqlValue::Boolean(true)),
-            "false" | "f" | "0" => Ok(SqlValue::Boolean(false)),
-            _ => Err(expected("true or false")),
-        },
+        // Strapi's boolean field: the words, else JavaScript's truthiness of the text.
+        AttributeType::Boolean => Ok(SqlValue::Boolean(!matches!(text, "false" | "f" | "0" | ""))),
         AttributeType::Date => parse_date(text)
             .map(|d| SqlValue::Text(d.format(DATE_FORMAT).to_string()))
             .ok_or_else(|| expected("a date (YYYY-MM-DD)")),
@@ -132,7 +169,9 @@ pub fn from_text(name: &str, kind: &AttributeType, text: &str) -> Result<SqlValu
 
 /// Checks a schema's `default` the way a write would.
 pub fn check_default(attribute: &Attribute, default: &Value) -> Result<(), String> {
-    from_json(attribute, default).map(|_| ())
+    from_json(attribute, default)
+        .map(|_| ())
+        .map_err(|refusal| refusal.message().to_string())
 }
 
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
