@@ -223,10 +223,10 @@ async function editView(type, documentId) {
   });
   const back = `#/content/${type.uid}`;
   const target = () => path(type, single ? null : entry && entry.documentId);
-  const act = async (verb) => {
+  const unpublish = async () => {
     try {
-      const done = await call('POST', `${target()}/actions/${verb}`, {});
-      say(verb === 'publish' ? 'Published.' : 'Unpublished: the entry is a draft again.', 'info');
+      const done = await call('POST', `${target()}/actions/unpublish`, {});
+      say('Unpublished: the entry is a draft again.', 'info');
       await redraw(done);
     } catch (error) {
       say(error.message);
@@ -255,17 +255,24 @@ async function editView(type, documentId) {
       single ? null : h('a', { class: 'button secondary', href: back }, 'Back to the list'),
       entry ? h('button', { type: 'button', class: 'danger', id: 'delete-entry', onclick: remove }, 'Delete') : null,
       entry && type.draftAndPublish && entry.status !== 'draft'
-        ? h('button', { type: 'button', class: 'secondary', id: 'unpublish', onclick: () => act('unpublish') }, 'Unpublish')
+        ? h('button', { type: 'button', class: 'secondary', id: 'unpublish', onclick: unpublish }, 'Unpublish')
         : null,
-      entry && type.draftAndPublish && entry.status !== 'published'
-        ? h('button', { type: 'button', class: 'secondary', id: 'publish', onclick: () => act('publish') }, 'Publish')
+      // Publish saves what the form holds and publishes it, in one step as in Strapi.
+      entry && type.draftAndPublish
+        ? h('button', { type: 'submit', class: 'secondary', id: 'publish' }, 'Publish')
         : null,
       h('button', { type: 'submit', id: 'save' }, 'Save')));
-  submitting(form, async () => {
+  submitting(form, async (_, submitter) => {
     const body = formBody(type, form);
     const saved = isNew && !single
       ? await call('POST', path(type), body)
       : await call('PUT', target(), body);
+    if (submitter && submitter.id === 'publish') {
+      const done = await call('POST', `${target()}/actions/publish`, {});
+      say('Published.', 'info');
+      await redraw(done);
+      return;
+    }
     say(type.draftAndPublish ? 'Saved as a draft: publish it to serve it on the API.' : 'Saved.', 'info');
     await redraw(saved);
   });

@@ -60,19 +60,20 @@ export function values(form) {
   return Object.fromEntries(new FormData(form).entries());
 }
 
-/** Runs `work` for a form's submission, with its button disabled meanwhile. */
+/** Runs `work` for a form's submission (with the button that submitted it), with its submit
+ * buttons disabled meanwhile. */
 export function submitting(form, work) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const button = form.querySelector('button[type=submit]');
-    button.disabled = true;
+    const buttons = [...form.querySelectorAll('button[type=submit]')];
+    for (const button of buttons) button.disabled = true;
     say('');
     try {
-      await work(values(form));
+      await work(values(form), event.submitter);
     } catch (error) {
       showError(form, error);
     } finally {
-      button.disabled = false;
+      for (const button of buttons) button.disabled = false;
     }
   });
   return form;

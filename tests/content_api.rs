@@ -471,6 +471,35 @@ fn required_attributes_are_refused_in_strapis_words() {
         api.get("/api/reqs", "").body["meta"]["pagination"]["total"],
         1
     );
+
+    // A draft may lack what is required; its values' types are still checked.
+    let draft = api.send("POST", "/api/dreqs?status=draft", json!({"data": {}}));
+    assert_eq!(draft.status, 201, "{}", draft.body);
+    assert_eq!(draft.body["data"]["s"], Value::Null);
+    assert_eq!(draft.body["data"]["publishedAt"], Value::Null);
+    let typed = api.send("POST", "/api/dreqs?status=draft", json!({"data": {"s": 5}}));
+    assert_error(
+        &typed,
+        400,
+        "ValidationError",
+        "s must be a `string` type, but the final value was: `5`.",
+    );
+    // Publishing it checks the whole draft, as a create, and leaves it as it was.
+    let document = draft.body["data"]["documentId"].as_str().unwrap();
+    let url = format!("/api/dreqs/{document}");
+    let publish = api.send("PUT", &url, json!({"data": {"s": "x"}}));
+    let mut expected = null_errors(defined);
+    expected.remove(0);
+    assert_eq!(field_errors(&publish), expected);
+    assert_eq!(api.get(&url, "status=draft").body["data"]["s"], Value::Null);
+    assert_eq!(api.get(&url, "").status, 404);
+    let draft_only = api.send(
+        "PUT",
+        &format!("{url}?status=draft"),
+        json!({"data": {"s": "y"}}),
+    );
+    assert_eq!(draft_only.status, 200, "{}", draft_only.body);
+    assert_eq!(draft_only.body["data"]["s"], "y");
 }
 
 #[test]

@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
-use vellum::content::query::{Limits, parse};
+use vellum::content::query::{Limits, Status, parse};
 use vellum::content::schema::ContentType;
 use vellum::content::store::{WriteMode, validate};
 use vellum::graphql::rest_parameters;
@@ -64,7 +64,7 @@ fuzz_target!(|data: &[u8]| {
         let mut body = Map::new();
         body.insert("specs".into(), value.clone());
         body.insert("name".into(), value.clone());
-        if let Ok(values) = validate(&GADGET, &body, WriteMode::Create) {
+        if let Ok(values) = validate(&GADGET, &body, WriteMode::Create, Status::Published) {
             for (_, stored) in values {
                 let _ = format!("{stored:?}");
             }

@@ -1,7 +1,7 @@
 //! Entries of content types: reading with a parsed query, and writing with Strapi v5's draft and
 //! publish model (a draft row, and once published a published row with the same documentId).
 
-use crate::content::query::{Query, Status};
+use crate::content::query::{Field, Query, Status};
 use crate::content::schema::{Attribute, AttributeType, ContentType, SYSTEM_FIELDS, Storage};
 use crate::content::sql::{self, Builder, Statement, quote};
 use crate::content::storage::dialect_of;
@@ -209,11 +209,14 @@ pub enum WriteMode {
 
 /// Validates `data` against the schema: types and every rule. On create, missing attributes
 /// take their default and required ones must be present; on update only what is sent counts.
-/// Messages and values are Strapi's (yup's), which word a refused null by the attribute's type.
+/// A draft (`status` draft on a type with draft & publish) may lack what is required, as in
+/// Strapi: it is checked when it is published. Messages and values are Strapi's (yup's), which
+/// word a refused null by the attribute's type.
 pub fn validate(
     content_type: &ContentType,
     data: &Map<String, Value>,
     mode: WriteMode,
+    status: Status,
 ) -> Result<Vec<(usize, SqlValue)>, WriteError> {
     for key in data.keys() {
         // The entry's own fields may come back in a body; they are not written.
@@ -225,6 +228,7 @@ pub fn validate(
     // and checks it when it publishes: there a missing attribute reads as a null one, and a
     // null is refused as on create.
     let draft_and_publish = content_type.draft_and_publish;
+    let draft = draft_and_publish && status == Status::Draft;
     let null_on_update = mode == WriteMode::Update && !draft_and_publish;
     let mut errors = Vec::new();
     let mut format = None;
@@ -235,6 +239,7 @@ pub fn validate(
             (Some(value), _) => value,
             (None, WriteMode::Create) => match &attribute.default {
                 Some(default) => default,
+                None if attribute.required && draft => continue,
                 None if attribute.required && draft_and_publish => &Value::Null,
                 None if attribute.required => {
                     let message = format!("{} must be defined.", attribute.name);
@@ -245,7 +250,8 @@ pub fn validate(
             },
             (None, WriteMode::Update) => continue,
         };
-        match check(attribute, value, null_on_update) {
+        let required = attribute.required && !draft;
+        match check(attribute, value, required, null_on_update) {
             Ok(sql_value) => values.push((index, sql_value)),
             Err(Refusal::Given(message)) => {
                 errors.push(Problem::of(attribute, message, Some(value.clone())));
@@ -283,10 +289,15 @@ fn null_refusal(attribute: &Attribute, null_on_update: bool) -> Refusal {
 }
 
 /// One attribute's value against its type and rules.
-fn check(attribute: &Attribute, value: &Value, null_on_update: bool) -> Result<SqlValue, Refusal> {
+fn check(
+    attribute: &Attribute,
+    value: &Value,
+    required: bool,
+    null_on_update: bool,
+) -> Result<SqlValue, Refusal> {
     let sql_value = value::from_json(attribute, value)?;
     if sql_value == SqlValue::Null {
-        return if attribute.required {
+        return if required {
             Err(null_refusal(attribute, null_on_update))
         } else {
             Ok(SqlValue::Null)
@@ -477,13 +488,15 @@ fn insert_row(
         .ok_or(WriteError::Database(diesel::result::Error::NotFound))
 }
 
-/// Replaces the published row of a document by a copy of its draft.
+/// Replaces the published row of a document by a copy of its draft, once the draft holds what
+/// a published version must (a draft may lack what is required).
 fn publish_draft(
     conn: &mut DbConnection,
     content_type: &ContentType,
     document_id: &str,
     now: NaiveDateTime,
 ) -> Result<(), WriteError> {
+    check_publishable(conn, content_type, document_id)?;
     let dialect = dialect_of(conn);
     let table = quote(&content_type.table);
     let mut delete = Builder::new(dialect, content_type);
@@ -512,6 +525,26 @@ fn publish_draft(
     ));
     bound(&copy.finish()).execute(conn)?;
     Ok(())
+}
+
+/// The draft's every attribute (private ones too) against the rules of a published version:
+/// Strapi's errors, as for a create.
+fn check_publishable(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    document_id: &str,
+) -> Result<(), WriteError> {
+    let mut query = Query::first(Status::Draft);
+    query.fields = Some(
+        (0..content_type.attributes.len())
+            .map(Field::Attribute)
+            .collect(),
+    );
+    let Some(Value::Object(draft)) = find_one(conn, content_type, Some(document_id), &query)?
+    else {
+        return Err(WriteError::NotFound);
+    };
+    validate(content_type, &draft, WriteMode::Create, Status::Published).map(|_| ())
 }
 
 fn in_transaction<T>(
@@ -585,7 +618,7 @@ pub fn create(
     status: Status,
     now: NaiveDateTime,
 ) -> Result<Value, WriteError> {
-    let values = validate(content_type, data, WriteMode::Create)?;
+    let values = validate(content_type, data, WriteMode::Create, status)?;
     let document_id = new_document_id();
     in_transaction(conn, |conn| {
         check_unique(conn, content_type, &values, &document_id)?;
@@ -663,14 +696,14 @@ pub fn update(
             None => match single_document_id(conn, content_type)? {
                 Some(id) => id,
                 None => {
-                    let values = validate(content_type, data, WriteMode::Create)?;
+                    let values = validate(content_type, data, WriteMode::Create, status)?;
                     let id = new_document_id();
                     check_unique(conn, content_type, &values, &id)?;
                     return write_new(conn, content_type, &id, &values, status, now);
                 }
             },
         };
-        let values = validate(content_type, data, WriteMode::Update)?;
+        let values = validate(content_type, data, WriteMode::Update, status)?;
         check_unique(conn, content_type, &values, &document_id)?;
         let dialect = dialect_of(conn);
         let mut builder = Builder::new(dialect, content_type);
