@@ -1,9 +1,7 @@
 //! `/admin/content-manager`: the panel's content routes (list, create, edit the draft, publish,
 //! unpublish, delete), their effect on the Content API, and their refusals.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const ARTICLES: &str = "/admin/content-manager/collection-types/api::article.article";

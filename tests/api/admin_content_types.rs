@@ -1,8 +1,6 @@
 //! `/admin/content-types`: reading, creating and changing content types without a restart.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn author_schema() -> Value {

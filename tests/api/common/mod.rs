@@ -1,7 +1,6 @@
 //! The harness every integration test uses: the real server on 127.0.0.1:0 over a fresh
 //! database (a temporary SQLite file, or a schema of its own in the PostgreSQL named by
 //! `TEST_DATABASE_URL`), a clock the test can move, and a blocking HTTP client.
-#![allow(dead_code)]
 
 pub mod browser;
 

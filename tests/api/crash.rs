@@ -2,9 +2,7 @@
 //! keeps every write and change it acknowledged, and its database stays sound; SIGTERM lets the
 //! requests in flight finish before the process exits.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::path::Path;

@@ -1,8 +1,6 @@
 //! `vellum token …`: create, list, regenerate, delete, and import from Strapi.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha512;

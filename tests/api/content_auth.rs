@@ -2,9 +2,7 @@
 //! and 403, expiry, immediate effect of changes, several instances, salt and key rotation,
 //! last use.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn start_with(vars: &[(&str, &str)]) -> (TestServer, String) {

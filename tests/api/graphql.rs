@@ -2,9 +2,7 @@
 //! filters, each token type's allowed and refused operations, the limits, and a content type
 //! added through the Admin API showing in the schema without a restart.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 struct Gql {

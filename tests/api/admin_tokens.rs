@@ -1,9 +1,7 @@
 //! `/admin/api-tokens` and `/admin/content-api/permissions`: Strapi's own API-token tests
 //! (reference §6.1) and its must-have list (§8), with Strapi 5.54's observed behaviour first.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const ENCRYPTION_KEY: &str = "test-encryption-key";

@@ -1,8 +1,6 @@
 //! Hostile and careless requests: never a 500, never a panic, never a secret in a log line.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -2,9 +2,7 @@
 //! sign-in, with actor, address, user agent and `X-Client-Id`; filters and pagination;
 //! the permission; retention; and never a secret in the table.
 
-mod common;
-
-use common::{ADMIN_EMAIL, ADMIN_PASSWORD, TestServer, assert_error, create_admin_with_cli};
+use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, TestServer, assert_error, create_admin_with_cli};
 use serde_json::{Value, json};
 use vellum::audit::{self, Filter};
 

@@ -1,9 +1,7 @@
 //! The server as a whole: the error envelope, health, configuration and secrets, start-up
 //! failures, restarts, and the command line.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use std::path::Path;
 use std::process::{Command, Output};

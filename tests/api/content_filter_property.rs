@@ -1,9 +1,7 @@
 //! Property test of the filter language: random filter trees either answer 200 with exactly
 //! the rows a plain in-memory evaluation (SQL's three-valued logic) selects, or 400; never 500.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};

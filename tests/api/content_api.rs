@@ -1,9 +1,7 @@
 //! The Content API: `/api/{pluralName}[/{documentId}]` and `/api/{singularName}`, Strapi's
 //! query language against real rows, writes and their validation, draft & publish.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 /// A server with the fixture content types and a signed-in super admin.

@@ -2,9 +2,7 @@
 //! visibility matrix, use on `/admin` as the owner within the token's permissions, owner
 //! deactivation and deletion, and the separation from content tokens both ways.
 
-mod common;
-
-use common::{TestServer, assert_error, create_admin_with_cli};
+use crate::common::{TestServer, assert_error, create_admin_with_cli};
 use serde_json::{Value, json};
 
 const ENCRYPTION_KEY: &str = "admin-token-test-encryption-key-32b";
@@ -211,7 +209,7 @@ fn admin_token_acts_as_its_owner_within_its_permissions() {
     ));
     let me = server.get("/admin/users/me", Some(&token));
     assert_eq!(me.status, 200, "{}", me.body);
-    assert_eq!(me.body["data"]["email"], common::ADMIN_EMAIL);
+    assert_eq!(me.body["data"]["email"], crate::common::ADMIN_EMAIL);
     assert_eq!(server.get("/admin/api-tokens", Some(&token)).status, 200);
     // The owner may read users; the token was not given that.
     assert_eq!(server.get("/admin/users", Some(&admin)).status, 200);
@@ -276,7 +274,7 @@ fn kinds_are_separated_both_ways() {
     let admin_key = secret(&admin_data);
     let content = server.create_token(&admin, json!({"name": "content", "type": "full-access"}));
     let content_key = content["accessKey"].as_str().unwrap();
-    let unauthorized = |reply: &common::Reply| {
+    let unauthorized = |reply: &crate::common::Reply| {
         assert_error(
             reply,
             401,
@@ -798,7 +796,7 @@ fn only_a_super_admin_changes_a_super_admin() {
             .unwrap()["id"]
             .clone()
     };
-    let (root, author) = (id_of(common::ADMIN_EMAIL), id_of("author@example.com"));
+    let (root, author) = (id_of(crate::common::ADMIN_EMAIL), id_of("author@example.com"));
     for (method, body) in [("PUT", Some(json!({"isActive": false}))), ("DELETE", None)] {
         assert_error(
             &server.call(

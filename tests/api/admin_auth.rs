@@ -1,9 +1,7 @@
 //! `/admin/init`, `/admin/register-admin`, `/admin/login`, `/admin/logout`, `/admin/users/me`,
 //! and how admin routes treat sessions and permissions.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 #[test]

@@ -3,10 +3,8 @@
 //! token made by ticking permissions and used over HTTP, regenerate, delete, log out, sign in,
 //! and a 401 sending the user back to the sign-in form. Screenshots go to target/screenshots.
 
-mod common;
-
-use common::browser::Browser;
-use common::*;
+use crate::common::browser::Browser;
+use crate::common::*;
 use serde_json::{Value, json};
 
 #[test]
