@@ -47,6 +47,8 @@ mod plan;
 pub struct Schemas {
     current: Mutex<Option<(Arc<Registry>, Built)>>,
     documents: Mutex<HashMap<String, Arc<Parsed>>>,
+    /// How many answers a plan gave without the executor, since the start.
+    planned: std::sync::atomic::AtomicU64,
 }
 
 /// The schema of a registry, twice: with every validation rule, and with async-graphql's fast
@@ -94,6 +96,17 @@ const MAX_DOCUMENTS: usize = 256;
 const MAX_DOCUMENT_BYTES: usize = 16 * 1024;
 
 impl Schemas {
+    /// Counts an answer given by a plan.
+    pub fn count_planned(&self) {
+        self.planned
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many answers plans gave since the start.
+    pub fn planned_answers(&self) -> u64 {
+        self.planned.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The schema for `registry`: the cached one when the types have not changed since.
     pub fn for_registry(
         &self,

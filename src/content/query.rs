@@ -801,3 +801,259 @@ fn check_populate(value: &Value) -> Result<(), QueryError> {
         _ => Err(invalid("Invalid populate parameter")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::schema::parse as parse_schema;
+    use serde_json::json;
+
+    /// `title` (0), `views` (1), `active` (2), `born` (3), a private `secret` (4).
+    fn article() -> ContentType {
+        parse_schema(&json!({
+            "kind": "collectionType",
+            "info": {"singularName": "article", "pluralName": "articles"},
+            "options": {"draftAndPublish": true},
+            "attributes": {
+                "title": {"type": "string"},
+                "views": {"type": "integer"},
+                "active": {"type": "boolean"},
+                "born": {"type": "date"},
+                "secret": {"type": "string", "private": true}
+            }
+        }))
+        .unwrap()
+    }
+
+    const LIMITS: Limits = Limits {
+        default_limit: 25,
+        max_limit: 100,
+    };
+
+    fn query(raw: &str) -> Result<Query, QueryError> {
+        parse_query_string(&article(), raw, LIMITS)
+    }
+
+    fn filter(raw: &str) -> Filter {
+        query(raw).unwrap().filter.expect("a filter")
+    }
+
+    fn condition(field: usize, operator: Operator, values: Vec<SqlValue>) -> Filter {
+        Filter::Condition {
+            field: Field::Attribute(field),
+            operator,
+            values,
+        }
+    }
+
+    fn text(value: &str) -> SqlValue {
+        SqlValue::Text(value.into())
+    }
+
+    #[test]
+    fn no_parameters_read_the_first_page_of_published_entries() {
+        let parsed = query("").unwrap();
+        assert_eq!(parsed.filter, None);
+        assert!(parsed.sort.is_empty());
+        assert_eq!(
+            parsed.pagination,
+            Pagination::Page {
+                page: 1,
+                page_size: 25
+            }
+        );
+        assert!(parsed.with_count);
+        assert_eq!(parsed.fields, None);
+        assert_eq!(parsed.status, Status::Published);
+    }
+
+    #[test]
+    fn conditions_are_typed_by_their_attribute_and_combined_with_and() {
+        assert_eq!(
+            filter("filters[title][$eq]=x&filters[views][$gt]=3"),
+            Filter::And(vec![
+                condition(0, Operator::Eq, vec![text("x")]),
+                condition(1, Operator::Gt, vec![SqlValue::Integer(3)]),
+            ])
+        );
+        assert_eq!(
+            filter("filters[title]=x"),
+            condition(0, Operator::Eq, vec![text("x")])
+        );
+        assert_eq!(
+            filter("filters[born][$lt]=2024-01-02"),
+            condition(3, Operator::Lt, vec![text("2024-01-02")])
+        );
+    }
+
+    #[test]
+    fn groups_nest_as_written() {
+        assert_eq!(
+            filter("filters[$or][0][views][$eq]=1&filters[$or][1][$not][title][$null]=true"),
+            Filter::Or(vec![
+                condition(1, Operator::Eq, vec![SqlValue::Integer(1)]),
+                Filter::Not(Box::new(condition(
+                    0,
+                    Operator::Null,
+                    vec![SqlValue::Boolean(true)]
+                ))),
+            ])
+        );
+        assert_eq!(
+            filter("filters[title][$not][$eq]=x"),
+            Filter::Not(Box::new(condition(0, Operator::Eq, vec![text("x")])))
+        );
+    }
+
+    #[test]
+    fn lists_and_flags_read_as_strapi_reads_them() {
+        // A list under a one-value operator: any of its items.
+        assert_eq!(
+            filter("filters[views][$eq][0]=1&filters[views][$eq][1]=2"),
+            Filter::Or(vec![
+                condition(1, Operator::Eq, vec![SqlValue::Integer(1)]),
+                condition(1, Operator::Eq, vec![SqlValue::Integer(2)]),
+            ])
+        );
+        // One value under `$in`: a list of one.
+        assert_eq!(
+            filter("filters[views][$in]=4"),
+            condition(1, Operator::In, vec![SqlValue::Integer(4)])
+        );
+        // `$null` and booleans: the words, else JavaScript's truthiness.
+        for (raw, flag) in [("true", true), ("0", false), ("f", false), ("maybe", true)] {
+            assert_eq!(
+                filter(&format!("filters[title][$null]={raw}")),
+                condition(0, Operator::Null, vec![SqlValue::Boolean(flag)]),
+                "{raw}"
+            );
+            assert_eq!(
+                filter(&format!("filters[active][$eq]={raw}")),
+                condition(2, Operator::Eq, vec![SqlValue::Boolean(flag)]),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_and_private_keys_are_refused_with_strapis_details() {
+        let error = query("filters[nope][$eq]=1").unwrap_err();
+        assert_eq!(error.message, "Invalid key nope");
+        assert_eq!(
+            error.key,
+            Some(InvalidKey {
+                key: "nope".into(),
+                path: None,
+                param: "filters"
+            })
+        );
+        let error = query("filters[title][$like]=x").unwrap_err();
+        assert_eq!(error.message, "Invalid key $like at title");
+        assert_eq!(error.key.unwrap().path.as_deref(), Some("title"));
+        assert_eq!(
+            query("filters[secret][$eq]=x").unwrap_err().message,
+            "Invalid key secret"
+        );
+        assert_eq!(query("sort=secret").unwrap_err().key.unwrap().param, "sort");
+        assert_eq!(
+            query("fields[0]=secret").unwrap_err().key.unwrap().param,
+            "fields"
+        );
+    }
+
+    #[test]
+    fn values_the_attribute_cannot_hold_are_refused() {
+        assert_eq!(
+            query("filters[views][$eq]=abc").unwrap_err().message,
+            "Invalid value for key views: views must be an integer, not `abc`"
+        );
+        assert_eq!(
+            query("filters[born][$eq]=soon").unwrap_err().message,
+            "Invalid format, expected yyyy-MM-dd"
+        );
+        assert_eq!(
+            query("filters[views][$containsi]=1").unwrap_err().message,
+            "Invalid key views: operator cannot be used on a integer field"
+        );
+        assert!(query("filters[title][$eq][$eq]=x").is_err());
+    }
+
+    #[test]
+    fn filters_are_bounded_in_depth_and_size() {
+        let deep = format!("filters{}[title][$eq]=x", "[$not]".repeat(MAX_DEPTH + 1));
+        assert!(query(&deep).is_err());
+        let wide: Vec<String> = (0..=MAX_NODES)
+            .map(|i| format!("filters[$or][{i}][views][$eq]={i}"))
+            .collect();
+        assert!(query(&wide.join("&")).is_err());
+        let values: Vec<String> = (0..=MAX_NODES)
+            .map(|i| format!("filters[views][$in][{i}]={i}"))
+            .collect();
+        assert_eq!(
+            query(&values.join("&")).unwrap_err().message,
+            format!("The filters have more than {MAX_NODES} conditions and values")
+        );
+    }
+
+    #[test]
+    fn sort_keys_and_directions() {
+        let parsed = query("sort=title:desc,views").unwrap();
+        assert_eq!(
+            parsed.sort,
+            [
+                Sort {
+                    field: Field::Attribute(0),
+                    descending: true
+                },
+                Sort {
+                    field: Field::Attribute(1),
+                    descending: false
+                },
+            ]
+        );
+        let parsed = query("sort[0]=createdAt:DESC&sort[1][views]=asc").unwrap();
+        assert_eq!(parsed.sort[0].field, Field::CreatedAt);
+        assert!(parsed.sort[0].descending);
+        assert_eq!(parsed.sort[1].field, Field::Attribute(1));
+        assert_eq!(
+            query("sort=title:sideways").unwrap_err().message,
+            "Invalid order. order can only be one of asc|desc|ASC|DESC"
+        );
+    }
+
+    #[test]
+    fn pagination_by_page_or_offset_within_the_limits() {
+        let page = query("pagination[page]=3&pagination[pageSize]=10").unwrap();
+        assert_eq!(page.pagination.offset(), 20);
+        assert_eq!(page.pagination.limit(), 10);
+        let offset =
+            query("pagination[start]=5&pagination[limit]=7&pagination[withCount]=false").unwrap();
+        assert_eq!(offset.pagination, Pagination::Offset { start: 5, limit: 7 });
+        assert!(!offset.with_count);
+        // Above the maximum: the maximum, as Strapi clamps it.
+        let big = query("pagination[pageSize]=5000").unwrap();
+        assert_eq!(big.pagination.limit(), 100);
+        assert_eq!(
+            query("pagination[page]=1&pagination[start]=1")
+                .unwrap_err()
+                .name,
+            "PaginationError"
+        );
+    }
+
+    #[test]
+    fn fields_select_exactly_and_status_picks_the_version() {
+        let parsed = query("fields[0]=views&fields[1]=updatedAt&status=draft").unwrap();
+        assert_eq!(
+            parsed.fields,
+            Some(vec![Field::Attribute(1), Field::UpdatedAt])
+        );
+        assert_eq!(parsed.status, Status::Draft);
+        assert_eq!(
+            query("fields=title").unwrap().fields,
+            Some(vec![Field::Attribute(0)])
+        );
+        assert_eq!(query("fields[]=").unwrap_err().message, "Invalid key ");
+        assert!(query("status=archived").is_err());
+    }
+}

@@ -416,3 +416,159 @@ pub fn find_one(
     statement.cacheable = query.filter.is_none() && query.fields.is_none();
     statement
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::query::{Limits, parse_query_string};
+    use crate::content::schema::parse as parse_schema;
+    use serde_json::json;
+
+    fn article() -> ContentType {
+        parse_schema(&json!({
+            "kind": "collectionType",
+            "info": {"singularName": "article", "pluralName": "articles"},
+            "options": {"draftAndPublish": true},
+            "attributes": {
+                "title": {"type": "string"},
+                "views": {"type": "integer"},
+                "born": {"type": "date"}
+            }
+        }))
+        .unwrap()
+    }
+
+    fn find_of(dialect: Dialect, raw: &str) -> Statement {
+        let content_type = article();
+        let limits = Limits {
+            default_limit: 25,
+            max_limit: 100,
+        };
+        let query = parse_query_string(&content_type, raw, limits).unwrap();
+        find(dialect, &content_type, &query)
+    }
+
+    /// The part of a statement after `FROM "articles"`.
+    fn tail(statement: &Statement) -> &str {
+        let at = statement.sql.find(" FROM ").unwrap();
+        &statement.sql[at..]
+    }
+
+    #[test]
+    fn a_plain_find_reads_published_rows_in_id_order_and_may_be_kept() {
+        let statement = find_of(Dialect::Sqlite, "");
+        assert!(
+            statement.sql.starts_with(
+                "SELECT json_object('id', \"id\", 'documentId', \"document_id\", 'title', \"title\""
+            ),
+            "{}",
+            statement.sql
+        );
+        assert_eq!(
+            tail(&statement),
+            " FROM \"articles\" WHERE \"published_at\" IS NOT NULL ORDER BY \"id\" ASC LIMIT ?1 OFFSET ?2"
+        );
+        assert_eq!(
+            statement.binds,
+            [SqlValue::Integer(25), SqlValue::Integer(0)]
+        );
+        assert!(statement.cacheable);
+    }
+
+    #[test]
+    fn values_are_bound_and_identifiers_quoted_in_each_dialect() {
+        let hostile = "x' OR '1'='1";
+        let raw =
+            format!("filters[title][$eq]={hostile}&filters[born][$gte]=2024-01-02&status=draft");
+        let sqlite = find_of(Dialect::Sqlite, &raw);
+        assert_eq!(
+            tail(&sqlite),
+            " FROM \"articles\" WHERE \"published_at\" IS NULL AND ((\"born\" >= ?1) AND (\"title\" = ?2)) \
+             ORDER BY \"id\" ASC LIMIT ?3 OFFSET ?4"
+        );
+        assert_eq!(sqlite.binds[1], SqlValue::Text(hostile.into()));
+        assert!(!sqlite.sql.contains(hostile));
+        assert!(!sqlite.cacheable);
+        // PostgreSQL numbers its parameters and casts the ones that travel as text.
+        let postgres = find_of(Dialect::Postgres, &raw);
+        assert!(
+            tail(&postgres).contains("((\"born\" >= $1::date) AND (\"title\" = $2))"),
+            "{}",
+            postgres.sql
+        );
+        assert!(postgres.sql.starts_with("SELECT (jsonb_build_object("));
+    }
+
+    #[test]
+    fn sorting_puts_nulls_where_strapi_does_and_ends_on_the_id() {
+        let statement = find_of(Dialect::Postgres, "sort=views:desc,title");
+        assert!(
+            statement.sql.contains(
+                " ORDER BY \"views\" DESC NULLS FIRST, \"title\" ASC NULLS LAST, \"id\" ASC LIMIT"
+            ),
+            "{}",
+            statement.sql
+        );
+        assert!(!statement.cacheable, "two sort keys multiply shapes");
+    }
+
+    #[test]
+    fn operators_become_their_sql() {
+        for (raw, expected) in [
+            (
+                "filters[views][$in][0]=1&filters[views][$in][1]=2",
+                "(\"views\" IN (?1, ?2))",
+            ),
+            (
+                "filters[views][$between][0]=1&filters[views][$between][1]=2",
+                "(\"views\" BETWEEN ?1 AND ?2)",
+            ),
+            ("filters[title][$null]=true", "(\"title\" IS NULL)"),
+            ("filters[title][$notNull]=true", "(\"title\" IS NOT NULL)"),
+            (
+                "filters[title][$eqi]=X",
+                "(vellum_lower(\"title\") = vellum_lower(?1))",
+            ),
+            ("filters[title][$contains]=x", "(instr(\"title\", ?1) > 0)"),
+            (
+                "filters[title][$notContainsi]=x",
+                "(NOT (instr(vellum_lower(\"title\"), vellum_lower(?1)) > 0))",
+            ),
+            (
+                "filters[title][$startsWith]=x",
+                "(substr(\"title\", 1, length(?1)) = ?1)",
+            ),
+            ("filters[$not][views][$lt]=3", "(NOT (\"views\" < ?1))"),
+        ] {
+            let statement = find_of(Dialect::Sqlite, raw);
+            assert!(
+                tail(&statement).contains(&format!("IS NOT NULL AND {expected} ORDER BY")),
+                "{raw}: {}",
+                statement.sql
+            );
+        }
+    }
+
+    #[test]
+    fn long_chains_nest_as_a_balanced_tree() {
+        let parts: Vec<String> = (0..1000).map(|i| format!("c{i}")).collect();
+        let sql = balanced(&parts, " OR ");
+        let mut depth = 0usize;
+        let mut deepest = 0;
+        for c in sql.chars() {
+            match c {
+                '(' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                ')' => depth -= 1,
+                _ => {}
+            }
+        }
+        assert_eq!(depth, 0);
+        // log2(1000 / 8) levels of halving, plus the groups of eight.
+        assert!(deepest <= 9, "{deepest}");
+        assert_eq!(sql.matches(" OR ").count(), 999);
+        assert_eq!(balanced(&parts[..3], " AND "), "(c0 AND c1 AND c2)");
+    }
+}

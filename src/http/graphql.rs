@@ -139,6 +139,7 @@ pub async fn execute(
                 )
                 .await
         {
+            state.graphql.count_planned();
             answers.push(answer);
             continue;
         }

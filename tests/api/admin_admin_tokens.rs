@@ -2,15 +2,13 @@
 //! visibility matrix, use on `/admin` as the owner within the token's permissions, owner
 //! deactivation and deletion, and the separation from content tokens both ways.
 
-use crate::common::{TestServer, assert_error, create_admin_with_cli};
+use crate::common::{TestServer, assert_error, create_admin_with_cli, start_signed_in};
 use serde_json::{Value, json};
 
 const ENCRYPTION_KEY: &str = "admin-token-test-encryption-key-32b";
 
 fn start() -> (TestServer, String) {
-    let server = TestServer::start_with(&[("ENCRYPTION_KEY", ENCRYPTION_KEY)]);
-    let admin = server.register_admin();
-    (server, admin)
+    start_signed_in(&[("ENCRYPTION_KEY", ENCRYPTION_KEY)])
 }
 
 /// Creates an admin token with these actions; returns its `data`.
@@ -796,7 +794,10 @@ fn only_a_super_admin_changes_a_super_admin() {
             .unwrap()["id"]
             .clone()
     };
-    let (root, author) = (id_of(crate::common::ADMIN_EMAIL), id_of("author@example.com"));
+    let (root, author) = (
+        id_of(crate::common::ADMIN_EMAIL),
+        id_of("author@example.com"),
+    );
     for (method, body) in [("PUT", Some(json!({"isActive": false}))), ("DELETE", None)] {
         assert_error(
             &server.call(

@@ -8,12 +8,7 @@ const ENCRYPTION_KEY: &str = "test-encryption-key";
 
 /// A server with viewable tokens (as Strapi's tests configure it) and a super admin.
 fn start() -> (TestServer, String) {
-    let dir = fixture("content-types");
-    let server = TestServer::start_with(&[
-        ("CONTENT_TYPES_DIR", &dir),
-        ("ENCRYPTION_KEY", ENCRYPTION_KEY),
-    ]);
-    let admin = server.register_admin();
+    let (server, admin) = start_signed_in(&[("ENCRYPTION_KEY", ENCRYPTION_KEY)]);
     // Strapi's tests start from an empty table; the two default tokens are tested on their own.
     for token in server.get("/admin/api-tokens", Some(&admin)).body["data"]
         .as_array()

@@ -2,15 +2,14 @@
 //! sign-in, with actor, address, user agent and `X-Client-Id`; filters and pagination;
 //! the permission; retention; and never a secret in the table.
 
-use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, TestServer, assert_error, create_admin_with_cli};
+use crate::common::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, TestServer, assert_error, create_admin_with_cli, start_signed_in,
+};
 use serde_json::{Value, json};
 use vellum::audit::{self, Filter};
 
 fn start() -> (TestServer, String) {
-    let server =
-        TestServer::start_with(&[("ENCRYPTION_KEY", "audit-test-encryption-key-of-32-bytes")]);
-    let admin = server.register_admin();
-    (server, admin)
+    start_signed_in(&[("ENCRYPTION_KEY", "audit-test-encryption-key-of-32-bytes")])
 }
 
 /// Every event matching `query` (all pages, newest first).

@@ -27,9 +27,7 @@ fn stdout(output: &Output) -> String {
 }
 
 fn start() -> (TestServer, String) {
-    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", &fixture("content-types"))]);
-    let admin = server.register_admin();
-    (server, admin)
+    start_signed_in(&[])
 }
 
 #[test]

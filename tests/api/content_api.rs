@@ -12,9 +12,7 @@ struct Api {
 
 impl Api {
     fn start() -> Api {
-        let dir = fixture("content-types");
-        let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", &dir)]);
-        let admin = server.register_admin();
+        let (server, admin) = start_signed_in(&[]);
         let token = server.token(&admin, "full-access", &[]);
         Api { server, token }
     }

@@ -5,15 +5,6 @@
 use crate::common::*;
 use serde_json::{Value, json};
 
-fn start_with(vars: &[(&str, &str)]) -> (TestServer, String) {
-    let dir = fixture("content-types");
-    let mut all = vec![("CONTENT_TYPES_DIR", dir.as_str())];
-    all.extend_from_slice(vars);
-    let server = TestServer::start_with(&all);
-    let admin = server.register_admin();
-    (server, admin)
-}
-
 fn auth(server: &TestServer, header: &str) -> Reply {
     server.raw(
         "GET",
@@ -25,7 +16,7 @@ fn auth(server: &TestServer, header: &str) -> Reply {
 
 #[test]
 fn bearer_scheme_in_any_case_authenticates() {
-    let (server, admin) = start_with(&[]);
+    let (server, admin) = start_signed_in(&[]);
     let token = server.token(&admin, "read-only", &[]);
     for scheme in ["Bearer", "bearer", "BEARER"] {
         assert_eq!(
@@ -53,7 +44,7 @@ fn bearer_scheme_in_any_case_authenticates() {
 
 #[test]
 fn no_credentials_is_401_envelope() {
-    let (server, _) = start_with(&[]);
+    let (server, _) = start_signed_in(&[]);
     let reply = server.get("/api/articles", None);
     assert_eq!(reply.status, 401);
     assert_eq!(
@@ -64,7 +55,7 @@ fn no_credentials_is_401_envelope() {
 
 #[test]
 fn malformed_token_is_refused_without_database_work() {
-    let (server, admin) = start_with(&[("DATABASE_POOL_SIZE", "2")]);
+    let (server, admin) = start_signed_in(&[("DATABASE_POOL_SIZE", "2")]);
     let token = server.token(&admin, "read-only", &[]);
     let mut typo = token.clone().into_bytes();
     typo[20] = if typo[20] == b'A' { b'B' } else { b'A' };
@@ -104,7 +95,7 @@ fn malformed_token_is_refused_without_database_work() {
 
 #[test]
 fn expired_token_is_401_token_expired() {
-    let (server, admin) = start_with(&[]);
+    let (server, admin) = start_signed_in(&[]);
     let made = server.create_token(&admin, json!({"name": "week", "lifespan": 604_800_000}));
     let token = made["accessKey"].as_str().unwrap();
     assert_eq!(
@@ -150,7 +141,7 @@ fn crud_statuses(server: &TestServer, token: &str, document: &str) -> Vec<u16> {
 
 #[test]
 fn token_types_decide_the_actions() {
-    let (server, admin) = start_with(&[]);
+    let (server, admin) = start_signed_in(&[]);
     let full = server.token(&admin, "full-access", &[]);
     let document = |server: &TestServer| {
         server
@@ -200,7 +191,7 @@ fn token_types_decide_the_actions() {
 
 #[test]
 fn token_changes_take_effect_on_the_next_request() {
-    let (server, admin) = start_with(&[("TOKEN_CACHE_TTL", "1h")]);
+    let (server, admin) = start_signed_in(&[("TOKEN_CACHE_TTL", "1h")]);
     let made = server.create_token(&admin, json!({"name": "changing", "type": "read-only"}));
     let token = made["accessKey"].as_str().unwrap();
     let path = format!("/admin/api-tokens/{}", made["id"]);
@@ -239,7 +230,7 @@ fn token_changes_take_effect_on_the_next_request() {
 
 #[test]
 fn content_token_on_admin_routes_is_401() {
-    let (server, admin) = start_with(&[]);
+    let (server, admin) = start_signed_in(&[]);
     let token = server.token(&admin, "full-access", &[]);
     for path in [
         "/admin/users/me",
@@ -259,7 +250,7 @@ fn content_token_on_admin_routes_is_401() {
 
 #[test]
 fn last_used_is_set_on_successful_use_only() {
-    let (server, admin) = start_with(&[]);
+    let (server, admin) = start_signed_in(&[]);
     let made = server.create_token(&admin, json!({"name": "usage", "type": "read-only"}));
     let token = made["accessKey"].as_str().unwrap();
     let path = format!("/admin/api-tokens/{}", made["id"]);
@@ -435,7 +426,7 @@ fn basic(id: &str, secret: &str) -> String {
 
 #[test]
 fn basic_auth_with_token_id_and_secret() {
-    let (server, admin) = start_with(&[]);
+    let (server, admin) = start_signed_in(&[]);
     let made = server.create_token(&admin, json!({"name": "basic", "type": "read-only"}));
     let (id, secret) = (
         made["id"].to_string(),
@@ -484,7 +475,7 @@ fn basic_auth_with_token_id_and_secret() {
 
 #[test]
 fn regenerate_with_grace_period_keeps_the_old_secret_until_then() {
-    let (server, admin) = start_with(&[("TOKEN_CACHE_TTL", "1h")]);
+    let (server, admin) = start_signed_in(&[("TOKEN_CACHE_TTL", "1h")]);
     let made = server.create_token(&admin, json!({"name": "rolling", "type": "read-only"}));
     let (id, old) = (
         made["id"].as_i64().unwrap(),
@@ -578,7 +569,7 @@ fn configured_tokens_authenticate_within_their_restrictions() {
              "restrictions": ["api::article.article"], "expiresAt": "2001-01-01T00:00:00Z"}
         ]),
     );
-    let (server, admin) = start_with(&[("ACCESS_TOKENS_FILE", &file)]);
+    let (server, admin) = start_signed_in(&[("ACCESS_TOKENS_FILE", &file)]);
     let deploy = Some("deploy-secret-1234");
     assert_eq!(server.get("/api/articles", deploy).status, 200);
     assert_error(
@@ -671,7 +662,7 @@ expiresAt = 2001-01-01T00:00:00Z
 "#,
     )
     .unwrap();
-    let (server, admin) = start_with(&[("ACCESS_TOKENS_FILE", path.to_str().unwrap())]);
+    let (server, admin) = start_signed_in(&[("ACCESS_TOKENS_FILE", path.to_str().unwrap())]);
     let deploy = Some("toml-deploy-secret-1");
     assert_eq!(server.get("/api/articles", deploy).status, 200);
     let article = json!({"data": {"title": "from deploy"}});
@@ -743,7 +734,7 @@ fn a_bad_access_tokens_file_stops_the_start_naming_the_entry() {
 /// A token with `extra` (allowedIps, rateLimit) on a server with `vars`; returns the server,
 /// the admin session and the token.
 fn limited_token(vars: &[(&str, &str)], extra: Value) -> (TestServer, String, String) {
-    let (server, admin) = start_with(vars);
+    let (server, admin) = start_signed_in(vars);
     let mut body = json!({"name": format!("limited {}", random_hex(3)), "type": "read-only"});
     body.as_object_mut()
         .unwrap()
@@ -832,7 +823,7 @@ fn rate_limit_answers_429_with_retry_after() {
 
 #[test]
 fn limits_are_validated_shown_changed_and_cleared() {
-    let (server, admin) = start_with(&[]);
+    let (server, admin) = start_signed_in(&[]);
     let refused = server.post(
         "/admin/api-tokens",
         Some(&admin),

@@ -308,6 +308,23 @@ pub fn assert_error(reply: &Reply, status: u16, name: &str, message: &str) {
     assert!(error["details"].is_object(), "body: {}", reply.body);
 }
 
+/// That a refusal is Strapi's envelope, `{data: null, error: {status, name, message,
+/// details}}`, with the answer's own status.
+pub fn assert_envelope(reply: &Reply) {
+    let body = reply
+        .body
+        .as_object()
+        .unwrap_or_else(|| panic!("not a JSON object: {:?}", reply.text));
+    assert_eq!(body.get("data"), Some(&Value::Null), "{}", reply.text);
+    let error = &reply.body["error"];
+    assert_eq!(error["status"], reply.status, "{}", reply.text);
+    assert!(
+        error["name"].is_string() && error["message"].is_string() && error["details"].is_object(),
+        "{}",
+        reply.text
+    );
+}
+
 pub fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     getrandom::fill(&mut buffer).unwrap();
@@ -336,8 +353,6 @@ pub fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Percent-encodes a query string the way `qs.stringify` does (brackets, `$`, spaces and
-/// non-ASCII encoded), keeping `=` and `&` as separators.
 /// A copy of the fixture content types in a temporary folder, so changes never touch the repo.
 pub fn copied_types() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -348,6 +363,19 @@ pub fn copied_types() -> tempfile::TempDir {
     dir
 }
 
+/// The start most tests share: a server on the fixture content types (unless `vars` name
+/// others) with a registered super admin, whose session JWT comes back beside it.
+pub fn start_signed_in(vars: &[(&str, &str)]) -> (TestServer, String) {
+    let types = fixture("content-types");
+    let mut all = vec![("CONTENT_TYPES_DIR", types.as_str())];
+    all.extend_from_slice(vars);
+    let server = TestServer::start_with(&all);
+    let admin = server.register_admin();
+    (server, admin)
+}
+
+/// Percent-encodes a query string the way `qs.stringify` does (brackets, `$`, spaces and
+/// non-ASCII encoded), keeping `=` and `&` as separators.
 pub fn encode_query(query: &str) -> String {
     let mut out = String::with_capacity(query.len() * 2);
     for byte in query.bytes() {
