@@ -19,7 +19,7 @@ use vellum::config::Config;
 use vellum::content::query::{Limits, parse_query_string};
 use vellum::content::store;
 use vellum::tokens::format::PlainToken;
-use vellum::tokens::service::TokenRequest;
+use vellum::tokens::service::{Actor, TokenRequest};
 use vellum::tokens::{Credential, TokenType};
 
 fn state(dir: &std::path::Path) -> AppState {
@@ -56,11 +56,8 @@ fn issue(state: &AppState, name: &str, token_type: TokenType) -> PlainToken {
         expires_at: None,
         policy: Default::default(),
     };
-    state
-        .tokens
-        .issue(&mut conn, request, chrono::Utc::now().naive_utc())
-        .unwrap()
-        .1
+    let change = state.change(Actor::cli(), chrono::Utc::now().naive_utc());
+    state.tokens.create(&mut conn, &change, request).unwrap().1
 }
 
 /// Fills `api_tokens` with `count` random hashes besides the real ones.

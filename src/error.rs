@@ -153,6 +153,20 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A refused token change: a taken name is Strapi's `ApplicationError`, an expiry that cannot
+/// change a `ValidationError`, an unknown token 404.
+impl From<crate::tokens::service::TokenError> for ApiError {
+    fn from(error: crate::tokens::service::TokenError) -> Self {
+        use crate::tokens::service::TokenError;
+        match error {
+            TokenError::NameTaken => ApiError::application(error.to_string()),
+            TokenError::ExpiryFixed => ApiError::validation(error.to_string()),
+            TokenError::NotFound => ApiError::not_found(error.to_string()),
+            TokenError::Database(e) => ApiError::from(e),
+        }
+    }
+}
+
 /// A refused content write: field errors as a `ValidationError` with their paths, a missing
 /// document as 404.
 impl From<crate::content::store::WriteError> for ApiError {

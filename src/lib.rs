@@ -71,6 +71,19 @@ impl fmt::Display for InitError {
 impl std::error::Error for InitError {}
 
 impl AppState {
+    /// A token change by `actor` at `now`, recorded in this instance's audit log.
+    pub fn change(
+        &self,
+        actor: tokens::service::Actor,
+        now: chrono::NaiveDateTime,
+    ) -> tokens::service::Change<'_> {
+        tokens::service::Change {
+            actor,
+            audit: &self.audit,
+            now,
+        }
+    }
+
     /// Opens the database, applies pending migrations, completes the default roles, loads the
     /// content types and brings their tables up to date, and on a fresh install creates the
     /// default API tokens.

@@ -9,7 +9,7 @@ use vellum::admin::{password, roles, users};
 use vellum::clock::iso;
 use vellum::clock::{Clock, SystemClock};
 use vellum::config::Config;
-use vellum::tokens::service::TokenRequest;
+use vellum::tokens::service::{Actor, TokenError, TokenRequest};
 use vellum::tokens::store::{self, StoreError};
 use vellum::tokens::{CONTENT_KIND, LIFESPANS, TokenType, check_permissions, import};
 use vellum::{AppState, InitError};
@@ -152,9 +152,16 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
         .get()
         .map_err(|e| InitError(format!("cannot use the database: {e}")))?;
     let now = SystemClock.now();
-    let store_error = |e: StoreError| match e {
-        StoreError::NameTaken => InitError("Name already taken".into()),
-        StoreError::Database(e) => InitError(format!("database: {e}")),
+    // Every change is the token service's, recorded in the audit log with the actor `cli`.
+    let change = state.change(Actor::cli(), now);
+    let token_error = |e: TokenError| InitError(e.to_string());
+    // The command line manages content tokens only: an admin token's id names none.
+    let content_token = |conn: &mut vellum::db::DbConnection, id: i32| {
+        state
+            .tokens
+            .find_of_kind(conn, id, CONTENT_KIND)
+            .map_err(|e| InitError(format!("database: {e}")))?
+            .ok_or_else(|| InitError(format!("there is no token {id}")))
     };
     match command {
         TokenCommand::Create {
@@ -197,8 +204,8 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
             };
             let (record, token) = state
                 .tokens
-                .issue(&mut conn, request, now)
-                .map_err(store_error)?;
+                .create(&mut conn, &change, request)
+                .map_err(token_error)?;
             eprintln!(
                 "created token {} (id {}); it is shown once:",
                 record.name, record.id
@@ -229,18 +236,20 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
         }
         TokenCommand::Regenerate { id, grace_period } => {
             let grace = grace_period.map(|s| chrono::Duration::seconds(i64::from(s)));
+            let record = content_token(&mut conn, id)?;
             let token = state
                 .tokens
-                .regenerate(&mut conn, id, now, grace)
-                .map_err(store_error)?
-                .ok_or_else(|| InitError(format!("there is no token {id}")))?;
+                .regenerate(&mut conn, &change, &record, grace)
+                .map_err(token_error)?;
             eprintln!("token {id} regenerated; the old secret no longer works. It is shown once:");
             println!("{}", token.expose());
         }
         TokenCommand::Delete { id } => {
-            store::delete(&mut conn, id)
-                .map_err(|e| InitError(format!("database: {e}")))?
-                .ok_or_else(|| InitError(format!("there is no token {id}")))?;
+            let record = content_token(&mut conn, id)?;
+            state
+                .tokens
+                .delete(&mut conn, &change, &record)
+                .map_err(token_error)?;
             println!("token {id} deleted");
         }
         TokenCommand::Import { from_strapi } => {

@@ -126,6 +126,14 @@ impl AdminSession {
         }
     }
 
+    /// This admin (or admin token), from this request, as the actor of a change.
+    pub fn as_actor(&self) -> crate::tokens::service::Actor {
+        crate::tokens::service::Actor {
+            name: self.actor(),
+            origin: self.origin.clone(),
+        }
+    }
+
     /// An audit event done by this admin, from this request.
     pub fn event(
         &self,

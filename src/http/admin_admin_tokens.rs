@@ -3,13 +3,12 @@
 
 use crate::AppState;
 use crate::admin::roles::{self, actions};
-use crate::audit::events;
 use crate::auth::admin::{AdminSession, Via};
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::admin_tokens::{
-    admin_permissions_json, allowed_ips_field, changed_fields, check_expiry_changeable,
-    common_fields, expiry_field, find_of_kind, issue, name_change, only_keys, rate_limit_field,
-    remove, renew, show, store_error, text_field, token_id, token_json,
+    admin_permissions_json, allowed_ips_field, changed_fields, common_fields, expiry_field,
+    find_of_kind, issue, name_change, only_keys, rate_limit_field, remove, renew, show, text_field,
+    token_id, token_json,
 };
 use crate::http::object_body;
 use crate::tokens::store::{self, TokenChanges};
@@ -281,7 +280,7 @@ pub async fn update(
     let worker = state.clone();
     let record = state
         .db_write(move |conn| {
-            let existing = find_of_kind(conn, id, ADMIN_KIND)?;
+            let existing = find_of_kind(&worker, conn, id, ADMIN_KIND)?;
             owner_or_super_admin(&session, &existing)?;
             // A token never changes itself: its rights, limits and expiry are its owner's to set.
             if matches!(session.via, Via::Token(acting) if acting == id) {
@@ -289,9 +288,6 @@ pub async fn update(
             }
             let owner = existing.owner.unwrap_or_default();
             check_owner_field(&body, owner, "adminUserOwner cannot be changed on update")?;
-            if changes.expires_at.is_some() {
-                check_expiry_changeable(&existing, now)?;
-            }
             // Within what the owner holds, and what the caller holds now (a token: its own
             // permissions within its owner's).
             if let Some(asked) = &changes.permissions {
@@ -299,14 +295,11 @@ pub async fn update(
                 let ceiling = held.intersection(&session.actions).cloned().collect();
                 check_ceiling(asked, &ceiling)?;
             }
-            let updated = store::update(conn, id, changes, now).map_err(store_error)?;
-            worker.tokens.cache.clear();
-            let details = json!({"kind": ADMIN_KIND, "fields": changed_fields(&body)});
-            worker.audit.record(
-                conn,
-                session.event(now, events::TOKEN_UPDATED, Some(id), details),
-            )?;
-            updated.ok_or_else(|| ApiError::not_found("API Token not found"))
+            let change = worker.change(session.as_actor(), now);
+            let fields = changed_fields(&body);
+            Ok(worker
+                .tokens
+                .update(conn, &change, &existing, changes, fields)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, None) })))
@@ -344,9 +337,10 @@ pub async fn owner_permissions(
 ) -> ApiResult<HttpResponse> {
     session.require(actions::ADMIN_TOKENS_READ)?;
     let id = token_id(&id)?;
+    let worker = state.clone();
     let held = state
         .db(move |conn| {
-            let record = find_of_kind(conn, id, ADMIN_KIND)?;
+            let record = find_of_kind(&worker, conn, id, ADMIN_KIND)?;
             owner_or_super_admin(&session, &record)?;
             let roles = roles::of_user(conn, record.owner.unwrap_or_default())?;
             Ok(roles::grants_of(conn, &roles)?)

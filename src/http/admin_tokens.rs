@@ -3,7 +3,6 @@
 
 use crate::AppState;
 use crate::admin::roles::actions;
-use crate::audit::events;
 use crate::auth::admin::AdminSession;
 use crate::clock::iso;
 use crate::content::value::parse_datetime;
@@ -14,7 +13,7 @@ use crate::tokens::configured::ConfiguredToken;
 use crate::tokens::format::PlainToken;
 use crate::tokens::policy::{IpNet, TokenPolicy};
 use crate::tokens::service::TokenRequest;
-use crate::tokens::store::{self, StoreError, TokenChanges};
+use crate::tokens::store::{self, TokenChanges};
 use crate::tokens::{ADMIN_KIND, CONTENT_KIND, LIFESPANS, TokenRecord, TokenType};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDateTime;
@@ -30,17 +29,16 @@ fn not_found() -> ApiError {
 
 /// The token `id` when it is of `kind`; 404 otherwise, so that each kind's routes never reach
 /// the other's tokens.
-pub(crate) fn find_of_kind(conn: &mut DbConnection, id: i32, kind: &str) -> ApiResult<TokenRecord> {
-    store::find(conn, id)?
-        .filter(|record| record.kind == kind)
+pub(crate) fn find_of_kind(
+    state: &AppState,
+    conn: &mut DbConnection,
+    id: i32,
+    kind: &str,
+) -> ApiResult<TokenRecord> {
+    state
+        .tokens
+        .find_of_kind(conn, id, kind)?
         .ok_or_else(not_found)
-}
-
-pub(crate) fn store_error(error: StoreError) -> ApiError {
-    match error {
-        StoreError::NameTaken => ApiError::application("Name already taken"),
-        StoreError::Database(error) => ApiError::from(error),
-    }
 }
 
 /// A token as Strapi shows it, in its key order (`id, kind, name, description, lastUsedAt, type,
@@ -302,16 +300,6 @@ pub(crate) fn expiry_field(
     }
 }
 
-/// 400 when the token has expired (or was revoked): its expiry is history now.
-pub(crate) fn check_expiry_changeable(record: &TokenRecord, now: NaiveDateTime) -> ApiResult<()> {
-    if record.expires_at.is_some_and(|at| at <= now) {
-        return Err(ApiError::validation(
-            "The expiry of an expired or revoked token cannot be changed",
-        ));
-    }
-    Ok(())
-}
-
 /// Strapi's rules between type and permissions, against the loaded content types.
 fn check_permissions(
     state: &AppState,
@@ -423,16 +411,8 @@ pub(crate) async fn issue(
     let worker = state.clone();
     let (record, token) = state
         .db_write(move |conn| {
-            let (record, token) = worker
-                .tokens
-                .issue(conn, request, now)
-                .map_err(store_error)?;
-            let details = json!({"kind": record.kind, "name": record.name});
-            worker.audit.record(
-                conn,
-                session.event(now, events::TOKEN_CREATED, Some(record.id), details),
-            )?;
-            Ok((record, token))
+            let change = worker.change(session.as_actor(), now);
+            Ok(worker.tokens.create(conn, &change, request)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(json!({ "data": token_json(&record, Some(&token)) })))
@@ -517,16 +497,12 @@ pub(crate) async fn show(
     let (record, key) = state
         .db(move |conn| {
             worker.tokens.flush_usage(conn)?;
-            let record = find_of_kind(conn, id, kind)?;
+            let record = find_of_kind(&worker, conn, id, kind)?;
             if !access(&session, &record)? || session.require_panel().is_err() {
                 return Ok((record, None));
             }
-            let key = worker.tokens.view(conn, &record);
-            if key.is_some() {
-                let event =
-                    session.event(now, events::TOKEN_VIEWED, Some(id), json!({"kind": kind}));
-                worker.audit.record(conn, event)?;
-            }
+            let change = worker.change(session.as_actor(), now);
+            let key = worker.tokens.reveal(conn, &change, &record)?;
             Ok((record, key))
         })
         .await?;
@@ -571,10 +547,7 @@ pub async fn update(
     let worker = state.clone();
     let record = state
         .db_write(move |conn| {
-            let existing = find_of_kind(conn, id, CONTENT_KIND)?;
-            if changes.expires_at.is_some() {
-                check_expiry_changeable(&existing, now)?;
-            }
+            let existing = find_of_kind(&worker, conn, id, CONTENT_KIND)?;
             let token_type = changes.token_type.unwrap_or(existing.token_type);
             let permissions = match (&changes.permissions, token_type) {
                 (Some(asked), _) => Some(asked.clone()),
@@ -584,15 +557,11 @@ pub async fn update(
                 (None, _) => None,
             };
             check_permissions(&worker, token_type, permissions.as_ref())?;
+            let change = worker.change(session.as_actor(), now);
             let fields = changed_fields(&body);
-            let updated = store::update(conn, id, changes, now).map_err(store_error)?;
-            worker.tokens.cache.clear();
-            let details = json!({"kind": CONTENT_KIND, "fields": fields});
-            worker.audit.record(
-                conn,
-                session.event(now, events::TOKEN_UPDATED, Some(id), details),
-            )?;
-            updated.ok_or_else(not_found)
+            Ok(worker
+                .tokens
+                .update(conn, &change, &existing, changes, fields)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, None) })))
@@ -623,18 +592,12 @@ pub(crate) async fn remove(
     let now = state.clock.now();
     let deleted = state
         .db_write(move |conn| {
-            match store::find(conn, id)?.filter(|record| record.kind == kind) {
-                Some(record) => may_delete(&session, &record)?,
-                None => return Ok(None),
-            }
-            let deleted = store::delete(conn, id)?;
-            worker.tokens.cache.clear();
-            let details = json!({"kind": kind});
-            worker.audit.record(
-                conn,
-                session.event(now, events::TOKEN_DELETED, Some(id), details),
-            )?;
-            Ok(deleted)
+            let Some(record) = worker.tokens.find_of_kind(conn, id, kind)? else {
+                return Ok(None);
+            };
+            may_delete(&session, &record)?;
+            let change = worker.change(session.as_actor(), now);
+            Ok(worker.tokens.delete(conn, &change, &record)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": deleted.as_ref().map(|r| token_json(r, None)) })))
@@ -719,16 +682,10 @@ pub(crate) async fn renew(
     let worker = state.clone();
     let token = state
         .db_write(move |conn| {
-            may_renew(&session, &find_of_kind(conn, id, kind)?)?;
-            let token = worker
-                .tokens
-                .regenerate(conn, id, now, grace)
-                .map_err(store_error)?
-                .ok_or_else(not_found)?;
-            let details = json!({"kind": kind, "gracePeriod": grace.map(|g| g.num_seconds())});
-            let event = session.event(now, events::TOKEN_REGENERATED, Some(id), details);
-            worker.audit.record(conn, event)?;
-            Ok(token)
+            let record = find_of_kind(&worker, conn, id, kind)?;
+            may_renew(&session, &record)?;
+            let change = worker.change(session.as_actor(), now);
+            Ok(worker.tokens.regenerate(conn, &change, &record, grace)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(json!({
@@ -748,15 +705,9 @@ pub async fn end_grace(
     let now = state.clock.now();
     let record = state
         .db_write(move |conn| {
-            find_of_kind(conn, id, CONTENT_KIND)?;
-            store::end_grace(conn, id)?;
-            worker.tokens.cache.clear();
-            let details = json!({"kind": CONTENT_KIND, "fields": ["previousSecret"]});
-            worker.audit.record(
-                conn,
-                session.event(now, events::TOKEN_UPDATED, Some(id), details),
-            )?;
-            find_of_kind(conn, id, CONTENT_KIND)
+            let record = find_of_kind(&worker, conn, id, CONTENT_KIND)?;
+            let change = worker.change(session.as_actor(), now);
+            Ok(worker.tokens.end_grace(conn, &change, &record)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, None) })))
@@ -775,20 +726,9 @@ pub async fn revoke(
     let worker = state.clone();
     let record = state
         .db_write(move |conn| {
-            let existing = find_of_kind(conn, id, CONTENT_KIND)?;
-            check_expiry_changeable(&existing, now)?;
-            let changes = TokenChanges {
-                expires_at: Some(Some(now)),
-                ..TokenChanges::default()
-            };
-            let revoked = store::update(conn, id, changes, now).map_err(store_error)?;
-            worker.tokens.cache.clear();
-            let details = json!({"kind": CONTENT_KIND});
-            worker.audit.record(
-                conn,
-                session.event(now, events::TOKEN_REVOKED, Some(id), details),
-            )?;
-            revoked.ok_or_else(not_found)
+            let record = find_of_kind(&worker, conn, id, CONTENT_KIND)?;
+            let change = worker.change(session.as_actor(), now);
+            Ok(worker.tokens.revoke(conn, &change, &record)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, None) })))

@@ -1,6 +1,7 @@
 //! The token system as the rest of Vellum uses it: issuing, regenerating, viewing, and
 //! verifying a presented token (cache first, then the database under each salt).
 
+use crate::audit::{AuditEvent, AuditQueue, Origin, events};
 use crate::config::Config;
 use crate::db::DbConnection;
 use crate::tokens::cache::{TokenCache, UsageRecorder};
@@ -8,10 +9,11 @@ use crate::tokens::configured::ConfiguredTokens;
 use crate::tokens::format::{PlainToken, TokenKind};
 use crate::tokens::keyring::{CipherRing, SaltRing};
 use crate::tokens::policy::{RateLimiter, TokenPolicy};
-use crate::tokens::store::{self, NewToken, StoreError};
+use crate::tokens::store::{self, NewToken, StoreError, TokenChanges};
 use crate::tokens::{ADMIN_KIND, CONTENT_KIND, Credential, TokenRecord, TokenType};
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// The token system of one process.
@@ -42,6 +44,91 @@ pub struct TokenRequest {
     pub policy: TokenPolicy,
 }
 
+/// Who changes a token, from where: the actor of the change's audit event (`admin:<id>`,
+/// `token:<id>`, `cli`).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub name: String,
+    pub origin: Origin,
+}
+
+impl Actor {
+    /// The command line, run by whoever holds the database.
+    pub fn cli() -> Actor {
+        Actor {
+            name: "cli".into(),
+            origin: Origin::default(),
+        }
+    }
+}
+
+/// What a token change is made in: who makes it, when, and the audit log that records it with
+/// the change (in the same transaction).
+pub struct Change<'a> {
+    pub actor: Actor,
+    pub audit: &'a AuditQueue,
+    pub now: NaiveDateTime,
+}
+
+impl Change<'_> {
+    fn record(
+        &self,
+        conn: &mut DbConnection,
+        event: &'static str,
+        id: i32,
+        details: Value,
+    ) -> QueryResult<()> {
+        let event = AuditEvent {
+            at: self.now,
+            event,
+            actor: Some(self.actor.name.clone()),
+            token_id: Some(id),
+            status: None,
+            origin: self.actor.origin.clone(),
+            details,
+        };
+        self.audit.record(conn, event)
+    }
+}
+
+/// Why a token change was refused.
+#[derive(Debug)]
+pub enum TokenError {
+    NameTaken,
+    /// The token has expired (or was revoked): its expiry stays as it is.
+    ExpiryFixed,
+    NotFound,
+    Database(diesel::result::Error),
+}
+
+impl From<StoreError> for TokenError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NameTaken => TokenError::NameTaken,
+            StoreError::Database(error) => TokenError::Database(error),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for TokenError {
+    fn from(error: diesel::result::Error) -> Self {
+        TokenError::Database(error)
+    }
+}
+
+impl std::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenError::NameTaken => f.write_str("Name already taken"),
+            TokenError::ExpiryFixed => {
+                f.write_str("The expiry of an expired or revoked token cannot be changed")
+            }
+            TokenError::NotFound => f.write_str("API Token not found"),
+            TokenError::Database(error) => write!(f, "database: {error}"),
+        }
+    }
+}
+
 impl Tokens {
     pub fn new(config: &Config) -> Tokens {
         Tokens {
@@ -65,8 +152,152 @@ impl Tokens {
         })
     }
 
+    /// The token `id`, when it is of `kind` (each kind's callers never reach the other's).
+    pub fn find_of_kind(
+        &self,
+        conn: &mut DbConnection,
+        id: i32,
+        kind: &str,
+    ) -> QueryResult<Option<TokenRecord>> {
+        Ok(store::find(conn, id)?.filter(|record| record.kind == kind))
+    }
+
+    /// Creates a token, with its `token.created` event; returns it with its plain text, shown
+    /// this once.
+    pub fn create(
+        &self,
+        conn: &mut DbConnection,
+        change: &Change,
+        request: TokenRequest,
+    ) -> Result<(TokenRecord, PlainToken), TokenError> {
+        let (record, token) = self.issue(conn, request, change.now)?;
+        let details = json!({"kind": record.kind, "name": record.name});
+        change.record(conn, events::TOKEN_CREATED, record.id, details)?;
+        Ok((record, token))
+    }
+
+    /// Changes a token's fields (already validated), with its `token.updated` event naming
+    /// `fields` (never their values).
+    pub fn update(
+        &self,
+        conn: &mut DbConnection,
+        change: &Change,
+        record: &TokenRecord,
+        changes: TokenChanges,
+        fields: Vec<String>,
+    ) -> Result<TokenRecord, TokenError> {
+        if changes.expires_at.is_some() {
+            Self::expiry_changeable(record, change.now)?;
+        }
+        let updated = store::update(conn, record.id, changes, change.now)?;
+        self.cache.clear();
+        let details = json!({"kind": record.kind, "fields": fields});
+        change.record(conn, events::TOKEN_UPDATED, record.id, details)?;
+        updated.ok_or(TokenError::NotFound)
+    }
+
+    /// Expires a token now, keeping its row (for the audit trail), with its `token.revoked`
+    /// event.
+    pub fn revoke(
+        &self,
+        conn: &mut DbConnection,
+        change: &Change,
+        record: &TokenRecord,
+    ) -> Result<TokenRecord, TokenError> {
+        Self::expiry_changeable(record, change.now)?;
+        let changes = TokenChanges {
+            expires_at: Some(Some(change.now)),
+            ..TokenChanges::default()
+        };
+        let revoked = store::update(conn, record.id, changes, change.now)?;
+        self.cache.clear();
+        change.record(
+            conn,
+            events::TOKEN_REVOKED,
+            record.id,
+            json!({"kind": record.kind}),
+        )?;
+        revoked.ok_or(TokenError::NotFound)
+    }
+
+    /// Ends a grace period now: the previous secret stops working.
+    pub fn end_grace(
+        &self,
+        conn: &mut DbConnection,
+        change: &Change,
+        record: &TokenRecord,
+    ) -> Result<TokenRecord, TokenError> {
+        store::end_grace(conn, record.id)?;
+        self.cache.clear();
+        let details = json!({"kind": record.kind, "fields": ["previousSecret"]});
+        change.record(conn, events::TOKEN_UPDATED, record.id, details)?;
+        self.find_of_kind(conn, record.id, &record.kind)?
+            .ok_or(TokenError::NotFound)
+    }
+
+    /// A new secret for a token, with its `token.regenerated` event (see `replace_secret`).
+    pub fn regenerate(
+        &self,
+        conn: &mut DbConnection,
+        change: &Change,
+        record: &TokenRecord,
+        grace: Option<chrono::Duration>,
+    ) -> Result<PlainToken, TokenError> {
+        let token = self
+            .replace_secret(conn, record.id, change.now, grace)?
+            .ok_or(TokenError::NotFound)?;
+        let details = json!({"kind": record.kind, "gracePeriod": grace.map(|g| g.num_seconds())});
+        change.record(conn, events::TOKEN_REGENERATED, record.id, details)?;
+        Ok(token)
+    }
+
+    /// Deletes a token, with its `token.deleted` event; `None` when it was already gone.
+    pub fn delete(
+        &self,
+        conn: &mut DbConnection,
+        change: &Change,
+        record: &TokenRecord,
+    ) -> Result<Option<TokenRecord>, TokenError> {
+        let deleted = store::delete(conn, record.id)?;
+        self.cache.clear();
+        change.record(
+            conn,
+            events::TOKEN_DELETED,
+            record.id,
+            json!({"kind": record.kind}),
+        )?;
+        Ok(deleted)
+    }
+
+    /// A token's secret when it is viewable, with its `token.viewed` event.
+    pub fn reveal(
+        &self,
+        conn: &mut DbConnection,
+        change: &Change,
+        record: &TokenRecord,
+    ) -> QueryResult<Option<PlainToken>> {
+        let key = self.view(conn, record);
+        if key.is_some() {
+            change.record(
+                conn,
+                events::TOKEN_VIEWED,
+                record.id,
+                json!({"kind": record.kind}),
+            )?;
+        }
+        Ok(key)
+    }
+
+    /// Refuses to change the expiry of a token that has expired (or was revoked).
+    fn expiry_changeable(record: &TokenRecord, now: NaiveDateTime) -> Result<(), TokenError> {
+        if record.expires_at.is_some_and(|at| at <= now) {
+            return Err(TokenError::ExpiryFixed);
+        }
+        Ok(())
+    }
+
     /// Creates a token; returns it with its plain text, shown this once.
-    pub fn issue(
+    fn issue(
         &self,
         conn: &mut DbConnection,
         request: TokenRequest,
@@ -107,7 +338,7 @@ impl Tokens {
     /// A new secret (of the token's kind) for a token; `None` for an unknown id. The old secret
     /// stops working at once, as in Strapi, or keeps working for `grace` (then at most two
     /// secrets are active). The expiry does not change.
-    pub fn regenerate(
+    fn replace_secret(
         &self,
         conn: &mut DbConnection,
         id: i32,

@@ -139,6 +139,64 @@ fn token_regenerate_and_delete() {
             .status
             .success()
     );
+    // Each change is in the audit log, by the command line.
+    let logged = server.get("/admin/audit-logs?actor=cli&pageSize=100", Some(&admin));
+    let events: Vec<(&str, i64)> = logged.body["data"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap_or_default(),
+                e["tokenId"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let id: i64 = id.parse().unwrap();
+    assert_eq!(
+        events,
+        [("token.deleted", id), ("token.regenerated", id)],
+        "{}",
+        logged.body
+    );
+}
+
+#[test]
+fn token_commands_reach_content_tokens_only() {
+    let (server, admin) = start();
+    let made = server.post(
+        "/admin/admin-tokens",
+        Some(&admin),
+        &json!({"name": "an admin token", "adminPermissions": ["admin::api-tokens.read"]}),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    let key = made.body["data"]["accessKey"].as_str().unwrap().to_string();
+    let id = made.body["data"]["id"].to_string();
+    for command in ["delete", "regenerate"] {
+        let output = vellum(&server, &["token", command, &id], &[]);
+        assert!(!output.status.success(), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("there is no token {id}")),
+            "{stderr}"
+        );
+    }
+    // The admin token still works, with its secret unchanged.
+    assert_eq!(server.get("/admin/api-tokens", Some(&key)).status, 200);
+    let listing = stdout(&vellum(&server, &["token", "list"], &[]));
+    assert!(!listing.contains("an admin token"), "{listing}");
+    // A token created on the command line is logged as the command line's.
+    stdout(&vellum(
+        &server,
+        &["token", "create", "--name", "by cli"],
+        &[],
+    ));
+    let logged = server.get("/admin/audit-logs?actor=cli", Some(&admin));
+    assert_eq!(logged.body["data"]["results"][0]["type"], "token.created");
+    assert_eq!(
+        logged.body["data"]["results"][0]["details"]["name"],
+        "by cli"
+    );
 }
 
 /// Strapi's stored form of a key: HMAC-SHA512 under its salt, hex.
