@@ -41,6 +41,15 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Limits against abusive GraphQL documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraphqlLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_batch: usize,
+    pub introspection: bool,
+}
+
 /// The whole configuration of one Vellum process.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -62,7 +71,7 @@ pub struct Config {
     pub access_tokens_file: Option<std::path::PathBuf>,
     /// Proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`, addresses or CIDR
     /// ranges); no one's by default.
-    pub trusted_proxies: Vec<crate::tokens::policy::IpNet>,
+    pub trusted_proxies: Vec<crate::support::net::IpNet>,
     /// How long audit events are kept (`AUDIT_LOG_RETENTION`, 90 days by default; `0` keeps
     /// them forever).
     pub audit_log_retention: Option<Duration>,
@@ -71,7 +80,7 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Limits of `/graphql` (`GRAPHQL_MAX_DEPTH`, `GRAPHQL_MAX_COMPLEXITY`, `GRAPHQL_MAX_BATCH`,
     /// `GRAPHQL_INTROSPECTION`).
-    pub graphql: crate::graphql::Limits,
+    pub graphql: GraphqlLimits,
     pub environment: Environment,
 }
 
@@ -169,7 +178,7 @@ impl Config {
                 .map(str::trim)
                 .filter(|part| !part.is_empty())
                 .map(|part| {
-                    crate::tokens::policy::IpNet::parse(part).ok_or_else(|| {
+                    crate::support::net::IpNet::parse(part).ok_or_else(|| {
                         ConfigError(format!(
                             "TRUSTED_PROXIES: `{part}` is not an IP address or CIDR range"
                         ))
@@ -190,7 +199,7 @@ impl Config {
             api_rest_default_limit: default_limit.min(max_limit),
             api_rest_max_limit: max_limit,
             max_body_bytes: parse_number(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1024 * 1024)?,
-            graphql: crate::graphql::Limits {
+            graphql: GraphqlLimits {
                 max_depth: parse_number(get("GRAPHQL_MAX_DEPTH"), "GRAPHQL_MAX_DEPTH", 10)?,
                 max_complexity: parse_number(
                     get("GRAPHQL_MAX_COMPLEXITY"),

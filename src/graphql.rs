@@ -30,13 +30,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Limits against abusive queries, from the configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub max_depth: usize,
-    pub max_complexity: usize,
-    pub max_batch: usize,
-    pub introspection: bool,
-}
+pub use crate::config::GraphqlLimits as Limits;
 
 pub mod guard;
 mod plan;

@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod support;
 pub mod tokens;
 
 use crate::admin::login_limit::LoginLimiter;
@@ -130,8 +131,11 @@ impl AppState {
             );
         }
         let tokens = Arc::new(tokens);
+        let no_admin = admin::users::count(&mut conn)
+            .map_err(|e| InitError(format!("cannot count the admins: {e}")))?
+            == 0;
         tokens
-            .create_defaults_if_fresh(&mut conn, clock.now())
+            .create_defaults_if_fresh(&mut conn, clock.now(), no_admin)
             .map_err(|e| InitError(format!("cannot create the default API tokens: {e}")))?;
         if let Err(error) = tokens.warn_expiring(&mut conn, clock.now()) {
             tracing::warn!(error = %error, "could not look for expiring tokens");

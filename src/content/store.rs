@@ -332,7 +332,7 @@ fn rules(attribute: &Attribute, sql_value: &SqlValue) -> Result<(), String> {
                     allowed.join(", ")
                 ));
             }
-            AttributeType::Email if !value::is_email(text) => {
+            AttributeType::Email if !crate::support::email::is_email(text) => {
                 return Err(format!("{name} must be a valid email"));
             }
             AttributeType::Uid

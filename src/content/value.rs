@@ -2,7 +2,7 @@
 //! from what the database returns to what the API shows.
 
 use crate::content::schema::{Attribute, AttributeType};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use crate::support::time::{parse_date, parse_datetime, parse_time};
 use serde_json::Value;
 
 /// A value bound as a SQL parameter. Dates and times travel as text in a fixed format.
@@ -172,48 +172,6 @@ pub fn check_default(attribute: &Attribute, default: &Value) -> Result<(), Strin
     from_json(attribute, default)
         .map(|_| ())
         .map_err(|refusal| refusal.message().to_string())
-}
-
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), DATE_FORMAT).ok()
-}
-
-pub fn parse_time(text: &str) -> Option<NaiveTime> {
-    let text = text.trim();
-    ["%H:%M:%S%.f", "%H:%M"]
-        .iter()
-        .find_map(|format| NaiveTime::parse_from_str(text, format).ok())
-}
-
-/// ISO 8601 with an offset (converted to UTC), without one (taken as UTC), or a bare date.
-pub fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
-    let text = text.trim();
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Some(time.naive_utc());
-    }
-    [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-    ]
-    .iter()
-    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-    .or_else(|| parse_date(text).and_then(|d| d.and_hms_opt(0, 0, 0)))
-}
-
-/// A plain, strict email check: one `@`, a non-empty local part, a dotted domain, no spaces,
-/// at most 254 characters.
-pub fn is_email(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else {
-        return false;
-    };
-    text.len() <= 254
-        && !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !text.chars().any(char::is_whitespace)
 }
 
 /// A value as the database returned it (inside its JSON row) → as the API shows it.

@@ -5,8 +5,8 @@ use crate::admin::roles::actions;
 use crate::audit::{self, Filter, StoredEvent};
 use crate::auth::admin::AdminSession;
 use crate::clock::iso;
-use crate::content::value::parse_datetime;
 use crate::error::{ApiError, ApiResult};
+use crate::support::time::parse_datetime;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 

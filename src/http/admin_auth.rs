@@ -33,7 +33,7 @@ pub async fn register_admin(
     let body = object_body(body.into_inner())?;
     let mut errors = FieldErrors::default();
     let email = users::normalize_email(&required_string(&body, "email", &mut errors));
-    if !email.is_empty() && !crate::content::value::is_email(&email) {
+    if !email.is_empty() && !crate::support::email::is_email(&email) {
         errors.add("email", "email must be a valid email");
     }
     let firstname = required_string(&body, "firstname", &mut errors)

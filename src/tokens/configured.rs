@@ -204,7 +204,7 @@ impl ConfiguredTokens {
                 Some(value) => Some(
                     value
                         .as_str()
-                        .and_then(crate::content::value::parse_datetime)
+                        .and_then(crate::support::time::parse_datetime)
                         .ok_or_else(|| fail("`expiresAt` must be a date and time"))?,
                 ),
             };

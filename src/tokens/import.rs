@@ -100,7 +100,7 @@ fn parse_row(
         Some(value) => Some(
             value
                 .as_str()
-                .and_then(crate::content::value::parse_datetime)
+                .and_then(crate::support::time::parse_datetime)
                 .ok_or_else(|| at("`expires_at` is not a date-time"))?,
         ),
     };
