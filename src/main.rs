@@ -11,7 +11,7 @@ use vellum::clock::{Clock, SystemClock};
 use vellum::config::Config;
 use vellum::tokens::service::{Actor, TokenError, TokenRequest};
 use vellum::tokens::store::{self, StoreError};
-use vellum::tokens::{CONTENT_KIND, LIFESPANS, TokenType, check_permissions, import};
+use vellum::tokens::{Kind, LIFESPANS, TokenType, check_permissions, import};
 use vellum::{AppState, InitError};
 
 #[derive(Parser)]
@@ -159,7 +159,7 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
     let content_token = |conn: &mut vellum::db::DbConnection, id: i32| {
         state
             .tokens
-            .find_of_kind(conn, id, CONTENT_KIND)
+            .find_of_kind(conn, id, Kind::Content)
             .map_err(|e| InitError(format!("database: {e}")))?
             .ok_or_else(|| InitError(format!("there is no token {id}")))
     };
@@ -214,7 +214,7 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
         }
         TokenCommand::List => {
             state.tokens.flush_all_usage(&mut conn).ok();
-            let records = store::list(&mut conn, CONTENT_KIND)
+            let records = store::list(&mut conn, Kind::Content)
                 .map_err(|e| InitError(format!("database: {e}")))?;
             println!(
                 "{:>5}  {:<30} {:<12} {:<25} {:<25}",

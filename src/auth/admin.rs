@@ -8,7 +8,7 @@ use crate::admin::users::{self, AdminUser};
 use crate::audit::{AuditEvent, AuditQueue, Origin};
 use crate::auth::{bearer_token, check_expiry, check_limits, deny, origin, stored_credential};
 use crate::error::{ApiError, ApiResult};
-use crate::tokens::ADMIN_KIND;
+use crate::tokens::Kind;
 use crate::tokens::format::TokenKind;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
@@ -198,7 +198,7 @@ impl AdminSession {
             .await
             .map_err(|error| deny(&state, request, None, error, "unknown token"))?;
         let id = credential.id;
-        if credential.kind != ADMIN_KIND {
+        if credential.kind != Kind::Admin {
             let error = ApiError::unauthorized();
             return Err(deny(&state, request, Some(id), error, "not an admin token"));
         }

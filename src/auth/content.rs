@@ -9,7 +9,7 @@ use crate::auth::{
 use crate::content::schema::ContentType;
 use crate::error::{ApiError, ApiResult};
 use crate::tokens::format::TokenKind;
-use crate::tokens::{CONTENT_KIND, Credential};
+use crate::tokens::{Credential, Kind};
 use actix_web::{HttpRequest, web};
 use chrono::NaiveDateTime;
 use std::net::IpAddr;
@@ -79,7 +79,7 @@ impl ContentPrincipal {
                 .await
                 .map_err(|error| refuse(None, error, "unknown token"))?,
         };
-        if credential.kind != CONTENT_KIND || claimed_id.is_some_and(|id| id != credential.id) {
+        if credential.kind != Kind::Content || claimed_id.is_some_and(|id| id != credential.id) {
             let reason = "not a content-API token, or not the id's";
             return Err(refuse(
                 Some(credential.id),

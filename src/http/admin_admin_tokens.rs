@@ -12,7 +12,7 @@ use crate::http::admin_tokens::{
 };
 use crate::http::object_body;
 use crate::tokens::store::{self, TokenChanges};
-use crate::tokens::{ADMIN_KIND, TokenRecord, TokenType};
+use crate::tokens::{Kind, TokenRecord, TokenType};
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -219,7 +219,7 @@ pub async fn list(state: web::Data<AppState>, session: AdminSession) -> ApiResul
     let mut records = state
         .db(move |conn| {
             worker.tokens.flush_usage(conn)?;
-            Ok(store::list(conn, ADMIN_KIND)?)
+            Ok(store::list(conn, Kind::Admin)?)
         })
         .await?;
     if !session.is_super_admin() {
@@ -238,7 +238,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     session.require(actions::ADMIN_TOKENS_READ)?;
     let id = token_id(&id)?;
-    show(state, session, id, ADMIN_KIND, visibility).await
+    show(state, session, id, Kind::Admin, visibility).await
 }
 
 /// `PUT /admin/admin-tokens/{id}`: name, description, adminPermissions (within the owner's),
@@ -280,7 +280,7 @@ pub async fn update(
     let worker = state.clone();
     let record = state
         .db_write(move |conn| {
-            let existing = find_of_kind(&worker, conn, id, ADMIN_KIND)?;
+            let existing = find_of_kind(&worker, conn, id, Kind::Admin)?;
             owner_or_super_admin(&session, &existing)?;
             // A token never changes itself: its rights, limits and expiry are its owner's to set.
             if matches!(session.via, Via::Token(acting) if acting == id) {
@@ -313,7 +313,7 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     session.require(actions::ADMIN_TOKENS_DELETE)?;
     let id = token_id(&id)?;
-    remove(state, session, id, ADMIN_KIND, owner_or_super_admin).await
+    remove(state, session, id, Kind::Admin, owner_or_super_admin).await
 }
 
 /// `POST /admin/admin-tokens/{id}/regenerate`: the owner only; the old secret dies at once.
@@ -325,7 +325,7 @@ pub async fn regenerate(
     session.require(actions::ADMIN_TOKENS_REGENERATE)?;
     session.require_panel()?;
     let id = token_id(&id)?;
-    renew(state, session, id, ADMIN_KIND, None, owner_only).await
+    renew(state, session, id, Kind::Admin, None, owner_only).await
 }
 
 /// `GET /admin/admin-tokens/{id}/owner-permissions`: what the owner holds, i.e. what the
@@ -340,7 +340,7 @@ pub async fn owner_permissions(
     let worker = state.clone();
     let held = state
         .db(move |conn| {
-            let record = find_of_kind(&worker, conn, id, ADMIN_KIND)?;
+            let record = find_of_kind(&worker, conn, id, Kind::Admin)?;
             owner_or_super_admin(&session, &record)?;
             let roles = roles::of_user(conn, record.owner.unwrap_or_default())?;
             Ok(roles::grants_of(conn, &roles)?)

@@ -14,7 +14,7 @@ use crate::tokens::format::PlainToken;
 use crate::tokens::policy::{IpNet, TokenPolicy};
 use crate::tokens::service::TokenRequest;
 use crate::tokens::store::{self, TokenChanges};
-use crate::tokens::{ADMIN_KIND, CONTENT_KIND, LIFESPANS, TokenRecord, TokenType};
+use crate::tokens::{Kind, LIFESPANS, TokenRecord, TokenType};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value, json};
@@ -33,7 +33,7 @@ pub(crate) fn find_of_kind(
     state: &AppState,
     conn: &mut DbConnection,
     id: i32,
-    kind: &str,
+    kind: Kind,
 ) -> ApiResult<TokenRecord> {
     state
         .tokens
@@ -60,7 +60,7 @@ fn token_json_in(record: &TokenRecord, access_key: Option<&PlainToken>, type_lat
     let mut put = |key: &str, value: Value| {
         shown.insert(key.to_string(), value);
     };
-    let token_type = (record.kind != ADMIN_KIND).then(|| json!(record.token_type.as_str()));
+    let token_type = (record.kind != Kind::Admin).then(|| json!(record.token_type.as_str()));
     put("id", json!(record.id));
     put("kind", json!(record.kind));
     put("name", json!(record.name));
@@ -76,7 +76,7 @@ fn token_json_in(record: &TokenRecord, access_key: Option<&PlainToken>, type_lat
     if let Some(token_type) = token_type.filter(|_| type_late) {
         put("type", token_type);
     }
-    if record.kind == ADMIN_KIND {
+    if record.kind == Kind::Admin {
         put(
             "adminPermissions",
             admin_permissions_json(&crate::admin::roles::Grants::unconditional(
@@ -179,7 +179,7 @@ pub(crate) fn rate_limit_field(
 fn configured_json(token: &ConfiguredToken) -> Value {
     json!({
         "id": format!("config-{}", token.position),
-        "kind": CONTENT_KIND,
+        "kind": Kind::Content,
         "name": token.subject,
         "description": "",
         "type": TokenType::Custom.as_str(),
@@ -449,7 +449,7 @@ pub async fn list(
     let mut records = state
         .db(move |conn| {
             worker.tokens.flush_usage(conn)?;
-            Ok(store::list(conn, CONTENT_KIND)?)
+            Ok(store::list(conn, Kind::Content)?)
         })
         .await?;
     let listed = |expires_at: Option<NaiveDateTime>| match window {
@@ -479,7 +479,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     session.require(actions::API_TOKENS_READ)?;
     let id = token_id(&id)?;
-    show(state, session, id, CONTENT_KIND, |_, _| Ok(true)).await
+    show(state, session, id, Kind::Content, |_, _| Ok(true)).await
 }
 
 /// A token of `kind`, when `access(session, record)` lets the caller see it (`Ok(true)`: with
@@ -489,7 +489,7 @@ pub(crate) async fn show(
     state: web::Data<AppState>,
     session: AdminSession,
     id: i32,
-    kind: &'static str,
+    kind: Kind,
     access: fn(&AdminSession, &TokenRecord) -> ApiResult<bool>,
 ) -> ApiResult<HttpResponse> {
     let worker = state.clone();
@@ -547,7 +547,7 @@ pub async fn update(
     let worker = state.clone();
     let record = state
         .db_write(move |conn| {
-            let existing = find_of_kind(&worker, conn, id, CONTENT_KIND)?;
+            let existing = find_of_kind(&worker, conn, id, Kind::Content)?;
             let token_type = changes.token_type.unwrap_or(existing.token_type);
             let permissions = match (&changes.permissions, token_type) {
                 (Some(asked), _) => Some(asked.clone()),
@@ -576,7 +576,7 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     session.require(actions::API_TOKENS_DELETE)?;
     let id = token_id(&id)?;
-    remove(state, session, id, CONTENT_KIND, |_, _| Ok(())).await
+    remove(state, session, id, Kind::Content, |_, _| Ok(())).await
 }
 
 /// Deletes a token of `kind` that `may_delete` allows (none: `{data: null}`), with its audit
@@ -585,7 +585,7 @@ pub(crate) async fn remove(
     state: web::Data<AppState>,
     session: AdminSession,
     id: i32,
-    kind: &'static str,
+    kind: Kind,
     may_delete: fn(&AdminSession, &TokenRecord) -> ApiResult<()>,
 ) -> ApiResult<HttpResponse> {
     let worker = state.clone();
@@ -665,7 +665,7 @@ pub async fn regenerate(
             }
         },
     };
-    renew(state, session, id, CONTENT_KIND, grace, |_, _| Ok(())).await
+    renew(state, session, id, Kind::Content, grace, |_, _| Ok(())).await
 }
 
 /// A new secret for a token of `kind` that `may_renew` allows: 201 `{id, accessKey, kind}`,
@@ -674,7 +674,7 @@ pub(crate) async fn renew(
     state: web::Data<AppState>,
     session: AdminSession,
     id: i32,
-    kind: &'static str,
+    kind: Kind,
     grace: Option<chrono::Duration>,
     may_renew: fn(&AdminSession, &TokenRecord) -> ApiResult<()>,
 ) -> ApiResult<HttpResponse> {
@@ -705,7 +705,7 @@ pub async fn end_grace(
     let now = state.clock.now();
     let record = state
         .db_write(move |conn| {
-            let record = find_of_kind(&worker, conn, id, CONTENT_KIND)?;
+            let record = find_of_kind(&worker, conn, id, Kind::Content)?;
             let change = worker.change(session.as_actor(), now);
             Ok(worker.tokens.end_grace(conn, &change, &record)?)
         })
@@ -726,7 +726,7 @@ pub async fn revoke(
     let worker = state.clone();
     let record = state
         .db_write(move |conn| {
-            let record = find_of_kind(&worker, conn, id, CONTENT_KIND)?;
+            let record = find_of_kind(&worker, conn, id, Kind::Content)?;
             let change = worker.change(session.as_actor(), now);
             Ok(worker.tokens.revoke(conn, &change, &record)?)
         })

@@ -116,13 +116,13 @@ impl UsageRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tokens::{CONTENT_KIND, TokenType};
+    use crate::tokens::{Kind, TokenType};
 
     #[test]
     fn cache_entries_expire_and_clear() {
         let credential = Credential {
             id: 1,
-            kind: CONTENT_KIND.into(),
+            kind: Kind::Content,
             token_type: TokenType::ReadOnly,
             permissions: Default::default(),
             expires_at: None,

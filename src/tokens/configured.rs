@@ -8,7 +8,7 @@
 //! `api::article.article.find`, or content types such as `api::article.article` for all five of
 //! their actions).
 
-use crate::tokens::{CONTENT_KIND, Credential, TokenType};
+use crate::tokens::{Credential, Kind, TokenType};
 use chrono::NaiveDateTime;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
@@ -219,7 +219,7 @@ impl ConfiguredTokens {
                 restrictions,
                 credential: Arc::new(Credential {
                     id: 0,
-                    kind: CONTENT_KIND.into(),
+                    kind: Kind::Content,
                     token_type: TokenType::Custom,
                     permissions,
                     expires_at,

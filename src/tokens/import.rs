@@ -10,7 +10,7 @@
 use crate::db::DbConnection;
 use crate::tokens::keyring::TokenHash;
 use crate::tokens::store::{self, NewToken, StoreError};
-use crate::tokens::{CONTENT_KIND, TokenType};
+use crate::tokens::{Kind, TokenType};
 use chrono::NaiveDateTime;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -123,7 +123,7 @@ fn parse_row(
     Ok(Imported {
         source_id,
         token: NewToken {
-            kind: CONTENT_KIND.into(),
+            kind: Kind::Content,
             name: name.to_string(),
             description: field(row, &["description"])
                 .and_then(Value::as_str)

@@ -51,7 +51,7 @@ impl TokenType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenRecord {
     pub id: i32,
-    pub kind: String,
+    pub kind: Kind,
     pub name: String,
     pub description: String,
     pub token_type: TokenType,
@@ -71,7 +71,7 @@ pub struct TokenRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Credential {
     pub id: i32,
-    pub kind: String,
+    pub kind: Kind,
     pub token_type: TokenType,
     pub permissions: BTreeSet<String>,
     pub expires_at: Option<NaiveDateTime>,
@@ -86,7 +86,7 @@ impl Credential {
     pub fn of(record: &TokenRecord) -> Credential {
         Credential {
             id: record.id,
-            kind: record.kind.clone(),
+            kind: record.kind,
             token_type: record.token_type,
             permissions: record.permissions.clone(),
             expires_at: record.expires_at,
@@ -116,9 +116,46 @@ impl Credential {
     }
 }
 
-pub const CONTENT_KIND: &str = "content-api";
-/// The `kind` of admin tokens (`vat_`), used on `/admin` only.
-pub const ADMIN_KIND: &str = "admin";
+/// Which routes a stored token is for, stored as Strapi's `kind` column: content-API tokens
+/// (`vct_`, `/api` only) or admin tokens (`vat_`, `/admin` only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Content,
+    Admin,
+}
+
+impl Kind {
+    /// The column's (and Strapi's) text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Content => "content-api",
+            Kind::Admin => "admin",
+        }
+    }
+
+    /// The kind a column holds. Rows are written only by `store`; a damaged one reads as a
+    /// content token, which no `/admin` route accepts.
+    pub fn from_column(text: &str) -> Kind {
+        match text {
+            "admin" => Kind::Admin,
+            _ => Kind::Content,
+        }
+    }
+
+    /// The text format of this kind's secrets.
+    pub fn format(self) -> format::TokenKind {
+        match self {
+            Kind::Content => format::TokenKind::Content,
+            Kind::Admin => format::TokenKind::Admin,
+        }
+    }
+}
+
+impl serde::Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 
 /// Strapi's rules between a token's type and its permissions; `known` is every action the
 /// content types offer. The error is Strapi's message.
@@ -158,7 +195,7 @@ mod tests {
     fn credential(token_type: TokenType, permissions: &[&str]) -> Credential {
         Credential {
             id: 1,
-            kind: CONTENT_KIND.into(),
+            kind: Kind::Content,
             token_type,
             permissions: permissions.iter().map(|p| p.to_string()).collect(),
             expires_at: None,

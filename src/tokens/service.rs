@@ -10,7 +10,7 @@ use crate::tokens::format::{PlainToken, TokenKind};
 use crate::tokens::keyring::{CipherRing, SaltRing};
 use crate::tokens::policy::{RateLimiter, TokenPolicy};
 use crate::tokens::store::{self, NewToken, StoreError, TokenChanges};
-use crate::tokens::{ADMIN_KIND, CONTENT_KIND, Credential, TokenRecord, TokenType};
+use crate::tokens::{Credential, Kind, TokenRecord, TokenType};
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use serde_json::{Value, json};
@@ -157,7 +157,7 @@ impl Tokens {
         &self,
         conn: &mut DbConnection,
         id: i32,
-        kind: &str,
+        kind: Kind,
     ) -> QueryResult<Option<TokenRecord>> {
         Ok(store::find(conn, id)?.filter(|record| record.kind == kind))
     }
@@ -231,7 +231,7 @@ impl Tokens {
         self.cache.clear();
         let details = json!({"kind": record.kind, "fields": ["previousSecret"]});
         change.record(conn, events::TOKEN_UPDATED, record.id, details)?;
-        self.find_of_kind(conn, record.id, &record.kind)?
+        self.find_of_kind(conn, record.id, record.kind)?
             .ok_or(TokenError::NotFound)
     }
 
@@ -303,11 +303,11 @@ impl Tokens {
         request: TokenRequest,
         now: NaiveDateTime,
     ) -> Result<(TokenRecord, PlainToken), StoreError> {
-        let (kind, name) = match request.owner {
-            Some(_) => (TokenKind::Admin, ADMIN_KIND),
-            None => (TokenKind::Content, CONTENT_KIND),
+        let kind = match request.owner {
+            Some(_) => Kind::Admin,
+            None => Kind::Content,
         };
-        let token = Self::generate(kind)?;
+        let token = Self::generate(kind.format())?;
         let expires_at = request.expires_at.or_else(|| {
             request
                 .lifespan
@@ -316,7 +316,7 @@ impl Tokens {
         let record = store::create(
             conn,
             NewToken {
-                kind: name.into(),
+                kind,
                 name: request.name,
                 description: request.description,
                 token_type: request.token_type,
@@ -348,10 +348,7 @@ impl Tokens {
         let Some(record) = store::find(conn, id)? else {
             return Ok(None);
         };
-        let token = Self::generate(match record.kind.as_str() {
-            ADMIN_KIND => TokenKind::Admin,
-            _ => TokenKind::Content,
-        })?;
+        let token = Self::generate(record.kind.format())?;
         let encrypted = self.ciphers.encrypt(&token);
         let changed = store::replace_secret(
             conn,
@@ -441,8 +438,8 @@ impl Tokens {
     /// Logs a warning for each token that expires within a week (at start, then daily).
     pub fn warn_expiring(&self, conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<()> {
         let soon = now + chrono::Duration::days(7);
-        let mut records = store::list(conn, CONTENT_KIND)?;
-        records.extend(store::list(conn, ADMIN_KIND)?);
+        let mut records = store::list(conn, Kind::Content)?;
+        records.extend(store::list(conn, Kind::Admin)?);
         for record in records {
             if let Some(at) = record.expires_at.filter(|at| *at > now && *at <= soon) {
                 tracing::warn!(

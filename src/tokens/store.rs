@@ -5,7 +5,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{api_token_owners, api_token_permissions, api_token_policies, api_tokens};
 use crate::tokens::keyring::TokenHash;
 use crate::tokens::policy::{IpNet, TokenPolicy};
-use crate::tokens::{TokenRecord, TokenType};
+use crate::tokens::{Kind, TokenRecord, TokenType};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -73,7 +73,7 @@ fn record(
     ) = row;
     TokenRecord {
         id,
-        kind,
+        kind: Kind::from_column(&kind),
         name,
         description,
         // Rows are written only by this module, so an unknown type cannot occur; read-only is
@@ -168,10 +168,10 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     api_tokens::table.count().get_result(conn)
 }
 
-/// Every token of `kind` (`CONTENT_KIND` or `ADMIN_KIND`), by name.
-pub fn list(conn: &mut DbConnection, kind: &str) -> QueryResult<Vec<TokenRecord>> {
+/// Every token of `kind` (`Kind::Content` or `Kind::Admin`), by name.
+pub fn list(conn: &mut DbConnection, kind: Kind) -> QueryResult<Vec<TokenRecord>> {
     let rows: Vec<Row> = api_tokens::table
-        .filter(api_tokens::kind.eq(kind))
+        .filter(api_tokens::kind.eq(kind.as_str()))
         .select(columns())
         .order((api_tokens::name.asc(), api_tokens::id.asc()))
         .load(conn)?;
@@ -247,7 +247,7 @@ impl From<diesel::result::Error> for StoreError {
 /// A token to store.
 #[derive(Debug, Clone)]
 pub struct NewToken {
-    pub kind: String,
+    pub kind: Kind,
     pub name: String,
     pub description: String,
     pub token_type: TokenType,
@@ -311,7 +311,7 @@ pub fn create(
         }
         diesel::insert_into(api_tokens::table)
             .values((
-                api_tokens::kind.eq(&token.kind),
+                api_tokens::kind.eq(token.kind.as_str()),
                 api_tokens::name.eq(&token.name),
                 api_tokens::description.eq(&token.description),
                 api_tokens::token_type.eq(token.token_type.as_str()),
