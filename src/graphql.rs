@@ -534,7 +534,7 @@ fn authorized<'a>(
             &caller.origin,
             "POST",
             "/graphql",
-            Some(caller.principal.credential.id),
+            caller.principal.credential.stored_id(),
             ApiError::new(
                 actix_web::http::StatusCode::FORBIDDEN,
                 "ForbiddenError",

@@ -8,8 +8,8 @@ use crate::admin::users::{self, AdminUser};
 use crate::audit::{AuditEvent, AuditQueue, Origin};
 use crate::auth::{bearer_token, check_expiry, check_limits, deny, origin, stored_credential};
 use crate::error::{ApiError, ApiResult};
-use crate::tokens::Kind;
 use crate::tokens::format::TokenKind;
+use crate::tokens::{Kind, Source};
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::NaiveDateTime;
@@ -197,11 +197,11 @@ impl AdminSession {
         let credential = stored_credential(&state, text, |kind| kind == TokenKind::Admin)
             .await
             .map_err(|error| deny(&state, request, None, error, "unknown token"))?;
-        let id = credential.id;
-        if credential.kind != Kind::Admin {
+        let (Kind::Admin, Source::Stored(id)) = (credential.kind, credential.source) else {
             let error = ApiError::unauthorized();
-            return Err(deny(&state, request, Some(id), error, "not an admin token"));
-        }
+            let id = credential.stored_id();
+            return Err(deny(&state, request, id, error, "not an admin token"));
+        };
         let now = state.clock.now();
         check_expiry(&state, request, &credential, now)?;
         let ip = check_limits(&state, request, &credential)?;

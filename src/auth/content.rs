@@ -79,10 +79,12 @@ impl ContentPrincipal {
                 .await
                 .map_err(|error| refuse(None, error, "unknown token"))?,
         };
-        if credential.kind != Kind::Content || claimed_id.is_some_and(|id| id != credential.id) {
+        if credential.kind != Kind::Content
+            || claimed_id.is_some_and(|id| Some(id) != credential.stored_id())
+        {
             let reason = "not a content-API token, or not the id's";
             return Err(refuse(
-                Some(credential.id),
+                credential.stored_id(),
                 ApiError::unauthorized(),
                 reason,
             ));
@@ -108,13 +110,12 @@ impl ContentPrincipal {
         if !self.credential.allows(&content_type.action(action.name())) {
             return false;
         }
-        // Configured tokens (id 0) have no row to record their use in.
-        if self.credential.id > 0 {
-            state.tokens.usage.record(
-                self.credential.id,
-                self.now,
-                self.ip.map(|ip| ip.to_string()),
-            );
+        // Configured tokens have no row to record their use in.
+        if let Some(id) = self.credential.stored_id() {
+            state
+                .tokens
+                .usage
+                .record(id, self.now, self.ip.map(|ip| ip.to_string()));
         }
         true
     }
@@ -130,7 +131,7 @@ impl ContentPrincipal {
         if self.permit(state, content_type, action) {
             return Ok(());
         }
-        let id = Some(self.credential.id);
+        let id = self.credential.stored_id();
         Err(deny(
             state,
             request,

@@ -115,7 +115,6 @@ pub fn deny_from(
     reason: &str,
 ) -> ApiError {
     if error.status.is_client_error() {
-        let token_id = token_id.filter(|id| *id > 0);
         let path: String = path.chars().take(256).collect();
         state.audit.push(AuditEvent {
             at: state.clock.now(),
@@ -140,30 +139,23 @@ pub fn check_limits(
     let policy = &credential.policy;
     let ip = client_address(request, state);
     if !policy.allows_ip(ip) {
-        tracing::info!(token_id = credential.id, client = ?ip, "token used from an address outside its allowlist");
+        tracing::info!(token = ?credential.source, client = ?ip, "token used from an address outside its allowlist");
         let error = ApiError::forbidden();
         return Err(deny(
             state,
             request,
-            Some(credential.id),
+            credential.stored_id(),
             error,
             "address not allowed",
         ));
     }
+    // Only stored tokens carry limits (a configured one has the default policy).
     if let Some(rate) = policy.rate_limit
-        && let Err(wait) = state
-            .tokens
-            .limiter
-            .take(credential.id, rate, Instant::now())
+        && let Some(id) = credential.stored_id()
+        && let Err(wait) = state.tokens.limiter.take(id, rate, Instant::now())
     {
         let error = ApiError::too_many_requests_for(wait);
-        return Err(deny(
-            state,
-            request,
-            Some(credential.id),
-            error,
-            "rate limit",
-        ));
+        return Err(deny(state, request, Some(id), error, "rate limit"));
     }
     Ok(ip)
 }
@@ -207,14 +199,20 @@ pub fn check_expiry(
         return Err(deny(
             state,
             request,
-            Some(credential.id),
+            credential.stored_id(),
             error,
             "previous secret past its grace period",
         ));
     }
     if credential.is_expired(now) {
         let error = ApiError::unauthorized_because("Token expired");
-        return Err(deny(state, request, Some(credential.id), error, "expired"));
+        return Err(deny(
+            state,
+            request,
+            credential.stored_id(),
+            error,
+            "expired",
+        ));
     }
     Ok(())
 }

@@ -121,7 +121,7 @@ mod tests {
     #[test]
     fn cache_entries_expire_and_clear() {
         let credential = Credential {
-            id: 1,
+            source: crate::tokens::Source::Stored(1),
             kind: Kind::Content,
             token_type: TokenType::ReadOnly,
             permissions: Default::default(),

@@ -8,7 +8,7 @@
 //! `api::article.article.find`, or content types such as `api::article.article` for all five of
 //! their actions).
 
-use crate::tokens::{Credential, Kind, TokenType};
+use crate::tokens::{Credential, Kind, Source, TokenType};
 use chrono::NaiveDateTime;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
@@ -218,7 +218,7 @@ impl ConfiguredTokens {
                 subject: subject.to_string(),
                 restrictions,
                 credential: Arc::new(Credential {
-                    id: 0,
+                    source: Source::Configured(position),
                     kind: Kind::Content,
                     token_type: TokenType::Custom,
                     permissions,

@@ -67,10 +67,18 @@ pub struct TokenRecord {
     pub updated_at: NaiveDateTime,
 }
 
+/// Where a credential comes from: a stored token (its id), or the `ACCESS_TOKENS_FILE` entry at
+/// a position (which has no row: no use to record, no id to name in the audit log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Stored(i32),
+    Configured(usize),
+}
+
 /// What authorizing a request needs to know of a token; cached on the request path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Credential {
-    pub id: i32,
+    pub source: Source,
     pub kind: Kind,
     pub token_type: TokenType,
     pub permissions: BTreeSet<String>,
@@ -85,7 +93,7 @@ pub struct Credential {
 impl Credential {
     pub fn of(record: &TokenRecord) -> Credential {
         Credential {
-            id: record.id,
+            source: Source::Stored(record.id),
             kind: record.kind,
             token_type: record.token_type,
             permissions: record.permissions.clone(),
@@ -93,6 +101,14 @@ impl Credential {
             grace_until: None,
             policy: record.policy.clone(),
             owner: record.owner,
+        }
+    }
+
+    /// The stored token's id; `None` for a configured token.
+    pub fn stored_id(&self) -> Option<i32> {
+        match self.source {
+            Source::Stored(id) => Some(id),
+            Source::Configured(_) => None,
         }
     }
 
@@ -194,7 +210,7 @@ mod tests {
 
     fn credential(token_type: TokenType, permissions: &[&str]) -> Credential {
         Credential {
-            id: 1,
+            source: Source::Stored(1),
             kind: Kind::Content,
             token_type,
             permissions: permissions.iter().map(|p| p.to_string()).collect(),
