@@ -153,6 +153,17 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A session that could not start: the server's fault.
+impl From<crate::admin::sessions::SessionError> for ApiError {
+    fn from(error: crate::admin::sessions::SessionError) -> Self {
+        use crate::admin::sessions::SessionError;
+        match error {
+            SessionError::Database(e) => ApiError::from(e),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 /// A refused token change: a taken name is Strapi's `ApplicationError`, an expiry that cannot
 /// change a `ValidationError`, an unknown token 404.
 impl From<crate::tokens::service::TokenError> for ApiError {
@@ -162,6 +173,7 @@ impl From<crate::tokens::service::TokenError> for ApiError {
             TokenError::NameTaken => ApiError::application(error.to_string()),
             TokenError::ExpiryFixed => ApiError::validation(error.to_string()),
             TokenError::NotFound => ApiError::not_found(error.to_string()),
+            TokenError::NoRandomness => ApiError::internal(error),
             TokenError::Database(e) => ApiError::from(e),
         }
     }

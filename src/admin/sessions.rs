@@ -50,10 +50,8 @@ impl SessionKeys {
         conn: &mut DbConnection,
         user_id: i32,
         now: NaiveDateTime,
-    ) -> QueryResult<String> {
-        let sid = random_id().map_err(|e| {
-            diesel::result::Error::QueryBuilderError(format!("no randomness: {e}").into())
-        })?;
+    ) -> Result<String, SessionError> {
+        let sid = random_id().map_err(|_| SessionError::NoRandomness)?;
         let expires_at = now + self.ttl;
         diesel::delete(admin_sessions::table.filter(admin_sessions::expires_at.le(now)))
             .execute(conn)?;
@@ -72,7 +70,7 @@ impl SessionKeys {
             exp: expires_at.and_utc().timestamp(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))
+            .map_err(|e| SessionError::Signing(e.to_string()))
     }
 
     /// The claims of a JWT that is well signed and not expired at `now`; no database work.
@@ -81,6 +79,32 @@ impl SessionKeys {
             .ok()?
             .claims;
         (claims.exp > now.and_utc().timestamp()).then_some(claims)
+    }
+}
+
+/// Why a session could not start.
+#[derive(Debug)]
+pub enum SessionError {
+    /// The operating system gave no randomness for the session id.
+    NoRandomness,
+    /// The JWT could not be signed.
+    Signing(String),
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for SessionError {
+    fn from(error: diesel::result::Error) -> Self {
+        SessionError::Database(error)
+    }
+}
+
+impl std::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SessionError::NoRandomness => f.write_str("the operating system gave no randomness"),
+            SessionError::Signing(error) => write!(f, "cannot sign the session: {error}"),
+            SessionError::Database(error) => write!(f, "database: {error}"),
+        }
     }
 }
 

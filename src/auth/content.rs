@@ -15,27 +15,7 @@ use chrono::NaiveDateTime;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// The five actions of a content type's routes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContentAction {
-    Find,
-    FindOne,
-    Create,
-    Update,
-    Delete,
-}
-
-impl ContentAction {
-    pub fn name(self) -> &'static str {
-        match self {
-            ContentAction::Find => "find",
-            ContentAction::FindOne => "findOne",
-            ContentAction::Create => "create",
-            ContentAction::Update => "update",
-            ContentAction::Delete => "delete",
-        }
-    }
-}
+pub use crate::content::ContentAction;
 
 /// A caller of the Content API, authenticated by a content-API token.
 #[derive(Debug)]

@@ -14,8 +14,36 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The actions of every content type, as routes name them.
-pub const ACTIONS: [&str; 5] = ["find", "findOne", "create", "update", "delete"];
+/// The five actions of a content type's routes, the permissions tokens and roles grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentAction {
+    Find,
+    FindOne,
+    Create,
+    Update,
+    Delete,
+}
+
+impl ContentAction {
+    pub const ALL: [ContentAction; 5] = [
+        ContentAction::Find,
+        ContentAction::FindOne,
+        ContentAction::Create,
+        ContentAction::Update,
+        ContentAction::Delete,
+    ];
+
+    /// The action's name in a permission (`api::article.article.findOne`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ContentAction::Find => "find",
+            ContentAction::FindOne => "findOne",
+            ContentAction::Create => "create",
+            ContentAction::Update => "update",
+            ContentAction::Delete => "delete",
+        }
+    }
+}
 
 /// The loaded content types, looked up by the name a route uses.
 #[derive(Debug, Default, Clone)]
@@ -74,7 +102,7 @@ impl Registry {
     pub fn actions(&self) -> std::collections::BTreeSet<String> {
         self.types
             .iter()
-            .flat_map(|t| ACTIONS.map(|action| t.action(action)))
+            .flat_map(|t| ContentAction::ALL.map(|action| t.action(action.name())))
             .collect()
     }
 

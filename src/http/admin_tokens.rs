@@ -743,7 +743,7 @@ pub async fn permissions(
     for content_type in &state.content().types {
         catalogue.insert(
             format!("api::{}", content_type.singular_name),
-            json!({ "controllers": { content_type.singular_name.clone(): crate::content::ACTIONS } }),
+            json!({ "controllers": { content_type.singular_name.clone(): crate::content::ContentAction::ALL.map(crate::content::ContentAction::name) } }),
         );
     }
     Ok(HttpResponse::Ok().json(json!({ "data": catalogue })))

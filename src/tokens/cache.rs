@@ -132,7 +132,7 @@ mod tests {
         };
         let credential = Arc::new(credential);
         let cache = TokenCache::new(Duration::from_millis(50));
-        let hash = TokenHash("h".into());
+        let hash = TokenHash::from_stored(&"ab".repeat(64)).unwrap();
         cache.insert(hash.clone(), credential.clone());
         assert_eq!(cache.get(&hash), Some(credential.clone()));
         std::thread::sleep(Duration::from_millis(60));

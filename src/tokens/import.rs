@@ -84,9 +84,8 @@ fn parse_row(
         .ok_or_else(|| at("`type` must be read-only, full-access or custom"))?;
     let hash = field(row, &["access_key", "accessKey"])
         .and_then(Value::as_str)
-        .filter(|h| h.len() == 128 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-        .ok_or_else(|| at("`access_key` must be the 128-hex HMAC Strapi stores"))?
-        .to_ascii_lowercase();
+        .and_then(TokenHash::from_stored)
+        .ok_or_else(|| at("`access_key` must be the 128-hex HMAC Strapi stores"))?;
     let lifespan = match field(row, &["lifespan"]) {
         None => None,
         Some(Value::Number(n)) => n.as_i64(),
@@ -136,7 +135,7 @@ fn parse_row(
             owner: None,
             lifespan,
             expires_at,
-            hash: TokenHash(hash),
+            hash,
             salt_version: IMPORTED_SALT_VERSION.into(),
             encrypted_key: None,
         },

@@ -12,7 +12,20 @@ use std::fmt;
 
 /// HMAC-SHA512 of a token under one salt, as 128 hex characters (Strapi's `accessKey`).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct TokenHash(pub String);
+pub struct TokenHash(String);
+
+impl TokenHash {
+    /// A hash as Strapi stores one (128 hex characters, any case), e.g. from an export.
+    pub fn from_stored(hex: &str) -> Option<TokenHash> {
+        (hex.len() == 128 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| TokenHash(hex.to_ascii_lowercase()))
+    }
+
+    /// The hash as the column holds it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl fmt::Debug for TokenHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

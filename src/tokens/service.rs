@@ -98,6 +98,8 @@ pub enum TokenError {
     /// The token has expired (or was revoked): its expiry stays as it is.
     ExpiryFixed,
     NotFound,
+    /// The operating system gave no randomness for a secret.
+    NoRandomness,
     Database(diesel::result::Error),
 }
 
@@ -124,6 +126,7 @@ impl std::fmt::Display for TokenError {
                 f.write_str("The expiry of an expired or revoked token cannot be changed")
             }
             TokenError::NotFound => f.write_str("API Token not found"),
+            TokenError::NoRandomness => f.write_str("the operating system gave no randomness"),
             TokenError::Database(error) => write!(f, "database: {error}"),
         }
     }
@@ -144,12 +147,8 @@ impl Tokens {
         }
     }
 
-    fn generate(kind: TokenKind) -> Result<PlainToken, StoreError> {
-        PlainToken::generate(kind).map_err(|_| {
-            StoreError::Database(diesel::result::Error::QueryBuilderError(
-                "the operating system gave no randomness".into(),
-            ))
-        })
+    fn generate(kind: TokenKind) -> Result<PlainToken, TokenError> {
+        PlainToken::generate(kind).map_err(|_| TokenError::NoRandomness)
     }
 
     /// The token `id`, when it is of `kind` (each kind's callers never reach the other's).
@@ -302,7 +301,7 @@ impl Tokens {
         conn: &mut DbConnection,
         request: TokenRequest,
         now: NaiveDateTime,
-    ) -> Result<(TokenRecord, PlainToken), StoreError> {
+    ) -> Result<(TokenRecord, PlainToken), TokenError> {
         let kind = match request.owner {
             Some(_) => Kind::Admin,
             None => Kind::Content,
@@ -344,7 +343,7 @@ impl Tokens {
         id: i32,
         now: NaiveDateTime,
         grace: Option<chrono::Duration>,
-    ) -> Result<Option<PlainToken>, StoreError> {
+    ) -> Result<Option<PlainToken>, TokenError> {
         let Some(record) = store::find(conn, id)? else {
             return Ok(None);
         };
@@ -469,7 +468,7 @@ impl Tokens {
         conn: &mut DbConnection,
         now: NaiveDateTime,
         no_admin: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), TokenError> {
         if !no_admin || store::count(conn)? > 0 {
             return Ok(());
         }
@@ -496,7 +495,7 @@ impl Tokens {
                 policy: TokenPolicy::default(),
             };
             match self.issue(conn, request, now) {
-                Ok(_) | Err(StoreError::NameTaken) => {}
+                Ok(_) | Err(TokenError::NameTaken) => {}
                 Err(error) => return Err(error),
             }
         }

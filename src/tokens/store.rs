@@ -197,7 +197,7 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TokenRecord>
 
 pub fn find_by_hash(conn: &mut DbConnection, hash: &TokenHash) -> QueryResult<Option<TokenRecord>> {
     let rows: Vec<Row> = api_tokens::table
-        .filter(api_tokens::access_key_hash.eq(&hash.0))
+        .filter(api_tokens::access_key_hash.eq(hash.as_str()))
         .select(columns())
         .load(conn)?;
     Ok(with_permissions(conn, rows)?.pop())
@@ -315,7 +315,7 @@ pub fn create(
                 api_tokens::name.eq(&token.name),
                 api_tokens::description.eq(&token.description),
                 api_tokens::token_type.eq(token.token_type.as_str()),
-                api_tokens::access_key_hash.eq(&token.hash.0),
+                api_tokens::access_key_hash.eq(token.hash.as_str()),
                 api_tokens::salt_version.eq(&token.salt_version),
                 api_tokens::encrypted_key.eq(&token.encrypted_key),
                 api_tokens::lifespan.eq(token.lifespan),
@@ -325,7 +325,7 @@ pub fn create(
             ))
             .execute(conn)?;
         let id: i32 = api_tokens::table
-            .filter(api_tokens::access_key_hash.eq(&token.hash.0))
+            .filter(api_tokens::access_key_hash.eq(token.hash.as_str()))
             .select(api_tokens::id)
             .first(conn)?;
         replace_permissions(conn, id, &token.permissions)?;
@@ -436,7 +436,7 @@ pub fn replace_secret(
         };
         let changed = diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
             .set((
-                api_tokens::access_key_hash.eq(&hash.0),
+                api_tokens::access_key_hash.eq(hash.as_str()),
                 api_tokens::salt_version.eq(salt_version),
                 api_tokens::encrypted_key.eq(encrypted_key),
                 api_tokens::updated_at.eq(now),
@@ -454,7 +454,7 @@ pub fn find_by_previous_hash(
     hash: &TokenHash,
 ) -> QueryResult<Option<(TokenRecord, NaiveDateTime)>> {
     let found: Option<(i32, Option<NaiveDateTime>)> = api_tokens::table
-        .filter(api_tokens::previous_key_hash.eq(&hash.0))
+        .filter(api_tokens::previous_key_hash.eq(hash.as_str()))
         .select((api_tokens::id, api_tokens::previous_expires_at))
         .first(conn)
         .optional()?;
@@ -484,7 +484,7 @@ pub fn rehash(
 ) -> QueryResult<()> {
     diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
         .set((
-            api_tokens::access_key_hash.eq(&hash.0),
+            api_tokens::access_key_hash.eq(hash.as_str()),
             api_tokens::salt_version.eq(salt_version),
         ))
         .execute(conn)
