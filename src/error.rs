@@ -13,13 +13,25 @@ use std::fmt;
 /// What a handler returns.
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// An error as the client sees it. Internal causes are logged, never put in the body.
+/// An error as the client sees it. Internal causes are logged once, as the answer is sent,
+/// never put in the body.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub name: &'static str,
-    pub message: String,
+    pub message: Box<str>,
     pub details: Value,
+    /// What the answer carries besides the body (rare, so boxed: results stay small).
+    extra: Option<Box<Extra>>,
+}
+
+/// Headers of an answer, and the cause of an internal failure.
+#[derive(Debug, Clone, Default)]
+struct Extra {
+    /// Seconds for the `Retry-After` header.
+    retry_after: Option<u64>,
+    /// An internal failure: its cause, and the request id the answer and the log line share.
+    internal: Option<(String, String)>,
 }
 
 impl ApiError {
@@ -27,8 +39,9 @@ impl ApiError {
         ApiError {
             status,
             name,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
             details: json!({}),
+            extra: None,
         }
     }
 
@@ -76,10 +89,13 @@ impl ApiError {
         )
     }
 
-    /// 429 with `Retry-After` (and `details.retryAfter`) in seconds.
+    /// 429 with `Retry-After` in seconds.
     pub fn too_many_requests_for(seconds: u64) -> Self {
         let mut error = Self::too_many_requests();
-        error.details = json!({ "retryAfter": seconds });
+        error.extra = Some(Box::new(Extra {
+            retry_after: Some(seconds),
+            ..Extra::default()
+        }));
         error
     }
 
@@ -91,17 +107,21 @@ impl ApiError {
         )
     }
 
-    /// A failure the client cannot fix: logged with a request id that is also sent in the
-    /// `x-request-id` header, so an operator can find the log line from a user's report.
+    /// A failure the client cannot fix: logged when answered, with a request id that is also
+    /// sent in the `x-request-id` header, so an operator can find the log line from a user's
+    /// report.
     pub fn internal(cause: impl fmt::Display) -> Self {
         let request_id = random_request_id();
-        tracing::error!(request_id = %request_id, error = %cause, "internal error");
         let mut error = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalServerError",
             "Internal Server Error",
         );
         error.details = json!({ "requestId": request_id });
+        error.extra = Some(Box::new(Extra {
+            internal: Some((cause.to_string(), request_id)),
+            ..Extra::default()
+        }));
         error
     }
 
@@ -143,10 +163,12 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
-        if let Some(id) = self.details.get("requestId").and_then(Value::as_str) {
-            response.insert_header(("x-request-id", id));
+        let extra = self.extra.as_deref();
+        if let Some((cause, request_id)) = extra.and_then(|e| e.internal.as_ref()) {
+            tracing::error!(request_id = %request_id, error = %cause, "internal error");
+            response.insert_header(("x-request-id", request_id.as_str()));
         }
-        if let Some(seconds) = self.details.get("retryAfter").and_then(Value::as_u64) {
+        if let Some(seconds) = extra.and_then(|e| e.retry_after) {
             response.insert_header((header::RETRY_AFTER, seconds));
         }
         response.json(self.body())
@@ -407,13 +429,13 @@ mod tests {
         let mut errors = FieldErrors::default();
         errors.add("name", "name is a required field");
         let one = errors.into_result().unwrap_err();
-        assert_eq!(one.message, "name is a required field");
+        assert_eq!(&*one.message, "name is a required field");
         assert_eq!(one.details["errors"][0]["path"], json!(["name"]));
         let mut errors = FieldErrors::default();
         errors.add("a", "x");
         errors.add("b", "y");
         assert_eq!(
-            errors.into_result().unwrap_err().message,
+            &*errors.into_result().unwrap_err().message,
             "2 errors occurred"
         );
     }
