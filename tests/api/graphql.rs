@@ -145,6 +145,22 @@ fn queries_and_mutations_of_a_collection() {
         drafts["articles"],
         json!([{"title": "Draft", "publishedAt": null}])
     );
+    // Errors of a request carry Strapi's codes: `STRAPI_<NAME>` for a missing document.
+    let missing = gql.run(
+        &gql.full,
+        "mutation { updateArticle(documentId: \"abcdefghijklmnopqrstuvwx\", data: {title: \"x\"}) { title } }",
+        json!({}),
+    );
+    assert_eq!(
+        error_code(&missing),
+        "STRAPI_NOT_FOUND_ERROR",
+        "{}",
+        missing.text
+    );
+    assert_eq!(
+        missing.body["errors"][0]["extensions"]["error"]["name"],
+        "NotFoundError"
+    );
 }
 
 #[test]
