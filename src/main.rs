@@ -10,7 +10,6 @@ use vellum::clock::iso;
 use vellum::clock::{Clock, SystemClock};
 use vellum::config::Config;
 use vellum::tokens::service::{Actor, TokenError, TokenRequest};
-use vellum::tokens::store::{self, StoreError};
 use vellum::tokens::{Kind, LIFESPANS, TokenType, check_permissions, import};
 use vellum::{AppState, InitError};
 
@@ -213,8 +212,9 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
             println!("{}", token.expose());
         }
         TokenCommand::List => {
-            state.tokens.flush_all_usage(&mut conn).ok();
-            let records = store::list(&mut conn, Kind::Content)
+            let records = state
+                .tokens
+                .list(&mut conn, Kind::Content)
                 .map_err(|e| InitError(format!("database: {e}")))?;
             println!(
                 "{:>5}  {:<30} {:<12} {:<25} {:<25}",
@@ -264,13 +264,11 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
             for (name, outcome) in import::store_all(&mut conn, imported, now) {
                 match outcome {
                     Ok(()) => println!("imported {name}"),
-                    Err(StoreError::NameTaken) => {
+                    Err(TokenError::NameTaken) => {
                         failed += 1;
                         println!("skipped {name}: name already taken");
                     }
-                    Err(StoreError::Database(e)) => {
-                        return Err(InitError(format!("database: {e}")));
-                    }
+                    Err(error) => return Err(token_error(error)),
                 }
             }
             if state.config.api_token_salt_previous.is_empty() {

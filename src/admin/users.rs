@@ -235,7 +235,7 @@ pub fn delete(
         if other_super_admins(conn, id)? == 0 && is_super_admin(conn, id)? {
             return Err(ChangeError::LastSuperAdmin);
         }
-        crate::tokens::store::delete_owned_by(conn, id)?;
+        crate::tokens::delete_owned_by(conn, id)?;
         diesel::delete(admin_users::table.find(id)).execute(conn)?;
         Ok(user)
     })

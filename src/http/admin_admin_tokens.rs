@@ -11,7 +11,7 @@ use crate::http::admin_tokens::{
     token_id, token_json,
 };
 use crate::http::object_body;
-use crate::tokens::store::{self, TokenChanges};
+use crate::tokens::TokenChanges;
 use crate::tokens::{Kind, TokenRecord, TokenType};
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
@@ -217,10 +217,7 @@ pub async fn list(state: web::Data<AppState>, session: AdminSession) -> ApiResul
     session.require(actions::ADMIN_TOKENS_READ)?;
     let worker = state.clone();
     let mut records = state
-        .db(move |conn| {
-            worker.tokens.flush_usage(conn)?;
-            Ok(store::list(conn, Kind::Admin)?)
-        })
+        .db(move |conn| Ok(worker.tokens.list(conn, Kind::Admin)?))
         .await?;
     if !session.is_super_admin() {
         records.retain(|record| is_owner(&session, record));

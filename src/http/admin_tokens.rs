@@ -9,11 +9,11 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::object_body;
 use crate::support::time::parse_datetime;
+use crate::tokens::TokenChanges;
 use crate::tokens::configured::ConfiguredToken;
 use crate::tokens::format::PlainToken;
 use crate::tokens::policy::{IpNet, TokenPolicy};
 use crate::tokens::service::TokenRequest;
-use crate::tokens::store::{self, TokenChanges};
 use crate::tokens::{Kind, LIFESPANS, TokenRecord, TokenType};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDateTime;
@@ -447,10 +447,7 @@ pub async fn list(
     let now = state.clock.now();
     let worker = state.clone();
     let mut records = state
-        .db(move |conn| {
-            worker.tokens.flush_usage(conn)?;
-            Ok(store::list(conn, Kind::Content)?)
-        })
+        .db(move |conn| Ok(worker.tokens.list(conn, Kind::Content)?))
         .await?;
     let listed = |expires_at: Option<NaiveDateTime>| match window {
         None => true,

@@ -9,7 +9,8 @@
 
 use crate::db::DbConnection;
 use crate::tokens::keyring::TokenHash;
-use crate::tokens::store::{self, NewToken, StoreError};
+use crate::tokens::service::TokenError;
+use crate::tokens::store::{self, NewToken};
 use crate::tokens::{Kind, TokenType};
 use chrono::NaiveDateTime;
 use serde_json::Value;
@@ -147,12 +148,13 @@ pub fn store_all(
     conn: &mut DbConnection,
     imported: Vec<Imported>,
     now: NaiveDateTime,
-) -> Vec<(String, Result<(), StoreError>)> {
+) -> Vec<(String, Result<(), TokenError>)> {
     imported
         .into_iter()
         .map(|item| {
             let name = item.token.name.clone();
-            (name, store::create(conn, item.token, now).map(|_| ()))
+            let stored = store::create(conn, item.token, now).map(|_| ());
+            (name, stored.map_err(TokenError::from))
         })
         .collect()
 }

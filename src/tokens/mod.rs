@@ -8,7 +8,18 @@ pub mod import;
 pub mod keyring;
 pub mod policy;
 pub mod service;
-pub mod store;
+mod store;
+
+pub use store::TokenChanges;
+
+/// Deletes the admin tokens of an admin who is deleted. Each process's verified cache keeps
+/// them for at most `TOKEN_CACHE_TTL`; the caller clears its own.
+pub fn delete_owned_by(
+    conn: &mut crate::db::DbConnection,
+    user_id: i32,
+) -> diesel::QueryResult<usize> {
+    store::delete_owned_by(conn, user_id)
+}
 
 use crate::tokens::policy::TokenPolicy;
 use chrono::NaiveDateTime;

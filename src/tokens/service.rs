@@ -405,6 +405,12 @@ impl Tokens {
         )
     }
 
+    /// Every token of `kind`, by name, with the uses that are due written first.
+    pub fn list(&self, conn: &mut DbConnection, kind: Kind) -> QueryResult<Vec<TokenRecord>> {
+        self.flush_usage(conn)?;
+        store::list(conn, kind)
+    }
+
     /// Writes the last uses that are due (from the background flusher and before admin reads).
     pub fn flush_usage(&self, conn: &mut DbConnection) -> QueryResult<()> {
         self.write_usage(conn, self.usage.take_due())
