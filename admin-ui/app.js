@@ -227,8 +227,14 @@ async function newTokenView() {
 
 /** Edits a token's name, description, type and permissions; "Show" reveals a viewable token. */
 async function editTokenView(id) {
-  const token = (await call('GET', '/admin/api-tokens')).find((t) => String(t.id) === id);
-  if (!token) throw new Error('This token does not exist any more.');
+  // Read without its secret: only "Show token" reveals it (and logs that it did).
+  let token;
+  try {
+    token = await call('GET', `/admin/api-tokens/${encodeURIComponent(id)}?reveal=false`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) throw new Error('This token does not exist any more.');
+    throw error;
+  }
   const secret = h('div', { id: 'shown-token' });
   const form = h('form', {},
     field('Name', 'name', { required: true, maxlength: 255, value: token.name }),

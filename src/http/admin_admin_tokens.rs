@@ -6,9 +6,9 @@ use crate::admin::roles::{self, actions};
 use crate::auth::admin::{AdminSession, Via};
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::admin_tokens::{
-    admin_permissions_json, allowed_ips_field, changed_fields, common_fields, expiry_field,
-    find_of_kind, issue, name_change, only_keys, rate_limit_field, remove, renew, show, text_field,
-    token_id, token_json,
+    ShowQuery, admin_permissions_json, allowed_ips_field, changed_fields, common_fields,
+    expiry_field, find_of_kind, issue, name_change, only_keys, rate_limit_field, remove, renew,
+    show, text_field, token_id, token_json,
 };
 use crate::http::object_body;
 use crate::tokens::TokenChanges;
@@ -232,10 +232,11 @@ pub async fn get(
     state: web::Data<AppState>,
     session: AdminSession,
     id: web::Path<String>,
+    query: web::Query<ShowQuery>,
 ) -> ApiResult<HttpResponse> {
     session.require(actions::ADMIN_TOKENS_READ)?;
     let id = token_id(&id)?;
-    show(state, session, id, Kind::Admin, visibility).await
+    show(state, session, id, Kind::Admin, query.reveals(), visibility).await
 }
 
 /// `PUT /admin/admin-tokens/{id}`: name, description, adminPermissions (within the owner's),

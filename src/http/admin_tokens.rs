@@ -467,26 +467,42 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(json!({ "data": shown })))
 }
 
+/// The query of `GET …/{id}`: `reveal=false` (Vellum's) reads the token without its secret,
+/// and so without a `token.viewed` event (the panel's edit page).
+#[derive(serde::Deserialize)]
+pub struct ShowQuery {
+    reveal: Option<String>,
+}
+
+impl ShowQuery {
+    pub(crate) fn reveals(&self) -> bool {
+        self.reveal.as_deref() != Some("false")
+    }
+}
+
 /// `GET /admin/api-tokens/{id}`: with `accessKey` when tokens are viewable and the caller is
-/// a panel session.
+/// a panel session, unless `reveal=false`.
 pub async fn get(
     state: web::Data<AppState>,
     session: AdminSession,
     id: web::Path<String>,
+    query: web::Query<ShowQuery>,
 ) -> ApiResult<HttpResponse> {
     session.require(actions::API_TOKENS_READ)?;
     let id = token_id(&id)?;
-    show(state, session, id, Kind::Content, |_, _| Ok(true)).await
+    let reveal = query.reveals();
+    show(state, session, id, Kind::Content, reveal, |_, _| Ok(true)).await
 }
 
 /// A token of `kind`, when `access(session, record)` lets the caller see it (`Ok(true)`: with
-/// its `accessKey`, when it is viewable and the caller is a panel session); a decryption is an
-/// audit event.
+/// its `accessKey` when `reveal` is asked, the token is viewable and the caller is a panel
+/// session); a decryption is an audit event.
 pub(crate) async fn show(
     state: web::Data<AppState>,
     session: AdminSession,
     id: i32,
     kind: Kind,
+    reveal: bool,
     access: fn(&AdminSession, &TokenRecord) -> ApiResult<bool>,
 ) -> ApiResult<HttpResponse> {
     let worker = state.clone();
@@ -495,7 +511,7 @@ pub(crate) async fn show(
         .db(move |conn| {
             worker.tokens.flush_usage(conn)?;
             let record = find_of_kind(&worker, conn, id, kind)?;
-            if !access(&session, &record)? || session.require_panel().is_err() {
+            if !access(&session, &record)? || !reveal || session.require_panel().is_err() {
                 return Ok((record, None));
             }
             let change = worker.change(session.as_actor(), now);
