@@ -10,84 +10,48 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-type Row = (
-    i32,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    NaiveDateTime,
-    NaiveDateTime,
-);
-
-fn columns() -> (
-    api_tokens::id,
-    api_tokens::kind,
-    api_tokens::name,
-    api_tokens::description,
-    api_tokens::token_type,
-    api_tokens::encrypted_key,
-    api_tokens::lifespan,
-    api_tokens::expires_at,
-    api_tokens::last_used_at,
-    api_tokens::created_at,
-    api_tokens::updated_at,
-) {
-    (
-        api_tokens::id,
-        api_tokens::kind,
-        api_tokens::name,
-        api_tokens::description,
-        api_tokens::token_type,
-        api_tokens::encrypted_key,
-        api_tokens::lifespan,
-        api_tokens::expires_at,
-        api_tokens::last_used_at,
-        api_tokens::created_at,
-        api_tokens::updated_at,
-    )
+/// A row of `api_tokens`, without its secrets' hashes.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
+struct Row {
+    id: i32,
+    kind: String,
+    name: String,
+    description: String,
+    token_type: String,
+    encrypted_key: Option<String>,
+    lifespan: Option<i64>,
+    expires_at: Option<NaiveDateTime>,
+    last_used_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
 }
 
-fn record(
-    row: Row,
-    permissions: BTreeSet<String>,
-    policy: TokenPolicy,
-    owner: Option<i32>,
-) -> TokenRecord {
-    let (
-        id,
-        kind,
-        name,
-        description,
-        token_type,
-        encrypted_key,
-        lifespan,
-        expires_at,
-        last_used_at,
-        created_at,
-        updated_at,
-    ) = row;
-    TokenRecord {
-        id,
-        kind: Kind::from_column(&kind),
-        name,
-        description,
-        // Rows are written only by this module, so an unknown type cannot occur; read-only is
-        // the least a damaged row can grant.
-        token_type: TokenType::parse(&token_type).unwrap_or(TokenType::ReadOnly),
-        permissions,
-        policy,
-        owner,
-        encrypted_key,
-        lifespan,
-        expires_at,
-        last_used_at,
-        created_at,
-        updated_at,
+impl Row {
+    /// The record, with what other tables hold of it. Rows are written only by this module,
+    /// so an unknown type cannot occur; read-only is the least a damaged row can grant.
+    fn record(
+        self,
+        permissions: BTreeSet<String>,
+        policy: TokenPolicy,
+        owner: Option<i32>,
+    ) -> TokenRecord {
+        TokenRecord {
+            id: self.id,
+            kind: Kind::from_column(&self.kind),
+            name: self.name,
+            description: self.description,
+            token_type: TokenType::parse(&self.token_type).unwrap_or(TokenType::ReadOnly),
+            permissions,
+            policy,
+            owner,
+            encrypted_key: self.encrypted_key,
+            lifespan: self.lifespan,
+            expires_at: self.expires_at,
+            last_used_at: self.last_used_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
     }
 }
 
@@ -149,17 +113,17 @@ fn owners_of(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<BTreeMap<i32, 
 }
 
 fn with_permissions(conn: &mut DbConnection, rows: Vec<Row>) -> QueryResult<Vec<TokenRecord>> {
-    let ids: Vec<i32> = rows.iter().map(|row| row.0).collect();
+    let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
     let mut permissions = permissions_of(conn, &ids)?;
     let mut policies = policies_of(conn, &ids)?;
     let owners = owners_of(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| {
-            let actions = permissions.remove(&row.0).unwrap_or_default();
-            let policy = policies.remove(&row.0).unwrap_or_default();
-            let owner = owners.get(&row.0).copied();
-            record(row, actions, policy, owner)
+            let actions = permissions.remove(&row.id).unwrap_or_default();
+            let policy = policies.remove(&row.id).unwrap_or_default();
+            let owner = owners.get(&row.id).copied();
+            row.record(actions, policy, owner)
         })
         .collect())
 }
@@ -172,7 +136,7 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 pub fn list(conn: &mut DbConnection, kind: Kind) -> QueryResult<Vec<TokenRecord>> {
     let rows: Vec<Row> = api_tokens::table
         .filter(api_tokens::kind.eq(kind.as_str()))
-        .select(columns())
+        .select(Row::as_select())
         .order((api_tokens::name.asc(), api_tokens::id.asc()))
         .load(conn)?;
     with_permissions(conn, rows)
@@ -190,7 +154,7 @@ pub fn delete_owned_by(conn: &mut DbConnection, user_id: i32) -> QueryResult<usi
 pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TokenRecord>> {
     let rows: Vec<Row> = api_tokens::table
         .filter(api_tokens::id.eq(id))
-        .select(columns())
+        .select(Row::as_select())
         .load(conn)?;
     Ok(with_permissions(conn, rows)?.pop())
 }
@@ -198,7 +162,7 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TokenRecord>
 pub fn find_by_hash(conn: &mut DbConnection, hash: &TokenHash) -> QueryResult<Option<TokenRecord>> {
     let rows: Vec<Row> = api_tokens::table
         .filter(api_tokens::access_key_hash.eq(hash.as_str()))
-        .select(columns())
+        .select(Row::as_select())
         .load(conn)?;
     Ok(with_permissions(conn, rows)?.pop())
 }

@@ -73,11 +73,19 @@ fn every_token_change_and_view_is_recorded_with_its_origin() {
     // Read without its secret (the panel's edit page): no accessKey, no event.
     let read = send("GET", &format!("{path}?reveal=false"), json!({}));
     assert_eq!(read.status, 200);
-    assert!(read.body["data"].get("accessKey").is_none(), "{}", read.body);
+    assert!(
+        read.body["data"].get("accessKey").is_none(),
+        "{}",
+        read.body
+    );
     assert_eq!(read.body["data"]["name"], "audited");
     let shown = send("GET", &path, json!({}));
     assert_eq!(shown.status, 200);
-    assert!(shown.body["data"]["accessKey"].is_string(), "{}", shown.body);
+    assert!(
+        shown.body["data"]["accessKey"].is_string(),
+        "{}",
+        shown.body
+    );
     assert_eq!(
         send(
             "POST",
