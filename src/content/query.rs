@@ -803,13 +803,14 @@ fn check_populate(value: &Value) -> Result<(), QueryError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::content::schema::parse as parse_schema;
     use serde_json::json;
 
-    /// `title` (0), `views` (1), `active` (2), `born` (3), a private `secret` (4).
-    fn article() -> ContentType {
+    /// `title` (0), `views` (1), `active` (2), `born` (3), a private `secret` (4); with draft &
+    /// publish. The SQL builder's tests use it too.
+    pub(crate) fn article() -> ContentType {
         parse_schema(&json!({
             "kind": "collectionType",
             "info": {"singularName": "article", "pluralName": "articles"},

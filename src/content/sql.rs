@@ -420,23 +420,8 @@ pub fn find_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::query::tests::article;
     use crate::content::query::{Limits, parse_query_string};
-    use crate::content::schema::parse as parse_schema;
-    use serde_json::json;
-
-    fn article() -> ContentType {
-        parse_schema(&json!({
-            "kind": "collectionType",
-            "info": {"singularName": "article", "pluralName": "articles"},
-            "options": {"draftAndPublish": true},
-            "attributes": {
-                "title": {"type": "string"},
-                "views": {"type": "integer"},
-                "born": {"type": "date"}
-            }
-        }))
-        .unwrap()
-    }
 
     fn find_of(dialect: Dialect, raw: &str) -> Statement {
         let content_type = article();
