@@ -10,7 +10,7 @@ use vellum::clock::iso;
 use vellum::clock::{Clock, SystemClock};
 use vellum::config::Config;
 use vellum::tokens::service::{Actor, TokenError, TokenRequest};
-use vellum::tokens::{Kind, LIFESPANS, TokenType, check_permissions, import};
+use vellum::tokens::{Kind, LIFESPANS, TokenType, check_permissions, import, rules};
 use vellum::{AppState, InitError};
 
 #[derive(Parser)]
@@ -184,9 +184,11 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
                     )));
                 }
             };
-            let name = name.trim().to_string();
-            if name.is_empty() || name.chars().count() > 255 {
-                return Err(InitError("--name must have 1 to 255 characters".into()));
+            // The admin routes' rules, in their words.
+            let name = rules::trimmed(&name);
+            let problems = rules::name_problems(&name);
+            if !problems.is_empty() {
+                return Err(InitError(format!("--name: {}", problems.join("; "))));
             }
             let permissions: BTreeSet<String> = permissions.into_iter().collect();
             let asked = (!permissions.is_empty()).then_some(&permissions);
@@ -194,7 +196,7 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
             let request = TokenRequest {
                 owner: None,
                 name,
-                description: description.trim().to_string(),
+                description: rules::trimmed(&description),
                 token_type,
                 permissions,
                 lifespan,

@@ -14,14 +14,11 @@ use crate::tokens::configured::ConfiguredToken;
 use crate::tokens::format::PlainToken;
 use crate::tokens::policy::{IpNet, TokenPolicy};
 use crate::tokens::service::TokenRequest;
-use crate::tokens::{Kind, LIFESPANS, TokenRecord, TokenType};
+use crate::tokens::{Kind, TokenRecord, TokenType, rules};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
-
-/// The longest token name (the column is unbounded; this keeps names displayable).
-const MAX_NAME_CHARS: usize = 255;
 
 fn not_found() -> ApiError {
     ApiError::not_found("API Token not found")
@@ -218,7 +215,7 @@ pub(crate) fn text_field(
         Some(Value::Null) if key == "description" => Some(String::new()),
         Some(Value::Null) => None,
         Some(Value::String(text)) => match crate::content::value::refuse_nul(key, text) {
-            Ok(()) => Some(text.trim().to_string()),
+            Ok(()) => Some(rules::trimmed(text)),
             Err(message) => {
                 errors.add(key, message);
                 None
@@ -232,15 +229,13 @@ pub(crate) fn text_field(
 }
 
 fn check_name(name: &str, errors: &mut FieldErrors) {
-    if name.is_empty() {
-        // Strapi's order and value, for a missing name too.
-        errors.add_value("name", "name must be at least 1 characters", json!(""));
-        errors.add_value("name", "name is a required field", json!(""));
-    } else if name.chars().count() > MAX_NAME_CHARS {
-        errors.add(
-            "name",
-            format!("name must be at most {MAX_NAME_CHARS} characters"),
-        );
+    for problem in rules::name_problems(name) {
+        if name.is_empty() {
+            // Strapi shows the value "", for a missing name too.
+            errors.add_value("name", problem, json!(""));
+        } else {
+            errors.add("name", problem);
+        }
     }
 }
 
@@ -287,14 +282,14 @@ pub(crate) fn expiry_field(
     match body.get("expiresAt")? {
         Value::Null => Some(None),
         Value::String(text) => match parse_datetime(text) {
-            Some(at) if at > now => Some(Some(at)),
+            Some(at) if rules::expiry_allowed(at, now) => Some(Some(at)),
             _ => {
-                errors.add("expiresAt", "expiresAt must be a date-time in the future");
+                errors.add("expiresAt", rules::EXPIRY_REFUSED);
                 None
             }
         },
         _ => {
-            errors.add("expiresAt", "expiresAt must be a date-time in the future");
+            errors.add("expiresAt", rules::EXPIRY_REFUSED);
             None
         }
     }
@@ -372,14 +367,10 @@ pub(crate) fn common_fields(
     let description = text_field(body, "description", errors).unwrap_or_default();
     let lifespan = match body.get("lifespan") {
         None | Some(Value::Null) => None,
-        Some(value) => match value.as_i64().filter(|ms| LIFESPANS.contains(ms)) {
+        Some(value) => match value.as_i64().filter(|ms| rules::lifespan_allowed(*ms)) {
             Some(ms) => Some(ms),
             None => {
-                errors.add_value(
-                    "lifespan",
-                    "lifespan must be one of the following values: , 604800000, 2592000000, 7776000000",
-                    value.clone(),
-                );
+                errors.add_value("lifespan", rules::LIFESPAN_REFUSED, value.clone());
                 None
             }
         },

@@ -7,6 +7,7 @@ pub mod format;
 pub mod import;
 pub mod keyring;
 pub mod policy;
+pub mod rules;
 pub mod service;
 mod store;
 

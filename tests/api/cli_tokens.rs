@@ -83,8 +83,18 @@ fn token_create_prints_a_working_token_once() {
 #[test]
 fn token_create_refuses_bad_input() {
     let (server, _) = start();
+    let long_name = "x".repeat(256);
     for (args, message) in [
         (vec!["--name", "x", "--type", "admin"], "--type must be"),
+        // The admin routes' rules and words.
+        (
+            vec!["--name", "   "],
+            "--name: name must be at least 1 characters; name is a required field",
+        ),
+        (
+            vec!["--name", &long_name],
+            "--name: name must be at most 255 characters",
+        ),
         (
             vec!["--name", "x", "--type", "custom"],
             "Missing permissions attribute for custom token",
