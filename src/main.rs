@@ -290,7 +290,9 @@ fn serve(state: AppState) -> Result<(), InitError> {
     let address = state.config.listen_address();
     let listener = TcpListener::bind(&address)
         .map_err(|e| InitError(format!("cannot listen on {address}: {e}")))?;
-    tracing::info!("Vellum listening on http://{address}");
+    tracing::info!(
+        "Vellum listening on http://{address} (the admin panel: http://{address}/admin)"
+    );
     let served = state.clone();
     let outcome = actix_web::rt::System::new()
         .block_on(async move { vellum::server(served, listener)?.await })

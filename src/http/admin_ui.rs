@@ -65,6 +65,14 @@ pub async fn asset(name: web::Path<String>) -> HttpResponse {
     serve(&name)
 }
 
+/// `GET /`: to the panel, as Strapi answers it (302, `Redirecting to /admin.`).
+pub async fn home() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((actix_web::http::header::LOCATION, "/admin"))
+        .content_type("text/html; charset=utf-8")
+        .body("Redirecting to /admin.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         actix_web::middleware::DefaultHeaders::new()
             .add((actix_web::http::header::CACHE_CONTROL, "no-store"))
     };
-    cfg.route("/_health", get().to(health::check))
+    cfg.route("/", get().to(admin_ui::home))
+        .route("/_health", get().to(health::check))
         .service(
             resource("/graphql")
                 .wrap(no_store())

@@ -6,6 +6,24 @@ use serde_json::json;
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// `/` sends a newcomer to the panel, as Strapi does (302 to `/admin`).
+#[test]
+fn root_redirects_to_the_panel() {
+    let server = TestServer::start();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut reply = agent.get(&format!("{}/", server.url)).call().unwrap();
+    assert_eq!(reply.status(), 302);
+    assert_eq!(reply.headers()["location"], "/admin");
+    assert_eq!(
+        reply.body_mut().read_to_string().unwrap(),
+        "Redirecting to /admin."
+    );
+}
+
 #[test]
 fn unknown_route_is_404_envelope() {
     let server = TestServer::start();
