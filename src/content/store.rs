@@ -488,15 +488,15 @@ fn insert_row(
         .ok_or(WriteError::Database(diesel::result::Error::NotFound))
 }
 
-/// Replaces the published row of a document by a copy of its draft, once the draft holds what
-/// a published version must (a draft may lack what is required).
+/// Replaces the published row of a document by a copy of its draft. A draft may lack what is
+/// required: callers publishing a draft they did not just validate as a create check it first
+/// (`check_publishable`).
 fn publish_draft(
     conn: &mut DbConnection,
     content_type: &ContentType,
     document_id: &str,
     now: NaiveDateTime,
 ) -> Result<(), WriteError> {
-    check_publishable(conn, content_type, document_id)?;
     let dialect = dialect_of(conn);
     let table = quote(&content_type.table);
     let mut delete = Builder::new(dialect, content_type);
@@ -735,6 +735,7 @@ pub fn update(
             return Err(WriteError::NotFound);
         }
         if content_type.draft_and_publish && status == Status::Published {
+            check_publishable(conn, content_type, &document_id)?;
             publish_draft(conn, content_type, &document_id, now)?;
         }
         let read_status = if content_type.draft_and_publish {
@@ -770,7 +771,8 @@ pub fn publish(
     require_draft_and_publish(content_type)?;
     in_transaction(conn, |conn| {
         let document_id = existing_document(conn, content_type, document_id)?;
-        version(conn, content_type, &document_id, Status::Draft)?;
+        // `NotFound` when the document has no draft.
+        check_publishable(conn, content_type, &document_id)?;
         publish_draft(conn, content_type, &document_id, now)?;
         version(conn, content_type, &document_id, Status::Published)
     })

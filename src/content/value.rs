@@ -25,7 +25,8 @@ pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.3f";
 pub enum Refusal {
     /// A field error showing the value given.
     Given(String),
-    /// A field error after a failed cast to a number: Strapi shows the value as `null`.
+    /// A field error Strapi shows with the value `null`: after a failed cast to a number, or
+    /// for a required attribute given (or, with drafts, left) as null.
     Cast(String),
     /// A malformed date, time or date-time: Strapi refuses it apart from the field errors, with
     /// only this message, once they all pass.
