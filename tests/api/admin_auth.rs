@@ -194,6 +194,8 @@ fn login_five_failures_lock_out_the_pair_for_the_minute() {
         "RateLimitError",
         "Too many requests, please try again later.",
     );
+    // Strapi 5.54's body exactly (checked on the peer): empty details.
+    assert_eq!(locked.body["error"]["details"], json!({}));
     // Another email from the same address is not locked.
     assert_error(
         &attempt("other@example.com", "Wrong-Password-1"),
