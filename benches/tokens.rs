@@ -188,7 +188,7 @@ fn tokens(c: &mut Criterion) {
     let served = app.clone();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let server = vellum::server_with(served, listener, |cfg| {
+            let server = vellum::server_with(served, listener, Default::default(), |cfg| {
                 cfg.route(
                     "/bench/articles/{id}",
                     web::get().to(unauthenticated_find_one),

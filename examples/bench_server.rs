@@ -77,7 +77,7 @@ fn main() -> std::process::ExitCode {
         let listener = std::net::TcpListener::bind(&address).map_err(|e| e.to_string())?;
         actix_web::rt::System::new()
             .block_on(async move {
-                vellum::server_with(state, listener, |cfg| {
+                vellum::server_with(state, listener, Default::default(), |cfg| {
                     cfg.route("/_bench/bare", web::get().to(bare))
                         .route("/_bench/articles/{id}", web::get().to(primary_read));
                 })?

@@ -9,7 +9,7 @@ use crate::content::Registry;
 use crate::db::{DbConnection, DbPool};
 use crate::error::ApiResult;
 use crate::tokens::service::Tokens;
-use crate::{audit, db, error, graphql, tokens};
+use crate::{audit, db, error, tokens};
 use actix_web::web;
 use std::fmt;
 use std::sync::{Arc, RwLock};
@@ -25,8 +25,6 @@ pub struct AppState {
     pub tokens: Arc<Tokens>,
     /// Refusals waiting to be written to the audit log.
     pub audit: Arc<audit::AuditQueue>,
-    /// The GraphQL schema of the content types in force.
-    pub graphql: Arc<graphql::Schemas>,
     pub(crate) content: Arc<RwLock<Arc<Registry>>>,
     /// Held while a content type is changed through the Admin API, one change at a time.
     pub schema_changes: Arc<std::sync::Mutex<()>>,

@@ -13,7 +13,6 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod error;
-pub mod graphql;
 pub mod http;
 mod startup;
 pub mod support;

@@ -11,7 +11,7 @@ use crate::db::{DbConnection, DbPool};
 use crate::tokens::configured::ConfiguredTokens;
 use crate::tokens::service::Tokens;
 use crate::{AppState, InitError};
-use crate::{admin, audit, content, db, error, graphql, http};
+use crate::{admin, audit, content, db, error, http};
 use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{App, HttpServer, web};
@@ -92,7 +92,6 @@ impl AppState {
         Ok(AppState {
             tokens,
             audit,
-            graphql: Arc::new(graphql::Schemas::default()),
             sessions: Arc::new(SessionKeys::new(
                 &config.admin_jwt_secret,
                 config.admin_jwt_expires_in,
@@ -138,13 +137,15 @@ pub fn configure_malloc() {
 
 /// The HTTP server over `listener`, not yet awaited.
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_web::dev::Server> {
-    server_with(state, listener, |_| {})
+    server_with(state, listener, Arc::default(), |_| {})
 }
 
-/// The server with extra routes (the benchmark server adds measuring points this way).
+/// The server with the GraphQL cache it is to use (a test reads it) and extra routes (the
+/// benchmark server adds measuring points this way).
 pub fn server_with(
     state: AppState,
     listener: TcpListener,
+    graphql: Arc<http::graphql::Schemas>,
     extra: impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 ) -> std::io::Result<actix_web::dev::Server> {
     let max_body = state.config.max_body_bytes;
@@ -152,9 +153,11 @@ pub fn server_with(
     // would only wait for one, costing memory and wake-ups under load.
     let blocking_threads = state.config.database_pool_size as usize;
     let data = web::Data::new(state);
+    let graphql = web::Data::from(graphql);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(graphql.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(max_body)

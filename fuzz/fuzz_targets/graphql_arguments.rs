@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use vellum::content::query::{Limits, parse};
 use vellum::content::schema::ContentType;
 use vellum::content::sql::{self, Dialect};
-use vellum::graphql::rest_parameters;
+use vellum::http::graphql::rest_parameters;
 
 #[path = "common.rs"]
 mod common;

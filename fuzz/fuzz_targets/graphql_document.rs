@@ -4,7 +4,7 @@
 #![no_main]
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use libfuzzer_sys::fuzz_target;
-use vellum::graphql::guard::{check_document, check_nesting, max_work};
+use vellum::http::graphql::guard::{check_document, check_nesting, max_work};
 
 const MAX_DEPTH: usize = 10;
 const MAX_COMPLEXITY: usize = 1000;

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use vellum::content::query::{Limits, Status, parse};
 use vellum::content::schema::ContentType;
 use vellum::content::store::{WriteMode, validate};
-use vellum::graphql::rest_parameters;
+use vellum::http::graphql::rest_parameters;
 
 #[path = "common.rs"]
 mod common;

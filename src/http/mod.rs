@@ -1,15 +1,8 @@
 //! The HTTP surface: one route table, thin handlers, and the body helpers they share.
 
-mod admin_admin_tokens;
-mod admin_audit_logs;
-mod admin_auth;
-mod admin_content_manager;
-mod admin_content_types;
-mod admin_tokens;
-mod admin_ui;
-mod admin_users;
+mod admin;
 mod content_api;
-mod graphql;
+pub mod graphql;
 mod health;
 
 use crate::error::{ApiError, ApiResult, FieldErrors};
@@ -19,6 +12,7 @@ use serde_json::{Map, Value};
 /// Every route Vellum serves, on one screen. Methods of one path share a resource, so a path is
 /// matched once per request (dynamic segments cost a regex each) and a wrong method is a 405.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    use admin::{admin_tokens, api_tokens, audit_logs, auth, content_types, panel, users};
     use web::{delete, get, post, put, resource};
     // Admin answers (sessions, secrets shown once, tokens with their `accessKey`) and GraphQL
     // answers are never kept by a cache; the panel's files set their own.
@@ -26,7 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         actix_web::middleware::DefaultHeaders::new()
             .add((actix_web::http::header::CACHE_CONTROL, "no-store"))
     };
-    cfg.route("/", get().to(admin_ui::home))
+    cfg.route("/", get().to(panel::home))
         .route("/_health", get().to(health::check))
         .service(
             resource("/graphql")
@@ -52,82 +46,76 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/admin")
                 .wrap(no_store())
-                .route("", get().to(admin_ui::index))
-                .route("/", get().to(admin_ui::index))
-                .route("/assets/{name}", get().to(admin_ui::asset))
-                .route("/init", get().to(admin_auth::init))
-                .route("/register-admin", post().to(admin_auth::register_admin))
-                .route("/login", post().to(admin_auth::login))
-                .route("/logout", post().to(admin_auth::logout))
-                .route("/users/me", get().to(admin_auth::me))
-                .route(
-                    "/users/me/permissions",
-                    get().to(admin_auth::my_permissions),
-                )
-                .route("/users", get().to(admin_users::list))
+                .route("", get().to(panel::index))
+                .route("/", get().to(panel::index))
+                .route("/assets/{name}", get().to(panel::asset))
+                .route("/init", get().to(auth::init))
+                .route("/register-admin", post().to(auth::register_admin))
+                .route("/login", post().to(auth::login))
+                .route("/logout", post().to(auth::logout))
+                .route("/users/me", get().to(auth::me))
+                .route("/users/me/permissions", get().to(auth::my_permissions))
+                .route("/users", get().to(users::list))
                 .service(
                     resource("/users/{id}")
-                        .route(put().to(admin_users::update))
-                        .route(delete().to(admin_users::delete)),
+                        .route(put().to(users::update))
+                        .route(delete().to(users::delete)),
                 )
-                .route("/roles", get().to(admin_users::roles))
+                .route("/roles", get().to(users::roles))
                 .route(
                     "/roles/{id}/permissions",
-                    put().to(admin_users::set_role_permissions),
+                    put().to(users::set_role_permissions),
                 )
                 .service(
                     resource("/api-tokens")
+                        .route(get().to(api_tokens::list))
+                        .route(post().to(api_tokens::create)),
+                )
+                .service(
+                    resource("/api-tokens/{id}")
+                        .route(get().to(api_tokens::get))
+                        .route(put().to(api_tokens::update))
+                        .route(delete().to(api_tokens::delete)),
+                )
+                .route(
+                    "/api-tokens/{id}/regenerate",
+                    post().to(api_tokens::regenerate),
+                )
+                .route("/api-tokens/{id}/revoke", post().to(api_tokens::revoke))
+                .route(
+                    "/api-tokens/{id}/secrets/previous",
+                    delete().to(api_tokens::end_grace),
+                )
+                .service(
+                    resource("/admin-tokens")
                         .route(get().to(admin_tokens::list))
                         .route(post().to(admin_tokens::create)),
                 )
                 .service(
-                    resource("/api-tokens/{id}")
+                    resource("/admin-tokens/{id}")
                         .route(get().to(admin_tokens::get))
                         .route(put().to(admin_tokens::update))
                         .route(delete().to(admin_tokens::delete)),
                 )
                 .route(
-                    "/api-tokens/{id}/regenerate",
-                    post().to(admin_tokens::regenerate),
-                )
-                .route("/api-tokens/{id}/revoke", post().to(admin_tokens::revoke))
-                .route(
-                    "/api-tokens/{id}/secrets/previous",
-                    delete().to(admin_tokens::end_grace),
-                )
-                .service(
-                    resource("/admin-tokens")
-                        .route(get().to(admin_admin_tokens::list))
-                        .route(post().to(admin_admin_tokens::create)),
-                )
-                .service(
-                    resource("/admin-tokens/{id}")
-                        .route(get().to(admin_admin_tokens::get))
-                        .route(put().to(admin_admin_tokens::update))
-                        .route(delete().to(admin_admin_tokens::delete)),
-                )
-                .route(
                     "/admin-tokens/{id}/regenerate",
-                    post().to(admin_admin_tokens::regenerate),
+                    post().to(admin_tokens::regenerate),
                 )
                 .route(
                     "/admin-tokens/{id}/owner-permissions",
-                    get().to(admin_admin_tokens::owner_permissions),
+                    get().to(admin_tokens::owner_permissions),
                 )
-                .route("/audit-logs", get().to(admin_audit_logs::list))
+                .route("/audit-logs", get().to(audit_logs::list))
                 .route(
                     "/content-api/permissions",
-                    get().to(admin_tokens::permissions),
+                    get().to(api_tokens::permissions),
                 )
                 .service(
                     resource("/content-types")
-                        .route(get().to(admin_content_types::list))
-                        .route(post().to(admin_content_types::create)),
+                        .route(get().to(content_types::list))
+                        .route(post().to(content_types::create)),
                 )
-                .route(
-                    "/content-types/{uid}",
-                    put().to(admin_content_types::update),
-                )
+                .route("/content-types/{uid}", put().to(content_types::update))
                 .service(content_manager()),
         );
 }
@@ -135,7 +123,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The panel's content manager, in Strapi v5's `content-manager` paths (`{kind}` is
 /// `collection-types` or `single-types`; single types have no `{document_id}`).
 fn content_manager() -> actix_web::Scope {
-    use admin_content_manager as cm;
+    use admin::content_manager as cm;
     use web::{delete, get, post, put, resource};
     web::scope("/content-manager")
         .route("/content-types", get().to(cm::types))

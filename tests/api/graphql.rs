@@ -623,19 +623,18 @@ fn a_known_entry_query_answers_as_the_executor_does() {
             let query = item["query"].as_str().unwrap();
             let parsed = gql
                 .server
-                .state
                 .graphql
                 .parsed(query, &registry, gql.server.state.config.graphql)
                 .unwrap();
             assert!(parsed.is_validated() && parsed.plan.is_some(), "{query}");
         }
-        let planned = gql.server.state.graphql.planned_answers();
+        let planned = gql.server.graphql.planned_answers();
         let again = gql.server.post("/graphql", Some(&gql.full), &request);
         assert_eq!(again.status, 200);
         assert_eq!(again.text, first.text, "{request}");
         // The plan gave every answer, the executor none.
         assert_eq!(
-            gql.server.state.graphql.planned_answers() - planned,
+            gql.server.graphql.planned_answers() - planned,
             items.len() as u64,
             "{request}"
         );

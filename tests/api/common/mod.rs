@@ -105,6 +105,8 @@ impl Clock for TestClock {
 pub struct TestServer {
     pub url: String,
     pub state: AppState,
+    /// The GraphQL cache the server uses.
+    pub graphql: Arc<vellum::http::graphql::Schemas>,
     pub clock: Arc<TestClock>,
     pub database: Arc<TestDatabase>,
     handle: actix_web::dev::ServerHandle,
@@ -155,10 +157,14 @@ impl TestServer {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (sender, receiver) = std::sync::mpsc::channel();
         let server_state = state.clone();
+        let graphql = Arc::new(vellum::http::graphql::Schemas::default());
+        let server_graphql = graphql.clone();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new()
                 .block_on(async move {
-                    let server = vellum::server(server_state, listener).unwrap();
+                    let server =
+                        vellum::server_with(server_state, listener, server_graphql, |_| {})
+                            .unwrap();
                     sender.send(server.handle()).unwrap();
                     server.await
                 })
@@ -172,6 +178,7 @@ impl TestServer {
         TestServer {
             url,
             state,
+            graphql,
             clock,
             database,
             handle,

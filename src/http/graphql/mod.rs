@@ -1,11 +1,36 @@
-//! `POST /graphql`: a GraphQL request, or a batch of them (a JSON list), under a content-API
-//! token. The token is checked once for the request (401 at the HTTP level, as on `/api`), then
-//! each field against its action (a `FORBIDDEN` error beside the other fields' data).
+//! GraphQL, a transport beside REST: `POST /graphql`, a GraphQL request or a batch of them (a
+//! JSON list), under a content-API token. The token is checked once for the request (401 at the
+//! HTTP level, as on `/api`), then each field against its action (a `FORBIDDEN` error beside
+//! the other fields' data).
+//!
+//! - `schema`: the schema built from the content types, with its resolvers (`resolvers`);
+//! - `arguments`: GraphQL arguments as REST query parameters and bodies;
+//! - `cache`: the schema in force and the documents already parsed;
+//! - `guard`: the bounds on a document, checked before anything walks it;
+//! - `plan`: known entry queries answered without the executor;
+//! - `ordering`: root fields in the query's order;
+//! - `errors`: Strapi's GraphQL error shape.
+
+mod arguments;
+mod cache;
+mod errors;
+pub mod guard;
+mod ordering;
+mod plan;
+mod resolvers;
+mod schema;
+
+pub use arguments::rest_parameters;
+pub use cache::{Parsed, Schemas};
+use cache::{Unparsed, may_skip_validation};
+use resolvers::Caller;
+
+/// Limits against abusive queries, from the configuration.
+pub use crate::config::GraphqlLimits as Limits;
 
 use crate::AppState;
 use crate::auth::content::ContentPrincipal;
 use crate::error::ApiError;
-use crate::graphql::{self, Caller};
 use actix_web::body::BoxBody;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde_json::json;
@@ -39,15 +64,15 @@ fn refused(error: ApiError) -> HttpResponse {
 /// `GRAPHQL_PARSE_FAILED` (syntax, and text nested too deep to parse) or
 /// `GRAPHQL_VALIDATION_FAILED` (too deep, too complex, a fragment cycle). In a batch, the
 /// whole batch.
-fn invalid_document(unparsed: graphql::Unparsed) -> HttpResponse {
+fn invalid_document(unparsed: Unparsed) -> HttpResponse {
     let (code, mut error) = match unparsed {
-        graphql::Unparsed::Syntax(error) => (
+        Unparsed::Syntax(error) => (
             "GRAPHQL_PARSE_FAILED",
             serde_json::to_value(async_graphql::ServerError::from(error)).unwrap_or_default(),
         ),
-        graphql::Unparsed::Refused(refusal) => {
+        Unparsed::Refused(refusal) => {
             let code = match refusal {
-                graphql::guard::Refusal::Nesting => "GRAPHQL_PARSE_FAILED",
+                guard::Refusal::Nesting => "GRAPHQL_PARSE_FAILED",
                 _ => "GRAPHQL_VALIDATION_FAILED",
             };
             (code, json!({ "message": refusal.message() }))
@@ -61,6 +86,7 @@ fn invalid_document(unparsed: graphql::Unparsed) -> HttpResponse {
 
 pub async fn execute(
     state: web::Data<AppState>,
+    schemas: web::Data<Schemas>,
     request: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
@@ -99,11 +125,8 @@ pub async fn execute(
         )));
     }
     let registry = state.content();
-    let schemas = match state
-        .graphql
-        .for_registry(registry.clone(), state.config.graphql)
-    {
-        Ok(schemas) => schemas,
+    let built = match schemas.for_registry(registry.clone(), state.config.graphql) {
+        Ok(built) => built,
         Err(error) => {
             return ApiError::internal(format!("GraphQL schema: {error:?}")).error_response();
         }
@@ -117,17 +140,14 @@ pub async fn execute(
     // with nothing done.
     let mut documents = Vec::with_capacity(requests.len());
     for graphql in &requests {
-        match state
-            .graphql
-            .parsed(&graphql.query, &registry, state.config.graphql)
-        {
+        match schemas.parsed(&graphql.query, &registry, state.config.graphql) {
             Ok(parsed) => documents.push(parsed),
             Err(unparsed) => return invalid_document(unparsed),
         }
     }
     let mut answers = Vec::with_capacity(requests.len());
     for (mut graphql, parsed) in requests.into_iter().zip(documents) {
-        let known = graphql::may_skip_validation(&parsed, &graphql.variables);
+        let known = may_skip_validation(&parsed, &graphql.variables);
         // A known query of the planned shape: answered without the executor when it can be.
         if known
             && let Some(plan) = &parsed.plan
@@ -139,19 +159,15 @@ pub async fn execute(
                 )
                 .await
         {
-            state.graphql.count_planned();
+            schemas.count_planned();
             answers.push(answer);
             continue;
         }
-        let schema = if known {
-            &schemas.fast
-        } else {
-            &schemas.strict
-        };
+        let schema = if known { &built.fast } else { &built.strict };
         graphql.set_parsed_query(parsed.document.clone());
         let operation_name = graphql.operation_name.clone();
         let mut response = schema.execute(graphql.data(caller.clone())).await;
-        graphql::in_query_order(
+        ordering::in_query_order(
             &mut response.data,
             &parsed.document,
             operation_name.as_deref(),

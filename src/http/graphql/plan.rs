@@ -9,7 +9,8 @@
 //! and the audit event), a variable without a usable value, another operation name, a database
 //! error.
 
-use super::{Caller, attributes, camel, graphql_types};
+use super::resolvers::Caller;
+use super::schema::{attributes, camel, graphql_types};
 use crate::auth::content::ContentAction;
 use crate::content::Registry;
 use crate::content::query::{Query, Status};
@@ -143,7 +144,7 @@ impl Plan {
                 }
                 let name = sub.name.node.as_str();
                 let what = if name == "__typename" {
-                    Selected::TypeName(super::pascal(&content_type.singular_name))
+                    Selected::TypeName(super::schema::pascal(&content_type.singular_name))
                 } else if is_entry_field(&content_type, name) {
                     Selected::Field(name.to_string())
                 } else {

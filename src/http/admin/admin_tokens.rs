@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::admin::roles::{self, actions};
 use crate::auth::admin::{AdminSession, Via};
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::http::admin_tokens::{
+use crate::http::admin::api_tokens::{
     ShowQuery, admin_permissions_json, allowed_ips_field, changed_fields, common_fields,
     expiry_field, find_of_kind, issue, name_change, only_keys, rate_limit_field, remove, renew,
     show, text_field, token_id, token_json,

@@ -16,7 +16,7 @@ macro_rules! asset {
         Asset {
             name: $name,
             content_type: $content_type,
-            body: include_bytes!(concat!("../../admin-ui/", $name)),
+            body: include_bytes!(concat!("../../../admin-ui/", $name)),
         }
     };
 }
