@@ -18,8 +18,9 @@ use vellum::clock::SystemClock;
 use vellum::config::Config;
 use vellum::content::query::{Limits, parse_query_string};
 use vellum::content::store;
+use vellum::tokens::TokenDraft;
 use vellum::tokens::format::PlainToken;
-use vellum::tokens::service::{Actor, TokenRequest};
+use vellum::tokens::service::Actor;
 use vellum::tokens::{Credential, TokenType};
 
 fn state(dir: &std::path::Path) -> AppState {
@@ -46,18 +47,22 @@ fn state(dir: &std::path::Path) -> AppState {
 
 fn issue(state: &AppState, name: &str, token_type: TokenType) -> PlainToken {
     let mut conn = state.pool.get().unwrap();
-    let request = TokenRequest {
+    let draft = TokenDraft {
         owner: None,
         name: name.into(),
         description: String::new(),
         token_type,
-        permissions: Default::default(),
+        permissions: None,
         lifespan: None,
         expires_at: None,
         policy: Default::default(),
     };
     let change = state.change(Actor::cli(), chrono::Utc::now().naive_utc());
-    state.tokens.create(&mut conn, &change, request).unwrap().1
+    state
+        .tokens
+        .create(&mut conn, &change, draft, &state.content().actions())
+        .unwrap()
+        .1
 }
 
 /// Fills `api_tokens` with `count` random hashes besides the real ones.

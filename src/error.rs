@@ -192,6 +192,15 @@ impl From<crate::tokens::service::TokenError> for ApiError {
     fn from(error: crate::tokens::service::TokenError) -> Self {
         use crate::tokens::service::TokenError;
         match error {
+            TokenError::Invalid { field, message } => {
+                let mut errors = FieldErrors::default();
+                errors.add(field, message);
+                errors
+                    .into_result()
+                    .err()
+                    .unwrap_or_else(|| ApiError::validation("Invalid token"))
+            }
+            TokenError::Permissions(message) => ApiError::validation(message),
             TokenError::NameTaken => ApiError::application(error.to_string()),
             TokenError::ExpiryFixed => ApiError::validation(error.to_string()),
             TokenError::NotFound => ApiError::not_found(error.to_string()),

@@ -1,7 +1,6 @@
 //! The `vellum` command: serve (the default), migrate, and admin management.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -9,8 +8,8 @@ use vellum::admin::{password, roles, users};
 use vellum::clock::iso;
 use vellum::clock::{Clock, SystemClock};
 use vellum::config::Config;
-use vellum::tokens::service::{Actor, TokenError, TokenRequest};
-use vellum::tokens::{Kind, LIFESPANS, TokenType, check_permissions, import, rules};
+use vellum::tokens::service::{Actor, TokenError};
+use vellum::tokens::{Kind, LIFESPANS, TokenDraft, TokenType, import, rules};
 use vellum::{AppState, InitError};
 
 #[derive(Parser)]
@@ -153,7 +152,18 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
     let now = SystemClock.now();
     // Every change is the token service's, recorded in the audit log with the actor `cli`.
     let change = state.change(Actor::cli(), now);
-    let token_error = |e: TokenError| InitError(e.to_string());
+    // A broken rule names the option it came from.
+    let token_error = |e: TokenError| match e {
+        TokenError::Invalid { field, message } => {
+            let option = if field == "gracePeriod" {
+                "grace-period"
+            } else {
+                field
+            };
+            InitError(format!("--{option}: {message}"))
+        }
+        other => InitError(other.to_string()),
+    };
     // The command line manages content tokens only: an admin token's id names none.
     let content_token = |conn: &mut vellum::db::DbConnection, id: i32| {
         state
@@ -184,28 +194,20 @@ fn token_command(state: &AppState, command: TokenCommand) -> Result<(), InitErro
                     )));
                 }
             };
-            // The admin routes' rules, in their words.
-            let name = rules::trimmed(&name);
-            let problems = rules::name_problems(&name);
-            if !problems.is_empty() {
-                return Err(InitError(format!("--name: {}", problems.join("; "))));
-            }
-            let permissions: BTreeSet<String> = permissions.into_iter().collect();
-            let asked = (!permissions.is_empty()).then_some(&permissions);
-            check_permissions(token_type, asked, &state.content().actions()).map_err(InitError)?;
-            let request = TokenRequest {
+            // The token service checks the draft by the admin routes' rules, in their words.
+            let draft = TokenDraft {
                 owner: None,
-                name,
+                name: rules::trimmed(&name),
                 description: rules::trimmed(&description),
                 token_type,
-                permissions,
+                permissions: (!permissions.is_empty()).then(|| permissions.into_iter().collect()),
                 lifespan,
                 expires_at: None,
                 policy: Default::default(),
             };
             let (record, token) = state
                 .tokens
-                .create(&mut conn, &change, request)
+                .create(&mut conn, &change, draft, &state.content().actions())
                 .map_err(token_error)?;
             eprintln!(
                 "created token {} (id {}); it is shown once:",

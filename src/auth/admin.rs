@@ -9,7 +9,7 @@ use crate::audit::{AuditEvent, AuditQueue, Origin};
 use crate::auth::{bearer_token, check_expiry, check_limits, deny, origin, stored_credential};
 use crate::error::{ApiError, ApiResult};
 use crate::tokens::format::TokenKind;
-use crate::tokens::{Kind, Source};
+use crate::tokens::{Kind, Source, TokenRecord};
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::NaiveDateTime;
@@ -26,6 +26,15 @@ pub enum Via {
     Session(Claims),
     /// An admin token, by id.
     Token(i32),
+}
+
+/// What a caller does to a stored token, for `AdminSession::may_change_token`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAct {
+    /// Update, delete, or read what an admin token's owner holds.
+    Change,
+    /// Give it a new secret.
+    Regenerate,
 }
 
 /// A signed-in admin: the user, their roles and the actions granted (for a token, those of its
@@ -111,6 +120,41 @@ impl AdminSession {
     /// are; `None` when it is held on everything.
     pub fn only_own(&self, action: &str) -> Option<i32> {
         self.own_only.contains(action).then_some(self.user.id)
+    }
+
+    /// Whether this caller may read the stored token `record` (it holds the route's action):
+    /// `Ok(true)` with its secret, `Ok(false)` without. Every content token, with its secret for
+    /// a panel session; an admin token (Strapi 5.46's rules), with its secret for its owner in a
+    /// panel session, without for a super admin, and for anyone else no such token (404).
+    pub fn may_read_token(&self, record: &TokenRecord) -> ApiResult<bool> {
+        let panel = self.require_panel().is_ok();
+        match record.kind {
+            Kind::Content => Ok(panel),
+            Kind::Admin if self.owns(record) => Ok(panel),
+            Kind::Admin if self.is_super_admin() => Ok(false),
+            Kind::Admin => Err(ApiError::not_found("API Token not found")),
+        }
+    }
+
+    /// 403 unless this caller may `act` on the stored token `record` (it holds the route's
+    /// action): every content token; an admin token, its owner, and a super admin for a change,
+    /// a deletion or reading what the owner holds, never for a regeneration.
+    pub fn may_change_token(&self, act: TokenAct, record: &TokenRecord) -> ApiResult<()> {
+        let allowed = match (record.kind, act) {
+            (Kind::Content, _) => true,
+            (Kind::Admin, TokenAct::Change) => self.owns(record) || self.is_super_admin(),
+            (Kind::Admin, TokenAct::Regenerate) => self.owns(record),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// Whether this admin owns the token `record`.
+    pub fn owns(&self, record: &TokenRecord) -> bool {
+        record.owner == Some(self.user.id)
     }
 
     /// Whether the admin holds the Super Admin role.

@@ -179,6 +179,30 @@ pub(crate) fn optional_json(
         .map_err(|_| ApiError::bad_request("The body is not valid JSON"))
 }
 
+/// A numeric id from the path, else 400 (Strapi answers 500 here).
+pub(crate) fn positive_id(raw: &str) -> ApiResult<i32> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::validation("The id must be a positive integer"))
+}
+
+/// 400 when `body` has a key outside `allowed` (Strapi's message).
+pub(crate) fn only_keys(body: &Map<String, Value>, allowed: &[&str]) -> ApiResult<()> {
+    let unknown: Vec<&str> = body
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !allowed.contains(k))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::validation(format!(
+        "this field has unspecified keys: {}",
+        unknown.join(", ")
+    )))
+}
+
 /// A JSON body that must be an object.
 pub(crate) fn object_body(body: Value) -> ApiResult<Map<String, Value>> {
     match body {

@@ -11,7 +11,7 @@ pub mod rules;
 pub mod service;
 mod store;
 
-pub use store::TokenChanges;
+pub use rules::{TokenChanges, TokenDraft};
 
 /// Deletes the admin tokens of an admin who is deleted. Each process's verified cache keeps
 /// them for at most `TOKEN_CACHE_TTL`; the caller clears its own.
@@ -77,6 +77,13 @@ pub struct TokenRecord {
     pub last_used_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl TokenRecord {
+    /// Whether the token has expired (or was revoked) at `now`.
+    pub fn is_expired(&self, now: NaiveDateTime) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
 }
 
 /// Where a credential comes from: a stored token (its id), or the `ACCESS_TOKENS_FILE` entry at
@@ -182,37 +189,6 @@ impl Kind {
 impl serde::Serialize for Kind {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-/// Strapi's rules between a token's type and its permissions; `known` is every action the
-/// content types offer. The error is Strapi's message.
-pub fn check_permissions(
-    token_type: TokenType,
-    permissions: Option<&BTreeSet<String>>,
-    known: &BTreeSet<String>,
-) -> Result<(), String> {
-    match (token_type, permissions) {
-        (TokenType::Custom, None) => Err("Missing permissions attribute for custom token".into()),
-        (TokenType::Custom, Some(asked)) => {
-            let unknown: Vec<&str> = asked
-                .iter()
-                .filter(|action| !known.contains(*action))
-                .map(String::as_str)
-                .collect();
-            if unknown.is_empty() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "Unknown permissions provided: {}",
-                    unknown.join(", ")
-                ))
-            }
-        }
-        (_, Some(asked)) if !asked.is_empty() => {
-            Err("Non-custom tokens should not reference permissions".into())
-        }
-        _ => Ok(()),
     }
 }
 

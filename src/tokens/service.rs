@@ -9,8 +9,9 @@ use crate::tokens::configured::ConfiguredTokens;
 use crate::tokens::format::{PlainToken, TokenKind};
 use crate::tokens::keyring::{CipherRing, SaltRing};
 use crate::tokens::policy::{RateLimiter, TokenPolicy};
-use crate::tokens::store::{self, NewToken, StoreError, TokenChanges};
-use crate::tokens::{Credential, Kind, TokenRecord, TokenType};
+use crate::tokens::rules;
+use crate::tokens::store::{self, NewToken, StoreError};
+use crate::tokens::{Credential, Kind, TokenChanges, TokenDraft, TokenRecord, TokenType};
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use serde_json::{Value, json};
@@ -26,22 +27,6 @@ pub struct Tokens {
     pub usage: UsageRecorder,
     /// The request allowance of tokens with a `rateLimit`.
     pub limiter: RateLimiter,
-}
-
-/// What a new token is made of (already validated): a content token, or an admin token when it
-/// has an owner (then `permissions` are admin actions).
-#[derive(Debug, Clone)]
-pub struct TokenRequest {
-    /// The admin who owns an admin token; `None` for a content token.
-    pub owner: Option<i32>,
-    pub name: String,
-    pub description: String,
-    pub token_type: TokenType,
-    pub permissions: BTreeSet<String>,
-    pub lifespan: Option<i64>,
-    /// An explicit expiry, instead of one from `lifespan`.
-    pub expires_at: Option<NaiveDateTime>,
-    pub policy: TokenPolicy,
 }
 
 /// Who changes a token, from where: the actor of the change's audit event (`admin:<id>`,
@@ -94,6 +79,13 @@ impl Change<'_> {
 /// Why a token change was refused.
 #[derive(Debug)]
 pub enum TokenError {
+    /// A field breaks a rule of `rules`, in Strapi's words.
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    /// The type and the permissions disagree, or a permission is unknown (Strapi's message).
+    Permissions(String),
     NameTaken,
     /// The token has expired (or was revoked): its expiry stays as it is.
     ExpiryFixed,
@@ -121,6 +113,8 @@ impl From<diesel::result::Error> for TokenError {
 impl std::fmt::Display for TokenError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            TokenError::Invalid { field, message } => write!(f, "{field}: {message}"),
+            TokenError::Permissions(message) => f.write_str(message),
             TokenError::NameTaken => f.write_str("Name already taken"),
             TokenError::ExpiryFixed => {
                 f.write_str("The expiry of an expired or revoked token cannot be changed")
@@ -161,22 +155,26 @@ impl Tokens {
         Ok(store::find(conn, id)?.filter(|record| record.kind == kind))
     }
 
-    /// Creates a token, with its `token.created` event; returns it with its plain text, shown
-    /// this once.
+    /// Creates a token from a draft that meets the rules (`TokenDraft::check`, against the
+    /// `catalogue` of actions its kind offers), with its `token.created` event; returns it with
+    /// its plain text, shown this once.
     pub fn create(
         &self,
         conn: &mut DbConnection,
         change: &Change,
-        request: TokenRequest,
+        draft: TokenDraft,
+        catalogue: &BTreeSet<String>,
     ) -> Result<(TokenRecord, PlainToken), TokenError> {
-        let (record, token) = self.issue(conn, request, change.now)?;
+        draft.check(change.now, catalogue)?;
+        let (record, token) = self.issue(conn, draft, change.now)?;
         let details = json!({"kind": record.kind, "name": record.name});
         change.record(conn, events::TOKEN_CREATED, record.id, details)?;
         Ok((record, token))
     }
 
-    /// Changes a token's fields (already validated), with its `token.updated` event naming
-    /// `fields` (never their values).
+    /// Changes a token's fields when the change meets the rules (`TokenChanges::check`,
+    /// against the `catalogue` of actions its kind offers), with its `token.updated` event
+    /// naming `fields` (never their values).
     pub fn update(
         &self,
         conn: &mut DbConnection,
@@ -184,10 +182,9 @@ impl Tokens {
         record: &TokenRecord,
         changes: TokenChanges,
         fields: Vec<String>,
+        catalogue: &BTreeSet<String>,
     ) -> Result<TokenRecord, TokenError> {
-        if changes.expires_at.is_some() {
-            Self::expiry_changeable(record, change.now)?;
-        }
+        changes.check(record, change.now, catalogue)?;
         let updated = store::update(conn, record.id, changes, change.now)?;
         self.cache.clear();
         let details = json!({"kind": record.kind, "fields": fields});
@@ -203,7 +200,9 @@ impl Tokens {
         change: &Change,
         record: &TokenRecord,
     ) -> Result<TokenRecord, TokenError> {
-        Self::expiry_changeable(record, change.now)?;
+        if record.is_expired(change.now) {
+            return Err(TokenError::ExpiryFixed);
+        }
         let changes = TokenChanges {
             expires_at: Some(Some(change.now)),
             ..TokenChanges::default()
@@ -234,7 +233,8 @@ impl Tokens {
             .ok_or(TokenError::NotFound)
     }
 
-    /// A new secret for a token, with its `token.regenerated` event (see `replace_secret`).
+    /// A new secret for a token, with its `token.regenerated` event (see `replace_secret`);
+    /// a grace period is at most `rules::MAX_GRACE_SECONDS`.
     pub fn regenerate(
         &self,
         conn: &mut DbConnection,
@@ -242,6 +242,12 @@ impl Tokens {
         record: &TokenRecord,
         grace: Option<chrono::Duration>,
     ) -> Result<PlainToken, TokenError> {
+        if grace.is_some_and(|grace| !rules::grace_allowed(grace.num_seconds())) {
+            return Err(TokenError::Invalid {
+                field: "gracePeriod",
+                message: rules::GRACE_REFUSED.into(),
+            });
+        }
         let token = self
             .replace_secret(conn, record.id, change.now, grace)?
             .ok_or(TokenError::NotFound)?;
@@ -287,19 +293,11 @@ impl Tokens {
         Ok(key)
     }
 
-    /// Refuses to change the expiry of a token that has expired (or was revoked).
-    fn expiry_changeable(record: &TokenRecord, now: NaiveDateTime) -> Result<(), TokenError> {
-        if record.expires_at.is_some_and(|at| at <= now) {
-            return Err(TokenError::ExpiryFixed);
-        }
-        Ok(())
-    }
-
     /// Creates a token; returns it with its plain text, shown this once.
     fn issue(
         &self,
         conn: &mut DbConnection,
-        request: TokenRequest,
+        request: TokenDraft,
         now: NaiveDateTime,
     ) -> Result<(TokenRecord, PlainToken), TokenError> {
         let kind = match request.owner {
@@ -319,7 +317,7 @@ impl Tokens {
                 name: request.name,
                 description: request.description,
                 token_type: request.token_type,
-                permissions: request.permissions,
+                permissions: request.permissions.unwrap_or_default(),
                 policy: request.policy,
                 owner: request.owner,
                 lifespan: request.lifespan,
@@ -490,12 +488,12 @@ impl Tokens {
                 TokenType::FullAccess,
             ),
         ] {
-            let request = TokenRequest {
+            let request = TokenDraft {
                 owner: None,
                 name: name.into(),
                 description: description.into(),
                 token_type,
-                permissions: BTreeSet::new(),
+                permissions: None,
                 lifespan: None,
                 expires_at: None,
                 policy: TokenPolicy::default(),

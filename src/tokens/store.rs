@@ -3,6 +3,7 @@
 
 use crate::db::DbConnection;
 use crate::db::schema::{api_token_owners, api_token_permissions, api_token_policies, api_tokens};
+use crate::tokens::TokenChanges;
 use crate::tokens::keyring::TokenHash;
 use crate::tokens::policy::{IpNet, TokenPolicy};
 use crate::tokens::{Kind, TokenRecord, TokenType};
@@ -304,21 +305,6 @@ pub fn create(
         }
         find(conn, id)?.ok_or(StoreError::Database(diesel::result::Error::NotFound))
     })
-}
-
-/// A change to a token's editable fields; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
-pub struct TokenChanges {
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub token_type: Option<TokenType>,
-    pub permissions: Option<BTreeSet<String>>,
-    /// A new expiry (`Some(None)`: never).
-    pub expires_at: Option<Option<NaiveDateTime>>,
-    /// New allowed ranges (`Some(vec![])`: anywhere).
-    pub allowed_ips: Option<Vec<IpNet>>,
-    /// A new rate limit (`Some(None)`: none).
-    pub rate_limit: Option<Option<u32>>,
 }
 
 /// Applies `changes`; `Ok(None)` when there is no such token.

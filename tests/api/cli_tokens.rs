@@ -134,6 +134,20 @@ fn token_regenerate_and_delete() {
     let made = server.create_token(&admin, json!({"name": "rotate me", "type": "read-only"}));
     let old = made["accessKey"].as_str().unwrap();
     let id = made["id"].to_string();
+    // The admin routes' bound on a grace period holds here too (the token service's rule).
+    let too_long = vellum(
+        &server,
+        &["token", "regenerate", &id, "--grace-period", "2592001"],
+        &[],
+    );
+    assert!(!too_long.status.success());
+    assert!(
+        String::from_utf8_lossy(&too_long.stderr)
+            .contains("--grace-period: gracePeriod must be a number of seconds from 1 to 2592000"),
+        "{}",
+        String::from_utf8_lossy(&too_long.stderr)
+    );
+    assert_eq!(server.get("/api/articles", Some(old)).status, 200);
     let new = stdout(&vellum(&server, &["token", "regenerate", &id], &[]))
         .trim()
         .to_string();

@@ -184,7 +184,7 @@ pub async fn me(session: AdminSession) -> HttpResponse {
 /// `GET /admin/users/me/permissions`: what the caller may do (Strapi's route), e.g. what an
 /// admin token of theirs could be given.
 pub async fn my_permissions(session: AdminSession) -> HttpResponse {
-    let shown = crate::http::admin::api_tokens::admin_permissions_json(&session.grants());
+    let shown = super::grants::admin_permissions_json(&session.grants());
     HttpResponse::Ok().json(json!({ "data": shown }))
 }
 

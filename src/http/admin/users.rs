@@ -1,15 +1,14 @@
 //! Admin users and roles: `GET /admin/users`, `PUT`/`DELETE /admin/users/{id}`,
 //! `GET /admin/roles`, `PUT /admin/roles/{id}/permissions`.
 
+use super::auth::{role_json, user_json};
+use super::grants::{admin_grants_field, admin_permissions_json};
 use crate::AppState;
 use crate::admin::roles::{self, SetActionsError, actions};
 use crate::admin::users::{self, ChangeError};
 use crate::auth::admin::AdminSession;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::http::admin::admin_tokens::admin_grants_field;
-use crate::http::admin::api_tokens::{admin_permissions_json, only_keys};
-use crate::http::admin::auth::{role_json, user_json};
-use crate::http::object_body;
+use crate::http::{object_body, only_keys, positive_id};
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
@@ -46,13 +45,6 @@ pub async fn roles(state: web::Data<AppState>, session: AdminSession) -> ApiResu
     )
 }
 
-fn user_id(raw: &str) -> ApiResult<i32> {
-    raw.parse::<i32>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::validation("The id must be a positive integer"))
-}
-
 fn change_error(error: ChangeError) -> ApiError {
     match error {
         ChangeError::NotFound => ApiError::not_found("User not found"),
@@ -75,7 +67,7 @@ pub async fn update(
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     session.require(actions::USERS_UPDATE)?;
-    let id = user_id(&id)?;
+    let id = positive_id(&id)?;
     let body = object_body(body.into_inner())?;
     only_keys(&body, &["isActive"])?;
     let Some(active) = body.get("isActive").and_then(Value::as_bool) else {
@@ -102,7 +94,7 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     session.require(actions::USERS_DELETE)?;
-    let id = user_id(&id)?;
+    let id = positive_id(&id)?;
     let worker = state.clone();
     let by_super_admin = session.is_super_admin();
     let user = state
@@ -124,7 +116,7 @@ pub async fn set_role_permissions(
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     session.require(actions::ROLES_UPDATE)?;
-    let id = user_id(&id)?;
+    let id = positive_id(&id)?;
     let body = object_body(body.into_inner())?;
     let mut errors = FieldErrors::default();
     let granted = admin_grants_field(&body, "permissions", &mut errors)?;
