@@ -7,39 +7,64 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The names of admin actions, as routes declare them.
+/// An admin action, as a route requires it and a role grants it: one of `actions::ALL` (grants
+/// read from the database stay names, checked against the catalogue where they come in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Action(&'static str);
+
+impl Action {
+    /// Its name, as Strapi writes it (`admin::api-tokens.read`).
+    pub const fn name(self) -> &'static str {
+        self.0
+    }
+
+    /// The action of this name, when there is one.
+    pub fn parse(name: &str) -> Option<Action> {
+        actions::ALL.iter().copied().find(|action| action.0 == name)
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// The catalogue of admin actions.
 pub mod actions {
-    pub const USERS_CREATE: &str = "admin::users.create";
-    pub const USERS_READ: &str = "admin::users.read";
-    pub const USERS_UPDATE: &str = "admin::users.update";
-    pub const USERS_DELETE: &str = "admin::users.delete";
-    pub const ROLES_CREATE: &str = "admin::roles.create";
-    pub const ROLES_READ: &str = "admin::roles.read";
-    pub const ROLES_UPDATE: &str = "admin::roles.update";
-    pub const ROLES_DELETE: &str = "admin::roles.delete";
-    pub const API_TOKENS_ACCESS: &str = "admin::api-tokens.access";
-    pub const API_TOKENS_CREATE: &str = "admin::api-tokens.create";
-    pub const API_TOKENS_READ: &str = "admin::api-tokens.read";
-    pub const API_TOKENS_UPDATE: &str = "admin::api-tokens.update";
-    pub const API_TOKENS_DELETE: &str = "admin::api-tokens.delete";
-    pub const API_TOKENS_REGENERATE: &str = "admin::api-tokens.regenerate";
-    pub const ADMIN_TOKENS_CREATE: &str = "admin::admin-tokens.create";
-    pub const ADMIN_TOKENS_READ: &str = "admin::admin-tokens.read";
-    pub const ADMIN_TOKENS_UPDATE: &str = "admin::admin-tokens.update";
-    pub const ADMIN_TOKENS_DELETE: &str = "admin::admin-tokens.delete";
-    pub const ADMIN_TOKENS_REGENERATE: &str = "admin::admin-tokens.regenerate";
-    pub const AUDIT_LOGS_READ: &str = "admin::audit-logs.read";
-    pub const CONTENT_TYPES_READ: &str = "admin::content-types.read";
-    pub const CONTENT_TYPES_CREATE: &str = "admin::content-types.create";
-    pub const CONTENT_TYPES_UPDATE: &str = "admin::content-types.update";
-    pub const EXPLORER_CREATE: &str = "plugin::content-manager.explorer.create";
-    pub const EXPLORER_READ: &str = "plugin::content-manager.explorer.read";
-    pub const EXPLORER_UPDATE: &str = "plugin::content-manager.explorer.update";
-    pub const EXPLORER_DELETE: &str = "plugin::content-manager.explorer.delete";
-    pub const EXPLORER_PUBLISH: &str = "plugin::content-manager.explorer.publish";
+    use super::Action;
+
+    pub const USERS_CREATE: Action = Action("admin::users.create");
+    pub const USERS_READ: Action = Action("admin::users.read");
+    pub const USERS_UPDATE: Action = Action("admin::users.update");
+    pub const USERS_DELETE: Action = Action("admin::users.delete");
+    pub const ROLES_CREATE: Action = Action("admin::roles.create");
+    pub const ROLES_READ: Action = Action("admin::roles.read");
+    pub const ROLES_UPDATE: Action = Action("admin::roles.update");
+    pub const ROLES_DELETE: Action = Action("admin::roles.delete");
+    pub const API_TOKENS_ACCESS: Action = Action("admin::api-tokens.access");
+    pub const API_TOKENS_CREATE: Action = Action("admin::api-tokens.create");
+    pub const API_TOKENS_READ: Action = Action("admin::api-tokens.read");
+    pub const API_TOKENS_UPDATE: Action = Action("admin::api-tokens.update");
+    pub const API_TOKENS_DELETE: Action = Action("admin::api-tokens.delete");
+    pub const API_TOKENS_REGENERATE: Action = Action("admin::api-tokens.regenerate");
+    pub const ADMIN_TOKENS_CREATE: Action = Action("admin::admin-tokens.create");
+    pub const ADMIN_TOKENS_READ: Action = Action("admin::admin-tokens.read");
+    pub const ADMIN_TOKENS_UPDATE: Action = Action("admin::admin-tokens.update");
+    pub const ADMIN_TOKENS_DELETE: Action = Action("admin::admin-tokens.delete");
+    pub const ADMIN_TOKENS_REGENERATE: Action = Action("admin::admin-tokens.regenerate");
+    pub const AUDIT_LOGS_READ: Action = Action("admin::audit-logs.read");
+    pub const CONTENT_TYPES_READ: Action = Action("admin::content-types.read");
+    pub const CONTENT_TYPES_CREATE: Action = Action("admin::content-types.create");
+    pub const CONTENT_TYPES_UPDATE: Action = Action("admin::content-types.update");
+    pub const EXPLORER_CREATE: Action = Action("plugin::content-manager.explorer.create");
+    pub const EXPLORER_READ: Action = Action("plugin::content-manager.explorer.read");
+    pub const EXPLORER_UPDATE: Action = Action("plugin::content-manager.explorer.update");
+    pub const EXPLORER_DELETE: Action = Action("plugin::content-manager.explorer.delete");
+    pub const EXPLORER_PUBLISH: Action = Action("plugin::content-manager.explorer.publish");
 
     /// Every action an admin can be granted.
-    pub const ALL: &[&str] = &[
+    pub const ALL: &[Action] = &[
         USERS_CREATE,
         USERS_READ,
         USERS_UPDATE,
@@ -128,7 +153,7 @@ struct DefaultRole {
     code: &'static str,
     name: &'static str,
     description: &'static str,
-    actions: &'static [&'static str],
+    actions: &'static [Action],
     own_only: bool,
 }
 
@@ -224,13 +249,14 @@ pub fn ensure_defaults(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResu
                 .load(conn)?
                 .into_iter()
                 .collect();
-            for action in role.actions.iter().filter(|a| !granted.contains(**a)) {
+            for action in role.actions.iter().filter(|a| !granted.contains(a.name())) {
                 // The explorer's actions are the ones a condition applies to.
-                let own_only = role.own_only && action.starts_with("plugin::content-manager.");
+                let own_only =
+                    role.own_only && action.name().starts_with("plugin::content-manager.");
                 diesel::insert_into(admin_permissions::table)
                     .values((
                         admin_permissions::role_id.eq(role_id),
-                        admin_permissions::action.eq(*action),
+                        admin_permissions::action.eq(action.name()),
                         admin_permissions::conditions.eq(conditions_of(own_only)),
                     ))
                     .execute(conn)?;

@@ -2,7 +2,7 @@
 //! which acts as its owner limited to the token's own permissions.
 
 use crate::AppState;
-use crate::admin::roles::{self, Role};
+use crate::admin::roles::{self, Action, Role};
 use crate::admin::sessions::{self, Claims};
 use crate::admin::users::{self, AdminUser};
 use crate::audit::{AuditEvent, AuditQueue, Origin};
@@ -10,8 +10,11 @@ use crate::auth::{bearer_token, check_expiry, check_limits, deny, origin, stored
 use crate::error::{ApiError, ApiResult};
 use crate::tokens::format::TokenKind;
 use crate::tokens::{Kind, Source, TokenRecord};
+use actix_web::body::BoxBody;
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::NaiveDateTime;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -72,8 +75,8 @@ impl std::fmt::Debug for Refusals {
 impl AdminSession {
     /// 403 `Forbidden` unless the admin holds `action`. Each admin route asks this once; an
     /// admin token's refusal is an audit event.
-    pub fn require(&self, action: &str) -> ApiResult<()> {
-        if self.actions.contains(action) {
+    pub fn require(&self, action: Action) -> ApiResult<()> {
+        if self.actions.contains(action.name()) {
             return Ok(());
         }
         if let (Some(refusals), Via::Token(id)) = (&self.refusals, &self.via) {
@@ -86,7 +89,7 @@ impl AdminSession {
                 origin: self.origin.clone(),
                 details: serde_json::json!({
                     "reason": "action not granted",
-                    "action": action,
+                    "action": action.name(),
                     "method": refusals.method,
                     "path": refusals.path,
                 }),
@@ -118,8 +121,10 @@ impl AdminSession {
 
     /// For an action held only on the admin's own creations, the admin whose creations they
     /// are; `None` when it is held on everything.
-    pub fn only_own(&self, action: &str) -> Option<i32> {
-        self.own_only.contains(action).then_some(self.user.id)
+    pub fn only_own(&self, action: Action) -> Option<i32> {
+        self.own_only
+            .contains(action.name())
+            .then_some(self.user.id)
     }
 
     /// Whether this caller may read the stored token `record` (it holds the route's action):
@@ -297,6 +302,10 @@ impl FromRequest for AdminSession {
     type Future = Pin<Box<dyn Future<Output = ApiResult<AdminSession>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Authenticated already by the route's `requires`.
+        if let Some(session) = request.extensions_mut().remove::<AdminSession>() {
+            return Box::pin(std::future::ready(Ok(session)));
+        }
         let state = request.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(request).map(str::to_owned);
         let request = request.clone();
@@ -311,4 +320,37 @@ impl FromRequest for AdminSession {
             }
         })
     }
+}
+
+/// A route's requirement, as the route table declares it (`get().to(h).wrap(requires(…))`): the
+/// route answers only an admin (a panel session or an admin token) holding `action`, 401
+/// without one and 403 without the action (an admin token's refusal an audit event), before
+/// anything else of the request is read; the handler's `AdminSession` is that admin.
+pub fn requires<S>(
+    action: Action,
+) -> impl Transform<
+    S,
+    ServiceRequest,
+    Response = ServiceResponse,
+    Error = actix_web::Error,
+    InitError = (),
+> + 'static
+where
+    S: Service<ServiceRequest, Response = ServiceResponse, Error = actix_web::Error> + 'static,
+{
+    from_fn(
+        move |mut request: ServiceRequest, next: Next<BoxBody>| async move {
+            let (http, payload) = request.parts_mut();
+            let allowed = AdminSession::from_request(http, payload)
+                .await
+                .and_then(|session| session.require(action).map(|()| session));
+            match allowed {
+                Ok(session) => {
+                    request.extensions_mut().insert(session);
+                    next.call(request).await
+                }
+                Err(error) => Ok(request.error_response(error)),
+            }
+        },
+    )
 }

@@ -5,13 +5,18 @@ mod content_api;
 pub mod graphql;
 mod health;
 
+use crate::admin::roles::Action;
+use crate::auth::admin::requires;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use actix_web::web;
 use serde_json::{Map, Value};
 
-/// Every route Vellum serves, on one screen. Methods of one path share a resource, so a path is
-/// matched once per request (dynamic segments cost a regex each) and a wrong method is a 405.
+/// Every route Vellum serves, on one screen, each admin route with the action it requires
+/// (`needs`: checked before anything else of the request is read). Methods of one path share a
+/// resource, so a path is matched once per request (dynamic segments cost a regex each) and a
+/// wrong method is a 405.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    use crate::admin::roles::actions::*;
     use admin::{admin_tokens, api_tokens, audit_logs, auth, content_types, panel, users};
     use web::{delete, get, post, put, resource};
     // Admin answers (sessions, secrets shown once, tokens with their `accessKey`) and GraphQL
@@ -55,95 +60,118 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/logout", post().to(auth::logout))
                 .route("/users/me", get().to(auth::me))
                 .route("/users/me/permissions", get().to(auth::my_permissions))
-                .route("/users", get().to(users::list))
+                .route("/users", needs(USERS_READ, get(), users::list))
                 .service(
                     resource("/users/{id}")
-                        .route(put().to(users::update))
-                        .route(delete().to(users::delete)),
+                        .route(needs(USERS_UPDATE, put(), users::update))
+                        .route(needs(USERS_DELETE, delete(), users::delete)),
                 )
-                .route("/roles", get().to(users::roles))
+                .route("/roles", needs(ROLES_READ, get(), users::roles))
                 .route(
                     "/roles/{id}/permissions",
-                    put().to(users::set_role_permissions),
+                    needs(ROLES_UPDATE, put(), users::set_role_permissions),
                 )
                 .service(
                     resource("/api-tokens")
-                        .route(get().to(api_tokens::list))
-                        .route(post().to(api_tokens::create)),
+                        .route(needs(API_TOKENS_READ, get(), api_tokens::list))
+                        .route(needs(API_TOKENS_CREATE, post(), api_tokens::create)),
                 )
                 .service(
                     resource("/api-tokens/{id}")
-                        .route(get().to(api_tokens::get))
-                        .route(put().to(api_tokens::update))
-                        .route(delete().to(api_tokens::delete)),
+                        .route(needs(API_TOKENS_READ, get(), api_tokens::get))
+                        .route(needs(API_TOKENS_UPDATE, put(), api_tokens::update))
+                        .route(needs(API_TOKENS_DELETE, delete(), api_tokens::delete)),
                 )
                 .route(
                     "/api-tokens/{id}/regenerate",
-                    post().to(api_tokens::regenerate),
+                    needs(API_TOKENS_REGENERATE, post(), api_tokens::regenerate),
                 )
-                .route("/api-tokens/{id}/revoke", post().to(api_tokens::revoke))
+                .route(
+                    "/api-tokens/{id}/revoke",
+                    needs(API_TOKENS_UPDATE, post(), api_tokens::revoke),
+                )
                 .route(
                     "/api-tokens/{id}/secrets/previous",
-                    delete().to(api_tokens::end_grace),
+                    needs(API_TOKENS_REGENERATE, delete(), api_tokens::end_grace),
                 )
                 .service(
                     resource("/admin-tokens")
-                        .route(get().to(admin_tokens::list))
-                        .route(post().to(admin_tokens::create)),
+                        .route(needs(ADMIN_TOKENS_READ, get(), admin_tokens::list))
+                        .route(needs(ADMIN_TOKENS_CREATE, post(), admin_tokens::create)),
                 )
                 .service(
                     resource("/admin-tokens/{id}")
-                        .route(get().to(admin_tokens::get))
-                        .route(put().to(admin_tokens::update))
-                        .route(delete().to(admin_tokens::delete)),
+                        .route(needs(ADMIN_TOKENS_READ, get(), admin_tokens::get))
+                        .route(needs(ADMIN_TOKENS_UPDATE, put(), admin_tokens::update))
+                        .route(needs(ADMIN_TOKENS_DELETE, delete(), admin_tokens::delete)),
                 )
                 .route(
                     "/admin-tokens/{id}/regenerate",
-                    post().to(admin_tokens::regenerate),
+                    needs(ADMIN_TOKENS_REGENERATE, post(), admin_tokens::regenerate),
                 )
                 .route(
                     "/admin-tokens/{id}/owner-permissions",
-                    get().to(admin_tokens::owner_permissions),
+                    needs(ADMIN_TOKENS_READ, get(), admin_tokens::owner_permissions),
                 )
-                .route("/audit-logs", get().to(audit_logs::list))
+                .route(
+                    "/audit-logs",
+                    needs(AUDIT_LOGS_READ, get(), audit_logs::list),
+                )
                 .route(
                     "/content-api/permissions",
                     get().to(api_tokens::permissions),
                 )
                 .service(
                     resource("/content-types")
-                        .route(get().to(content_types::list))
-                        .route(post().to(content_types::create)),
+                        .route(needs(CONTENT_TYPES_READ, get(), content_types::list))
+                        .route(needs(CONTENT_TYPES_CREATE, post(), content_types::create)),
                 )
-                .route("/content-types/{uid}", put().to(content_types::update))
+                .route(
+                    "/content-types/{uid}",
+                    needs(CONTENT_TYPES_UPDATE, put(), content_types::update),
+                )
                 .service(content_manager()),
         );
+}
+
+/// A route that answers only an admin holding `action` (see `auth::admin::requires`).
+fn needs<F, Args>(action: Action, method: actix_web::Route, handler: F) -> actix_web::Route
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    method.to(handler).wrap(requires(action))
 }
 
 /// The panel's content manager, in Strapi v5's `content-manager` paths (`{kind}` is
 /// `collection-types` or `single-types`; single types have no `{document_id}`).
 fn content_manager() -> actix_web::Scope {
+    use crate::admin::roles::actions::*;
     use admin::content_manager as cm;
     use web::{delete, get, post, put, resource};
     web::scope("/content-manager")
-        .route("/content-types", get().to(cm::types))
+        .route("/content-types", needs(EXPLORER_READ, get(), cm::types))
         .service(
             resource("/{kind}/{uid}")
-                .route(get().to(cm::list))
-                .route(post().to(cm::create))
-                .route(put().to(cm::update))
-                .route(delete().to(cm::delete)),
+                .route(needs(EXPLORER_READ, get(), cm::list))
+                .route(needs(EXPLORER_CREATE, post(), cm::create))
+                .route(needs(EXPLORER_UPDATE, put(), cm::update))
+                .route(needs(EXPLORER_DELETE, delete(), cm::delete)),
         )
-        .route("/{kind}/{uid}/actions/{verb}", post().to(cm::action))
+        .route(
+            "/{kind}/{uid}/actions/{verb}",
+            needs(EXPLORER_PUBLISH, post(), cm::action),
+        )
         .service(
             resource("/{kind}/{uid}/{document_id}")
-                .route(get().to(cm::get))
-                .route(put().to(cm::update))
-                .route(delete().to(cm::delete)),
+                .route(needs(EXPLORER_READ, get(), cm::get))
+                .route(needs(EXPLORER_UPDATE, put(), cm::update))
+                .route(needs(EXPLORER_DELETE, delete(), cm::delete)),
         )
         .route(
             "/{kind}/{uid}/{document_id}/actions/{verb}",
-            post().to(cm::action),
+            needs(EXPLORER_PUBLISH, post(), cm::action),
         )
 }
 

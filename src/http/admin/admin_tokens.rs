@@ -82,7 +82,6 @@ pub async fn create(
     session: AdminSession,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    session.require(actions::ADMIN_TOKENS_CREATE)?;
     session.require_panel()?;
     let body = object_body(body.into_inner())?;
     refuse_content_fields(&body)?;
@@ -107,7 +106,6 @@ pub async fn create(
 
 /// `GET /admin/admin-tokens`: super admins see every admin token, others their own; by name.
 pub async fn list(state: web::Data<AppState>, session: AdminSession) -> ApiResult<HttpResponse> {
-    session.require(actions::ADMIN_TOKENS_READ)?;
     let worker = state.clone();
     let mut records = state
         .db(move |conn| Ok(worker.tokens.list(conn, Kind::Admin)?))
@@ -127,7 +125,6 @@ pub async fn get(
     id: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> ApiResult<HttpResponse> {
-    session.require(actions::ADMIN_TOKENS_READ)?;
     let id = token_id(&id)?;
     show(state, session, id, Kind::Admin, query.into_inner()).await
 }
@@ -151,7 +148,6 @@ pub async fn update(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    session.require(actions::ADMIN_TOKENS_UPDATE)?;
     let id = token_id(&id)?;
     let body = object_body(body.into_inner())?;
     refuse_content_fields(&body)?;
@@ -197,7 +193,6 @@ pub async fn delete(
     session: AdminSession,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    session.require(actions::ADMIN_TOKENS_DELETE)?;
     let id = token_id(&id)?;
     remove(state, session, id, Kind::Admin).await
 }
@@ -208,7 +203,6 @@ pub async fn regenerate(
     session: AdminSession,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    session.require(actions::ADMIN_TOKENS_REGENERATE)?;
     session.require_panel()?;
     let id = token_id(&id)?;
     renew(state, session, id, Kind::Admin, None).await
@@ -221,7 +215,6 @@ pub async fn owner_permissions(
     session: AdminSession,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    session.require(actions::ADMIN_TOKENS_READ)?;
     let id = token_id(&id)?;
     let worker = state.clone();
     let held = state

@@ -1,7 +1,6 @@
 //! `GET /admin/audit-logs`: the audit log, newest first, filtered and paginated.
 
 use crate::AppState;
-use crate::admin::roles::actions;
 use crate::audit::{self, Filter, StoredEvent};
 use crate::auth::admin::AdminSession;
 use crate::clock::iso;
@@ -67,10 +66,9 @@ fn event_json(event: &StoredEvent) -> Value {
 /// `GET /admin/audit-logs` (`admin::audit-logs.read`).
 pub async fn list(
     state: web::Data<AppState>,
-    session: AdminSession,
+    _session: AdminSession,
     query: web::Query<AuditQuery>,
 ) -> ApiResult<HttpResponse> {
-    session.require(actions::AUDIT_LOGS_READ)?;
     let query = query.into_inner();
     for (name, text) in [("type", &query.event), ("actor", &query.actor)] {
         if let Some(text) = text {

@@ -1,7 +1,7 @@
 //! Admin permissions as Strapi writes them (`{action, subject, properties, conditions}`), read
 //! and shown the same way for roles, admin tokens and the caller's own.
 
-use crate::admin::roles::{self, actions};
+use crate::admin::roles::{self, Action};
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,7 +63,7 @@ pub(super) fn admin_grants_field(
                 continue;
             }
         };
-        if !actions::ALL.contains(&action) {
+        if Action::parse(action).is_none() {
             return Err(ApiError::validation(format!(
                 "Unknown admin action: {action}"
             )));

@@ -4,7 +4,7 @@
 use super::auth::{role_json, user_json};
 use super::grants::{admin_grants_field, admin_permissions_json};
 use crate::AppState;
-use crate::admin::roles::{self, SetActionsError, actions};
+use crate::admin::roles::{self, SetActionsError};
 use crate::admin::users::{self, ChangeError};
 use crate::auth::admin::AdminSession;
 use crate::error::{ApiError, ApiResult, FieldErrors};
@@ -13,8 +13,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
 /// `GET /admin/users` (`admin::users.read`).
-pub async fn list(state: web::Data<AppState>, session: AdminSession) -> ApiResult<HttpResponse> {
-    session.require(actions::USERS_READ)?;
+pub async fn list(state: web::Data<AppState>, _session: AdminSession) -> ApiResult<HttpResponse> {
     let listed = state
         .db(|conn| {
             users::list(conn)?
@@ -36,8 +35,7 @@ pub async fn list(state: web::Data<AppState>, session: AdminSession) -> ApiResul
 }
 
 /// `GET /admin/roles` (`admin::roles.read`).
-pub async fn roles(state: web::Data<AppState>, session: AdminSession) -> ApiResult<HttpResponse> {
-    session.require(actions::ROLES_READ)?;
+pub async fn roles(state: web::Data<AppState>, _session: AdminSession) -> ApiResult<HttpResponse> {
     let listed = state.db(|conn| Ok(roles::list(conn)?)).await?;
     Ok(
         HttpResponse::Ok()
@@ -66,7 +64,6 @@ pub async fn update(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    session.require(actions::USERS_UPDATE)?;
     let id = positive_id(&id)?;
     let body = object_body(body.into_inner())?;
     only_keys(&body, &["isActive"])?;
@@ -93,7 +90,6 @@ pub async fn delete(
     session: AdminSession,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    session.require(actions::USERS_DELETE)?;
     let id = positive_id(&id)?;
     let worker = state.clone();
     let by_super_admin = session.is_super_admin();
@@ -115,7 +111,6 @@ pub async fn set_role_permissions(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    session.require(actions::ROLES_UPDATE)?;
     let id = positive_id(&id)?;
     let body = object_body(body.into_inner())?;
     let mut errors = FieldErrors::default();
