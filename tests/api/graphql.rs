@@ -145,21 +145,23 @@ fn queries_and_mutations_of_a_collection() {
         drafts["articles"],
         json!([{"title": "Draft", "publishedAt": null}])
     );
-    // Errors of a request carry Strapi's codes: `STRAPI_<NAME>` for a missing document.
+    // A document that is not there, as Strapi answers: updating it gives null without an
+    // error, deleting it the documentId asked.
     let missing = gql.run(
         &gql.full,
         "mutation { updateArticle(documentId: \"abcdefghijklmnopqrstuvwx\", data: {title: \"x\"}) { title } }",
         json!({}),
     );
-    assert_eq!(
-        error_code(&missing),
-        "STRAPI_NOT_FOUND_ERROR",
-        "{}",
-        missing.text
+    assert_eq!(missing.status, 200);
+    assert_eq!(missing.body, json!({"data": {"updateArticle": null}}));
+    let gone = gql.run(
+        &gql.full,
+        "mutation { deleteArticle(documentId: \"abcdefghijklmnopqrstuvwx\") { documentId } }",
+        json!({}),
     );
     assert_eq!(
-        missing.body["errors"][0]["extensions"]["error"]["name"],
-        "NotFoundError"
+        gone.body,
+        json!({"data": {"deleteArticle": {"documentId": "abcdefghijklmnopqrstuvwx"}}})
     );
 }
 
@@ -321,11 +323,15 @@ fn each_token_type_gets_exactly_its_operations() {
         .as_str()
         .unwrap()
         .to_string();
+    // In `/api`'s envelope, as Strapi checks the token before GraphQL runs.
     for token in [None, Some("vct_nope"), Some(admin_token.as_str())] {
         let reply = gql.server.post("/graphql", token, &json!({"query": list}));
         assert_eq!(reply.status, 401, "{}", reply.body);
-        assert_eq!(error_code(&reply), "UNAUTHORIZED");
-        assert_eq!(reply.body["data"], Value::Null);
+        assert_eq!(
+            reply.body,
+            json!({"data": null, "error": {"status": 401, "name": "UnauthorizedError",
+                "message": "Missing or invalid credentials", "details": {}}})
+        );
     }
     // A refused field is an audit event, as on /api.
     let events = gql.server.get(
@@ -340,6 +346,63 @@ fn each_token_type_gets_exactly_its_operations() {
             .any(|e| e["details"]["path"] == "/graphql" && e["status"] == 403),
         "{}",
         events.body
+    );
+}
+
+#[test]
+fn requests_graphql_cannot_take_are_refused_as_strapis_apollo_does() {
+    let gql = Gql::start();
+    let auth = format!("Bearer {}", gql.full);
+    let send = |content_type: Option<&str>, extra: &[(&str, &str)], body: &str| {
+        let mut headers = vec![("authorization", auth.as_str())];
+        headers.extend(content_type.map(|t| ("content-type", t)));
+        headers.extend_from_slice(extra);
+        gql.server
+            .raw("POST", "/graphql", &headers, body.as_bytes().to_vec())
+    };
+    let refused = |reply: &Reply, message: &str| {
+        assert_eq!(reply.status, 400, "{}", reply.text);
+        assert_eq!(
+            reply.body,
+            json!({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}),
+        );
+    };
+    let query = r#"{"query": "{ articles { title } }"}"#;
+    let csrf = "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either specify a 'content-type' header (with a type that is not one of application/x-www-form-urlencoded, multipart/form-data, text/plain) or provide a non-empty value for one of the following headers: x-apollo-operation-name, apollo-require-preflight\n";
+    refused(&send(Some("text/plain"), &[], query), csrf);
+    refused(&send(None, &[], query), csrf);
+    let no_body = "POST body missing, invalid Content-Type, or JSON object has no keys.";
+    refused(
+        &send(
+            Some("text/plain"),
+            &[("apollo-require-preflight", "1")],
+            query,
+        ),
+        no_body,
+    );
+    refused(&send(Some("application/xml"), &[], query), no_body);
+    let json = Some("application/json");
+    refused(&send(json, &[], "{}"), no_body);
+    refused(&send(json, &[], "5"), no_body);
+    refused(
+        &send(json, &[], r#"{"query": 5}"#),
+        "GraphQL queries must be strings.",
+    );
+    let no_query =
+        "GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.";
+    refused(&send(json, &[], r#"{"variables": {}}"#), no_query);
+    refused(&send(json, &[], r#"{"query": ""}"#), no_query);
+    refused(
+        &send(json, &[], r#"{"query": "{ a }", "variables": 3}"#),
+        "`variables` in a POST body should be provided as an object if provided.",
+    );
+    // A body that is not JSON at all: as on `/api`.
+    let broken = send(json, &[], "{nope");
+    assert_eq!(broken.status, 400);
+    assert_eq!(
+        broken.body["error"]["name"], "BadRequestError",
+        "{}",
+        broken.text
     );
 }
 

@@ -31,33 +31,101 @@ pub use crate::config::GraphqlLimits as Limits;
 use crate::AppState;
 use crate::auth::content::ContentPrincipal;
 use crate::error::ApiError;
-use actix_web::body::BoxBody;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// An error before execution, in GraphQL's shape, with the status (and headers) of `error`.
-fn refused(error: ApiError) -> HttpResponse {
-    let code = match error.status.as_u16() {
-        401 => "UNAUTHORIZED",
-        403 => "FORBIDDEN",
-        429 => "TOO_MANY_REQUESTS",
-        400..=499 => "BAD_REQUEST",
-        _ => "INTERNAL_SERVER_ERROR",
-    };
+/// A request GraphQL cannot take, as Strapi's Apollo refuses it: 400
+/// `{"errors": [{message, extensions: {code: "BAD_REQUEST"}}]}`.
+fn bad_request(message: impl Into<String>) -> HttpResponse {
     let body = json!({
-        "data": null,
-        "errors": [{
-            "message": error.message,
-            "extensions": {
-                "code": code,
-                "error": {"name": error.name, "message": error.message, "details": error.details},
-            },
-        }],
+        "errors": [{"message": message.into(), "extensions": {"code": "BAD_REQUEST"}}],
     });
-    error
-        .error_response()
-        .set_body(BoxBody::new(body.to_string()))
+    HttpResponse::BadRequest()
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+/// Apollo's refusal of a body that is not JSON: its guard against cross-site requests when the
+/// type is one a form may send (or none) and no preflight header says otherwise.
+fn not_json(request: &HttpRequest) -> HttpResponse {
+    let headers = request.headers();
+    let content_type = headers
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    let simple = content_type.as_deref().is_none_or(|t| {
+        matches!(
+            t,
+            "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
+        )
+    });
+    let preflighted = ["x-apollo-operation-name", "apollo-require-preflight"]
+        .iter()
+        .any(|name| headers.get(*name).is_some_and(|v| !v.is_empty()));
+    if simple && !preflighted {
+        bad_request(
+            "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). \
+             Please either specify a 'content-type' header (with a type that is not one of \
+             application/x-www-form-urlencoded, multipart/form-data, text/plain) or provide a \
+             non-empty value for one of the following headers: x-apollo-operation-name, \
+             apollo-require-preflight\n",
+        )
+    } else {
+        bad_request(NO_BODY)
+    }
+}
+
+/// Apollo's words for a body without a request in it.
+const NO_BODY: &str = "POST body missing, invalid Content-Type, or JSON object has no keys.";
+const NO_QUERY: &str =
+    "GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.";
+
+/// Why a JSON body is not a GraphQL request (or a list of them), in Apollo's words; a body that
+/// is not JSON at all is refused as on `/api`.
+fn not_a_request(body: &[u8]) -> HttpResponse {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return ApiError::bad_request("The body is not valid JSON").error_response();
+    };
+    let items = match &value {
+        Value::Array(items) => items.iter().collect(),
+        one => vec![one],
+    };
+    for item in items {
+        let message = match item {
+            Value::Object(fields) if !fields.is_empty() => {
+                let not = |key: &str, kind: fn(&Value) -> bool| {
+                    fields.get(key).is_some_and(|v| !v.is_null() && !kind(v))
+                };
+                if not("query", Value::is_string) {
+                    "GraphQL queries must be strings."
+                } else if not("operationName", Value::is_string) {
+                    "`operationName` in a POST body must be a string if provided."
+                } else if not("variables", Value::is_object) {
+                    "`variables` in a POST body should be provided as an object if provided."
+                } else if not("extensions", Value::is_object) {
+                    "`extensions` in a POST body should be provided as an object if provided."
+                } else if fields
+                    .get("query")
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+                {
+                    NO_QUERY
+                } else {
+                    continue;
+                }
+            }
+            _ => NO_BODY,
+        };
+        return bad_request(message);
+    }
+    bad_request("The body must be a GraphQL request object or a list of them")
 }
 
 /// A document that cannot be run, as Strapi's Apollo answers it: 400, with
@@ -90,15 +158,13 @@ pub async fn execute(
     request: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    // Refused before GraphQL runs, as on `/api` (Strapi checks the token before Apollo).
     let principal = match ContentPrincipal::authenticate(&request, &state).await {
         Ok(principal) => principal,
-        Err(error) => return refused(error),
+        Err(error) => return error.error_response(),
     };
-    let is_json = crate::http::is_json(&request);
-    if !is_json {
-        return refused(ApiError::bad_request(
-            "A GraphQL request is a JSON body (Content-Type: application/json)",
-        ));
+    if !crate::http::is_json(&request) {
+        return not_json(&request);
     }
     // Straight into async-graphql's requests: an object is one, a list a batch (told apart by
     // the first byte: its `BatchRequest` is an untagged enum, which copies the whole body into
@@ -110,19 +176,16 @@ pub async fn execute(
         serde_json::from_slice::<async_graphql::Request>(&body).map(|request| vec![request])
     };
     let requests = match requests {
-        Ok(requests) => requests,
-        Err(_) => {
-            return refused(ApiError::bad_request(
-                "The body must be a GraphQL request object or a list of them",
-            ));
-        }
+        Ok(requests) if requests.iter().all(|r| !r.query.is_empty()) => requests,
+        _ => return not_a_request(&body),
     };
+    // Batches are Vellum's (Strapi's Apollo answers "Operation batching disabled.").
     let limit = state.config.graphql.max_batch;
     if requests.is_empty() || requests.len() > limit {
-        return refused(ApiError::bad_request(format!(
+        return bad_request(format!(
             "A batch holds from 1 to {limit} requests, not {}",
             requests.len()
-        )));
+        ));
     }
     let registry = state.content();
     let built = match schemas.for_registry(registry.clone(), state.config.graphql) {

@@ -14,8 +14,7 @@ use crate::auth::content::ContentAction;
 use crate::content::Registry;
 use crate::content::query::Query;
 use crate::content::schema::{AttributeType, ContentType, Kind};
-use crate::content::store;
-use crate::error::ApiError;
+use crate::content::store::{self, WriteError};
 use async_graphql::dynamic::{
     Enum, Field, FieldFuture, FieldValue, InputObject, InputValue, Object, Scalar, Schema,
     SchemaError, TypeRef,
@@ -353,7 +352,7 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
                 let data = data_of(&ctx)?;
                 let status = status_of(&ctx);
                 let now = caller.state.clock.now();
-                let entry = caller
+                let updated = caller
                     .state
                     .db_write(move |conn| {
                         Ok(store::update(
@@ -366,9 +365,13 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
                         ))
                     })
                     .await
-                    .map_err(|e| api_error(&e))?
-                    .map_err(write_error)?;
-                Ok(Some(entry_value(entry)))
+                    .map_err(|e| api_error(&e))?;
+                // A document that is not there is `null`, without an error, as in Strapi.
+                match updated {
+                    Ok(entry) => Ok(Some(entry_value(entry))),
+                    Err(WriteError::NotFound) => Ok(None),
+                    Err(error) => Err(write_error(error)),
+                }
             })
         },
     )
@@ -384,15 +387,13 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
                 let caller = authorized(&ctx, &ct, ContentAction::Delete)?;
                 let document_id = document_id_of(&ctx)?;
                 let target = document_id.clone();
-                let deleted = caller
+                // Strapi answers the documentId asked, whether or not there was one to delete.
+                caller
                     .state
                     .db_write(move |conn| Ok(store::delete(conn, &ct, target.as_deref())))
                     .await
                     .map_err(|e| api_error(&e))?
                     .map_err(write_error)?;
-                if !deleted {
-                    return Err(api_error(&ApiError::not_found("Not Found")));
-                }
                 let mut response = Map::new();
                 response.insert("documentId".into(), json!(document_id));
                 Ok(Some(FieldValue::owned_any(response)))
