@@ -215,6 +215,42 @@ pub(crate) fn positive_id(raw: &str) -> ApiResult<i32> {
         .ok_or_else(|| ApiError::validation("The id must be a positive integer"))
 }
 
+/// The path's `{id}`, a positive integer (else 400).
+pub(crate) struct Id(pub i32);
+
+impl actix_web::FromRequest for Id {
+    type Error = ApiError;
+    type Future = std::future::Ready<ApiResult<Id>>;
+
+    fn from_request(
+        request: &actix_web::HttpRequest,
+        _: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        std::future::ready(positive_id(request.match_info().get("id").unwrap_or_default()).map(Id))
+    }
+}
+
+/// A JSON body that must be an object: `web::Json`'s limits and refusals, then 400 for any
+/// other JSON.
+pub(crate) struct JsonObject(pub Map<String, Value>);
+
+impl actix_web::FromRequest for JsonObject {
+    type Error = actix_web::Error;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsonObject, Self::Error>>>>;
+
+    fn from_request(
+        request: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let json = web::Json::<Value>::from_request(request, payload);
+        Box::pin(async move {
+            let web::Json(body) = json.await?;
+            Ok(JsonObject(object_body(body)?))
+        })
+    }
+}
+
 /// 400 when `body` has a key outside `allowed` (Strapi's message).
 pub(crate) fn only_keys(body: &Map<String, Value>, allowed: &[&str]) -> ApiResult<()> {
     let unknown: Vec<&str> = body

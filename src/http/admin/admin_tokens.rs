@@ -3,14 +3,14 @@
 
 use super::grants::{admin_actions_field, admin_permissions_json};
 use super::tokens::{
-    KindFields, ShowQuery, Update, change, changes_of, draft_of, find_of_kind, issue, remove,
-    renew, show, token_id, token_json,
+    KindFields, ShowQuery, TokenId, Update, change, changes_of, draft_of, find_of_kind, issue,
+    remove, renew, show, token_json,
 };
 use crate::AppState;
 use crate::admin::roles::{self, actions};
 use crate::auth::admin::{AdminSession, TokenAct, Via};
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::http::{object_body, only_keys};
+use crate::http::{JsonObject, only_keys};
 use crate::tokens::{Kind, TokenType};
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
@@ -80,10 +80,9 @@ fn catalogue() -> BTreeSet<String> {
 pub async fn create(
     state: web::Data<AppState>,
     session: AdminSession,
-    body: web::Json<Value>,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<HttpResponse> {
     session.require_panel()?;
-    let body = object_body(body.into_inner())?;
     refuse_content_fields(&body)?;
     check_owner_field(
         &body,
@@ -122,10 +121,9 @@ pub async fn list(state: web::Data<AppState>, session: AdminSession) -> ApiResul
 pub async fn get(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
+    TokenId(id): TokenId,
     query: web::Query<ShowQuery>,
 ) -> ApiResult<HttpResponse> {
-    let id = token_id(&id)?;
     show(state, session, id, Kind::Admin, query.into_inner()).await
 }
 
@@ -145,11 +143,9 @@ const EDITABLE: &[&str] = &[
 pub async fn update(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
-    body: web::Json<Value>,
+    TokenId(id): TokenId,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<HttpResponse> {
-    let id = token_id(&id)?;
-    let body = object_body(body.into_inner())?;
     refuse_content_fields(&body)?;
     only_keys(&body, EDITABLE)?;
     let mut errors = FieldErrors::default();
@@ -191,9 +187,8 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
+    TokenId(id): TokenId,
 ) -> ApiResult<HttpResponse> {
-    let id = token_id(&id)?;
     remove(state, session, id, Kind::Admin).await
 }
 
@@ -201,10 +196,9 @@ pub async fn delete(
 pub async fn regenerate(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
+    TokenId(id): TokenId,
 ) -> ApiResult<HttpResponse> {
     session.require_panel()?;
-    let id = token_id(&id)?;
     renew(state, session, id, Kind::Admin, None).await
 }
 
@@ -213,9 +207,8 @@ pub async fn regenerate(
 pub async fn owner_permissions(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
+    TokenId(id): TokenId,
 ) -> ApiResult<HttpResponse> {
-    let id = token_id(&id)?;
     let worker = state.clone();
     let held = state
         .db(move |conn| {

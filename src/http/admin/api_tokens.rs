@@ -2,14 +2,14 @@
 //! `/admin/content-api/permissions`.
 
 use super::tokens::{
-    KindFields, ShowQuery, Update, change, changes_of, draft_of, find_of_kind, issue, remove,
-    renew, show, token_id, token_json,
+    KindFields, ShowQuery, TokenId, Update, change, changes_of, draft_of, find_of_kind, issue,
+    remove, renew, show, token_json,
 };
 use crate::AppState;
 use crate::auth::admin::AdminSession;
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::http::{object_body, only_keys, optional_json};
+use crate::http::{JsonObject, only_keys, optional_json};
 use crate::tokens::configured::ConfiguredToken;
 use crate::tokens::{Kind, TokenType, rules};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -73,10 +73,9 @@ fn permissions_field(
 pub async fn create(
     state: web::Data<AppState>,
     session: AdminSession,
-    body: web::Json<Value>,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<HttpResponse> {
     session.require_panel()?;
-    let body = object_body(body.into_inner())?;
     let mut errors = FieldErrors::default();
     let draft = draft_of(&body, state.clock.now(), &mut errors, |errors| {
         Ok(KindFields {
@@ -143,10 +142,9 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
+    TokenId(id): TokenId,
     query: web::Query<ShowQuery>,
 ) -> ApiResult<HttpResponse> {
-    let id = token_id(&id)?;
     show(state, session, id, Kind::Content, query.into_inner()).await
 }
 
@@ -166,11 +164,9 @@ const EDITABLE: &[&str] = &[
 pub async fn update(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
-    body: web::Json<Value>,
+    TokenId(id): TokenId,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<HttpResponse> {
-    let id = token_id(&id)?;
-    let body = object_body(body.into_inner())?;
     only_keys(&body, EDITABLE)?;
     let mut errors = FieldErrors::default();
     let changes = changes_of(&body, state.clock.now(), &mut errors, |errors| {
@@ -192,9 +188,8 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
+    TokenId(id): TokenId,
 ) -> ApiResult<HttpResponse> {
-    let id = token_id(&id)?;
     remove(state, session, id, Kind::Content).await
 }
 
@@ -203,12 +198,11 @@ pub async fn delete(
 pub async fn regenerate(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
+    TokenId(id): TokenId,
     request: HttpRequest,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     session.require_panel()?;
-    let id = token_id(&id)?;
     let body = optional_json(&request, &body)?;
     let grace = match body.as_ref().and_then(|b| b.get("gracePeriod")) {
         None | Some(Value::Null) => None,
@@ -224,9 +218,8 @@ pub async fn regenerate(
 pub async fn end_grace(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
+    TokenId(id): TokenId,
 ) -> ApiResult<HttpResponse> {
-    let id = token_id(&id)?;
     let worker = state.clone();
     let now = state.clock.now();
     let record = state
@@ -244,9 +237,8 @@ pub async fn end_grace(
 pub async fn revoke(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
+    TokenId(id): TokenId,
 ) -> ApiResult<HttpResponse> {
-    let id = token_id(&id)?;
     let now = state.clock.now();
     let worker = state.clone();
     let record = state

@@ -9,7 +9,7 @@ use crate::audit::{AuditEvent, events};
 use crate::auth::admin::{AdminSession, Via};
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::http::{object_body, required_string, string_field};
+use crate::http::{JsonObject, required_string, string_field};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use std::net::{IpAddr, Ipv4Addr};
@@ -23,14 +23,13 @@ pub async fn init(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
 /// `POST /admin/register-admin`: creates the first super admin and signs them in.
 pub async fn register_admin(
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<HttpResponse> {
     if state.registration_closed {
         return Err(ApiError::forbidden_because(
             "Registration is closed: this database had an admin and its file was lost; see the server log",
         ));
     }
-    let body = object_body(body.into_inner())?;
     let mut errors = FieldErrors::default();
     let email = users::normalize_email(&required_string(&body, "email", &mut errors));
     if !email.is_empty() && !crate::support::email::is_email(&email) {
@@ -85,9 +84,8 @@ pub async fn register_admin(
 pub async fn login(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Json<Value>,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<HttpResponse> {
-    let body = object_body(body.into_inner())?;
     let mut errors = FieldErrors::default();
     let email = users::normalize_email(&required_string(&body, "email", &mut errors));
     let plain_password = required_string(&body, "password", &mut errors);

@@ -12,7 +12,7 @@ use crate::content::schema::{AttributeType, ContentType, Kind};
 use crate::content::store;
 use crate::content::value::SqlValue;
 use crate::error::{ApiError, ApiResult};
-use crate::http::object_body;
+use crate::http::JsonObject;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::Connection;
 use serde_json::{Map, Value, json};
@@ -330,14 +330,14 @@ pub async fn create(
     state: web::Data<AppState>,
     session: AdminSession,
     path: web::Path<(String, String)>,
-    body: web::Json<Value>,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<HttpResponse> {
     let (kind, uid) = path.into_inner();
     let content_type = content_type(&state, &kind, &uid)?;
     if content_type.kind == Kind::Single {
         return Err(not_found());
     }
-    let data = fields_of(object_body(body.into_inner())?);
+    let data = fields_of(body);
     let now = state.clock.now();
     let me = session.user.id;
     let entry = state
@@ -361,10 +361,10 @@ pub async fn update(
     state: web::Data<AppState>,
     session: AdminSession,
     request: HttpRequest,
-    body: web::Json<Value>,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<HttpResponse> {
     let (content_type, document_id) = address(&state, &request)?;
-    let data = fields_of(object_body(body.into_inner())?);
+    let data = fields_of(body);
     let now = state.clock.now();
     let (me, only_own) = (session.user.id, session.only_own(actions::EXPLORER_UPDATE));
     let entry = state

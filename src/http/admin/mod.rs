@@ -12,5 +12,5 @@ pub(super) mod content_manager;
 pub(super) mod content_types;
 mod grants;
 pub(super) mod panel;
-mod tokens;
+pub(super) mod tokens;
 pub(super) mod users;

@@ -97,14 +97,27 @@ fn token_json_in(record: &TokenRecord, access_key: Option<&PlainToken>, type_lat
     Value::Object(shown)
 }
 
-/// A numeric token id from the path, else 400 (Strapi answers 500 here).
-pub(super) fn token_id(raw: &str) -> ApiResult<i32> {
-    if raw.starts_with("config-") {
-        return Err(ApiError::validation(
-            "Tokens from ACCESS_TOKENS_FILE are read-only here: change the file and restart",
-        ));
+/// The path's token `{id}`, a positive integer, else 400 (Strapi answers 500 here); a
+/// configured token's (`config-0`) is read-only.
+pub(crate) struct TokenId(pub i32);
+
+impl actix_web::FromRequest for TokenId {
+    type Error = ApiError;
+    type Future = std::future::Ready<ApiResult<TokenId>>;
+
+    fn from_request(
+        request: &actix_web::HttpRequest,
+        _: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let raw = request.match_info().get("id").unwrap_or_default();
+        std::future::ready(if raw.starts_with("config-") {
+            Err(ApiError::validation(
+                "Tokens from ACCESS_TOKENS_FILE are read-only here: change the file and restart",
+            ))
+        } else {
+            crate::http::positive_id(raw).map(TokenId)
+        })
     }
-    crate::http::positive_id(raw)
 }
 
 /// `name` and `description` as Strapi treats them: strings, trimmed.

@@ -8,7 +8,7 @@ use crate::admin::roles::{self, SetActionsError};
 use crate::admin::users::{self, ChangeError};
 use crate::auth::admin::AdminSession;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::http::{object_body, only_keys, positive_id};
+use crate::http::{Id, JsonObject, only_keys};
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
@@ -61,11 +61,9 @@ fn change_error(error: ChangeError) -> ApiError {
 pub async fn update(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
-    body: web::Json<Value>,
+    Id(id): Id,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<HttpResponse> {
-    let id = positive_id(&id)?;
-    let body = object_body(body.into_inner())?;
     only_keys(&body, &["isActive"])?;
     let Some(active) = body.get("isActive").and_then(Value::as_bool) else {
         return Err(ApiError::validation("isActive must be a boolean"));
@@ -88,9 +86,8 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
+    Id(id): Id,
 ) -> ApiResult<HttpResponse> {
-    let id = positive_id(&id)?;
     let worker = state.clone();
     let by_super_admin = session.is_super_admin();
     let user = state
@@ -108,11 +105,9 @@ pub async fn delete(
 pub async fn set_role_permissions(
     state: web::Data<AppState>,
     session: AdminSession,
-    id: web::Path<String>,
-    body: web::Json<Value>,
+    Id(id): Id,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<HttpResponse> {
-    let id = positive_id(&id)?;
-    let body = object_body(body.into_inner())?;
     let mut errors = FieldErrors::default();
     let granted = admin_grants_field(&body, "permissions", &mut errors)?;
     errors.into_result()?;
