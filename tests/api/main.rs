@@ -18,4 +18,5 @@ mod content_filter_property;
 mod crash;
 mod graphql;
 mod hostile;
+mod layers;
 mod server;
