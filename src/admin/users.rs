@@ -3,6 +3,7 @@
 use crate::admin::roles::{self, Role};
 use crate::db::DbConnection;
 use crate::db::schema::{admin_users, admin_users_roles};
+use crate::tokens::service::{Change, TokenError, Tokens};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::fmt;
@@ -169,6 +170,14 @@ pub enum ChangeError {
     /// would act past their own rights (turning one on gives every right back).
     SuperAdminOnly,
     Database(diesel::result::Error),
+    /// Deleting the user's tokens failed.
+    Tokens(TokenError),
+}
+
+impl From<TokenError> for ChangeError {
+    fn from(error: TokenError) -> Self {
+        ChangeError::Tokens(error)
+    }
 }
 
 impl From<diesel::result::Error> for ChangeError {
@@ -221,9 +230,12 @@ fn is_super_admin(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
         .any(|role| role.code == roles::SUPER_ADMIN))
 }
 
-/// Deletes a user with their sessions and their admin tokens (as Strapi does).
+/// Deletes a user with their sessions and their admin tokens (as Strapi does; each token's
+/// deletion through `tokens` with its audit event, as part of `change`).
 pub fn delete(
     conn: &mut DbConnection,
+    tokens: &Tokens,
+    change: &Change,
     id: i32,
     by_super_admin: bool,
 ) -> Result<AdminUser, ChangeError> {
@@ -235,7 +247,7 @@ pub fn delete(
         if other_super_admins(conn, id)? == 0 && is_super_admin(conn, id)? {
             return Err(ChangeError::LastSuperAdmin);
         }
-        crate::tokens::delete_owned_by(conn, id)?;
+        tokens.delete_owned_by(conn, change, id)?;
         diesel::delete(admin_users::table.find(id)).execute(conn)?;
         Ok(user)
     })

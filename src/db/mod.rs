@@ -228,8 +228,10 @@ pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
 
 /// Runs `work` in a transaction that holds the database's write lock from its first statement
 /// (SQLite `BEGIN IMMEDIATE`; PostgreSQL a `SHARE ROW EXCLUSIVE` lock on `lock_table`), for
-/// read-then-write sequences that must not interleave with another instance's.
-/// `work` must not open a transaction of its own.
+/// read-then-write sequences that must not interleave with another instance's. Inside another
+/// such transaction (or diesel's), `work` runs in a savepoint of it, taking `lock_table`'s lock
+/// too on PostgreSQL (SQLite's is already held), so that one change may be made of others
+/// and commit or roll back whole.
 pub fn exclusive<T, E>(
     conn: &mut DbConnection,
     lock_table: &str,
@@ -238,19 +240,48 @@ pub fn exclusive<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    match conn {
-        DbConnection::Sqlite(c) => c.batch_execute("BEGIN IMMEDIATE")?,
-        DbConnection::Pg(c) => c.batch_execute(&format!(
-            "BEGIN; LOCK TABLE {lock_table} IN SHARE ROW EXCLUSIVE MODE"
-        ))?,
-    }
-    match work(conn) {
-        Ok(value) => {
-            conn.batch_execute("COMMIT")?;
-            Ok(value)
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let lock = format!("LOCK TABLE {lock_table} IN SHARE ROW EXCLUSIVE MODE");
+    let depth = match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?
         }
-        Err(error) => {
-            if let Err(rollback) = conn.batch_execute("ROLLBACK") {
+        DbConnection::Pg(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?
+        }
+    };
+    if depth.is_some() {
+        return conn.transaction(|conn| {
+            if let DbConnection::Pg(c) = conn {
+                c.batch_execute(&lock)?;
+            }
+            work(conn)
+        });
+    }
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Pg(c) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            if let Err(error) = c.batch_execute(&lock) {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                return Err(error.into());
+            }
+        }
+    }
+    let result = work(conn);
+    let end = match (&result, conn) {
+        (Ok(_), DbConnection::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Ok(_), DbConnection::Pg(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Err(_), DbConnection::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
+        (Err(_), DbConnection::Pg(c)) => AnsiTransactionManager::rollback_transaction(c),
+    };
+    match (result, end) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(error)) => Err(error.into()),
+        (Err(error), end) => {
+            if let Err(rollback) = end {
                 tracing::error!(error = %rollback, "rollback failed");
             }
             Err(error)
@@ -278,6 +309,54 @@ mod tests {
         ));
         assert!(DatabaseUrl::parse("mysql://root@localhost/db").is_err());
         assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    /// An exclusive transaction inside another is a savepoint: its failure undoes its own work
+    /// only, and the outer one's failure undoes everything.
+    #[test]
+    fn exclusive_transactions_nest() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("nest.db");
+        let pool = connect(url.to_str().unwrap(), 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        conn.batch_execute("CREATE TABLE t (n INTEGER)").unwrap();
+        let insert = |conn: &mut DbConnection, n: i32| {
+            conn.batch_execute(&format!("INSERT INTO t VALUES ({n})"))
+        };
+        let count = |conn: &mut DbConnection| {
+            diesel::sql_query("SELECT n FROM t")
+                .load::<N>(conn)
+                .unwrap()
+                .into_iter()
+                .map(|row| row.n)
+                .collect::<Vec<i32>>()
+        };
+        exclusive(&mut conn, "t", |conn| {
+            insert(conn, 1)?;
+            let inner: QueryResult<()> = exclusive(conn, "t", |conn| {
+                insert(conn, 2)?;
+                Err(diesel::result::Error::RollbackTransaction)
+            });
+            assert!(inner.is_err());
+            exclusive(conn, "t", |conn| insert(conn, 3))
+        })
+        .unwrap();
+        assert_eq!(count(&mut conn), [1, 3]);
+        let outer: QueryResult<()> = exclusive(&mut conn, "t", |conn| {
+            exclusive(conn, "t", |conn| insert(conn, 4))?;
+            Err(diesel::result::Error::RollbackTransaction)
+        });
+        assert!(outer.is_err());
+        assert_eq!(count(&mut conn), [1, 3]);
+        // And the connection is usable afterwards, outside any transaction.
+        exclusive(&mut conn, "t", |conn| insert(conn, 5)).unwrap();
+        assert_eq!(count(&mut conn), [1, 3, 5]);
+    }
+
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        n: i32,
     }
 
     #[test]

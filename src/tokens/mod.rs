@@ -13,15 +13,6 @@ mod store;
 
 pub use rules::{TokenChanges, TokenDraft};
 
-/// Deletes the admin tokens of an admin who is deleted. Each process's verified cache keeps
-/// them for at most `TOKEN_CACHE_TTL`; the caller clears its own.
-pub fn delete_owned_by(
-    conn: &mut crate::db::DbConnection,
-    user_id: i32,
-) -> diesel::QueryResult<usize> {
-    store::delete_owned_by(conn, user_id)
-}
-
 use crate::tokens::policy::TokenPolicy;
 use chrono::NaiveDateTime;
 use std::collections::BTreeSet;

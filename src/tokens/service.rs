@@ -141,6 +141,20 @@ impl Tokens {
         }
     }
 
+    /// Runs a change and the audit event it records in one transaction (both or neither), then
+    /// clears the verified cache: after the commit, so that no request caches what the change
+    /// replaced. Inside a larger change (an admin's deletion), the cache is cleared before that
+    /// one commits; the owner's check on use refuses such a token meanwhile.
+    fn atomically<T>(
+        &self,
+        conn: &mut DbConnection,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, TokenError>,
+    ) -> Result<T, TokenError> {
+        let done = crate::db::exclusive(conn, "api_tokens", work)?;
+        self.cache.clear();
+        Ok(done)
+    }
+
     fn generate(kind: TokenKind) -> Result<PlainToken, TokenError> {
         PlainToken::generate(kind).map_err(|_| TokenError::NoRandomness)
     }
@@ -166,10 +180,12 @@ impl Tokens {
         catalogue: &BTreeSet<String>,
     ) -> Result<(TokenRecord, PlainToken), TokenError> {
         draft.check(change.now, catalogue)?;
-        let (record, token) = self.issue(conn, draft, change.now)?;
-        let details = json!({"kind": record.kind, "name": record.name});
-        change.record(conn, events::TOKEN_CREATED, record.id, details)?;
-        Ok((record, token))
+        self.atomically(conn, |conn| {
+            let (record, token) = self.issue(conn, draft, change.now)?;
+            let details = json!({"kind": record.kind, "name": record.name});
+            change.record(conn, events::TOKEN_CREATED, record.id, details)?;
+            Ok((record, token))
+        })
     }
 
     /// Changes a token's fields when the change meets the rules (`TokenChanges::check`,
@@ -185,11 +201,12 @@ impl Tokens {
         catalogue: &BTreeSet<String>,
     ) -> Result<TokenRecord, TokenError> {
         changes.check(record, change.now, catalogue)?;
-        let updated = store::update(conn, record.id, changes, change.now)?;
-        self.cache.clear();
-        let details = json!({"kind": record.kind, "fields": fields});
-        change.record(conn, events::TOKEN_UPDATED, record.id, details)?;
-        updated.ok_or(TokenError::NotFound)
+        self.atomically(conn, |conn| {
+            let updated = store::update(conn, record.id, changes, change.now)?;
+            let details = json!({"kind": record.kind, "fields": fields});
+            change.record(conn, events::TOKEN_UPDATED, record.id, details)?;
+            updated.ok_or(TokenError::NotFound)
+        })
     }
 
     /// Expires a token now, keeping its row (for the audit trail), with its `token.revoked`
@@ -207,15 +224,12 @@ impl Tokens {
             expires_at: Some(Some(change.now)),
             ..TokenChanges::default()
         };
-        let revoked = store::update(conn, record.id, changes, change.now)?;
-        self.cache.clear();
-        change.record(
-            conn,
-            events::TOKEN_REVOKED,
-            record.id,
-            json!({"kind": record.kind}),
-        )?;
-        revoked.ok_or(TokenError::NotFound)
+        self.atomically(conn, |conn| {
+            let revoked = store::update(conn, record.id, changes, change.now)?;
+            let details = json!({"kind": record.kind});
+            change.record(conn, events::TOKEN_REVOKED, record.id, details)?;
+            revoked.ok_or(TokenError::NotFound)
+        })
     }
 
     /// Ends a grace period now: the previous secret stops working.
@@ -225,12 +239,13 @@ impl Tokens {
         change: &Change,
         record: &TokenRecord,
     ) -> Result<TokenRecord, TokenError> {
-        store::end_grace(conn, record.id)?;
-        self.cache.clear();
-        let details = json!({"kind": record.kind, "fields": ["previousSecret"]});
-        change.record(conn, events::TOKEN_UPDATED, record.id, details)?;
-        self.find_of_kind(conn, record.id, record.kind)?
-            .ok_or(TokenError::NotFound)
+        self.atomically(conn, |conn| {
+            store::end_grace(conn, record.id)?;
+            let details = json!({"kind": record.kind, "fields": ["previousSecret"]});
+            change.record(conn, events::TOKEN_UPDATED, record.id, details)?;
+            self.find_of_kind(conn, record.id, record.kind)?
+                .ok_or(TokenError::NotFound)
+        })
     }
 
     /// A new secret for a token, with its `token.regenerated` event (see `replace_secret`);
@@ -248,12 +263,15 @@ impl Tokens {
                 message: rules::GRACE_REFUSED.into(),
             });
         }
-        let token = self
-            .replace_secret(conn, record.id, change.now, grace)?
-            .ok_or(TokenError::NotFound)?;
-        let details = json!({"kind": record.kind, "gracePeriod": grace.map(|g| g.num_seconds())});
-        change.record(conn, events::TOKEN_REGENERATED, record.id, details)?;
-        Ok(token)
+        self.atomically(conn, |conn| {
+            let token = self
+                .replace_secret(conn, record.id, change.now, grace)?
+                .ok_or(TokenError::NotFound)?;
+            let details =
+                json!({"kind": record.kind, "gracePeriod": grace.map(|g| g.num_seconds())});
+            change.record(conn, events::TOKEN_REGENERATED, record.id, details)?;
+            Ok(token)
+        })
     }
 
     /// Deletes a token, with its `token.deleted` event; `None` when it was already gone.
@@ -263,15 +281,30 @@ impl Tokens {
         change: &Change,
         record: &TokenRecord,
     ) -> Result<Option<TokenRecord>, TokenError> {
-        let deleted = store::delete(conn, record.id)?;
-        self.cache.clear();
-        change.record(
-            conn,
-            events::TOKEN_DELETED,
-            record.id,
-            json!({"kind": record.kind}),
-        )?;
-        Ok(deleted)
+        self.atomically(conn, |conn| {
+            let deleted = store::delete(conn, record.id)?;
+            let details = json!({"kind": record.kind});
+            change.record(conn, events::TOKEN_DELETED, record.id, details)?;
+            Ok(deleted)
+        })
+    }
+
+    /// Deletes every admin token of `owner` (whose account is being deleted), each with its
+    /// `token.deleted` event; how many there were.
+    pub fn delete_owned_by(
+        &self,
+        conn: &mut DbConnection,
+        change: &Change,
+        owner: i32,
+    ) -> Result<usize, TokenError> {
+        let owned: Vec<TokenRecord> = store::list(conn, Kind::Admin)?
+            .into_iter()
+            .filter(|record| record.owner == Some(owner))
+            .collect();
+        for record in &owned {
+            self.delete(conn, change, record)?;
+        }
+        Ok(owned.len())
     }
 
     /// A token's secret when it is viewable, with its `token.viewed` event.

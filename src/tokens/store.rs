@@ -143,15 +143,6 @@ pub fn list(conn: &mut DbConnection, kind: Kind) -> QueryResult<Vec<TokenRecord>
     with_permissions(conn, rows)
 }
 
-/// Deletes the admin tokens `user_id` owns (with that user); runs inside the caller's
-/// transaction.
-pub fn delete_owned_by(conn: &mut DbConnection, user_id: i32) -> QueryResult<usize> {
-    let owned = api_token_owners::table
-        .filter(api_token_owners::user_id.eq(user_id))
-        .select(api_token_owners::token_id);
-    diesel::delete(api_tokens::table.filter(api_tokens::id.eq_any(owned))).execute(conn)
-}
-
 pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TokenRecord>> {
     let rows: Vec<Row> = api_tokens::table
         .filter(api_tokens::id.eq(id))

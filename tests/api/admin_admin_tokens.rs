@@ -548,6 +548,15 @@ fn owner_deactivated_or_deleted_makes_the_token_401() {
         server.get("/admin/admin-tokens", Some(&admin)).body["data"],
         json!([])
     );
+    // Each token's deletion is in the audit log, by the admin who deleted the owner.
+    let logged = server.get(
+        "/admin/audit-logs?type=token.deleted&pageSize=100",
+        Some(&admin),
+    );
+    let events = logged.body["data"]["results"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{}", logged.body);
+    assert_eq!(events[0]["actor"], "admin:1", "{}", logged.body);
+    assert_eq!(events[0]["details"]["kind"], "admin", "{}", logged.body);
     // The last active super admin can be neither deactivated nor deleted.
     assert_error(
         &server.call(

@@ -53,6 +53,7 @@ fn change_error(error: ChangeError) -> ApiError {
             ApiError::forbidden_because("Only a super admin can change or delete a super admin")
         }
         ChangeError::Database(error) => ApiError::from(error),
+        ChangeError::Tokens(error) => ApiError::from(error),
     }
 }
 
@@ -89,12 +90,12 @@ pub async fn delete(
     Id(id): Id,
 ) -> ApiResult<HttpResponse> {
     let worker = state.clone();
+    let now = state.clock.now();
     let by_super_admin = session.is_super_admin();
     let user = state
         .db_write(move |conn| {
-            let user = users::delete(conn, id, by_super_admin).map_err(change_error)?;
-            worker.tokens.cache.clear();
-            Ok(user)
+            let change = worker.change(session.as_actor(), now);
+            users::delete(conn, &worker.tokens, &change, id, by_super_admin).map_err(change_error)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": user_json(&user, &[]) })))
