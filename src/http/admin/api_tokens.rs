@@ -8,10 +8,12 @@ use super::tokens::{
 use crate::AppState;
 use crate::auth::admin::AdminSession;
 use crate::clock::iso;
+use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::{JsonObject, only_keys, optional_json};
 use crate::tokens::configured::ConfiguredToken;
-use crate::tokens::{Kind, TokenType, rules};
+use crate::tokens::service::{Change, TokenError, Tokens};
+use crate::tokens::{Kind, TokenRecord, TokenType, rules};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value, json};
@@ -220,16 +222,7 @@ pub async fn end_grace(
     session: AdminSession,
     TokenId(id): TokenId,
 ) -> ApiResult<HttpResponse> {
-    let worker = state.clone();
-    let now = state.clock.now();
-    let record = state
-        .db_write(move |conn| {
-            let record = find_of_kind(&worker, conn, id, Kind::Content)?;
-            let change = worker.change(session.as_actor(), now);
-            Ok(worker.tokens.end_grace(conn, &change, &record)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, None) })))
+    alter(state, session, id, Tokens::end_grace).await
 }
 
 /// `POST /admin/api-tokens/{id}/revoke`: the token expires now and its row stays (for the audit
@@ -239,13 +232,23 @@ pub async fn revoke(
     session: AdminSession,
     TokenId(id): TokenId,
 ) -> ApiResult<HttpResponse> {
+    alter(state, session, id, Tokens::revoke).await
+}
+
+/// Applies `act`, a change of the token service, to the content token `id`: 200 with it.
+async fn alter(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    id: i32,
+    act: fn(&Tokens, &mut DbConnection, &Change, &TokenRecord) -> Result<TokenRecord, TokenError>,
+) -> ApiResult<HttpResponse> {
     let now = state.clock.now();
     let worker = state.clone();
     let record = state
         .db_write(move |conn| {
             let record = find_of_kind(&worker, conn, id, Kind::Content)?;
             let change = worker.change(session.as_actor(), now);
-            Ok(worker.tokens.revoke(conn, &change, &record)?)
+            Ok(act(&worker.tokens, conn, &change, &record)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": token_json(&record, None) })))
