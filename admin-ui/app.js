@@ -368,25 +368,100 @@ async function auditView(filter = {}, page = 1) {
       h('button', { type: 'button', class: 'secondary', disabled: page >= pages, onclick: () => auditView(filter, page + 1) }, 'Next'))));
 }
 
+/** What the signed-in admin may do (their actions), for the navigation and the home page. */
+let held = new Set();
+
+/** Shows each navigation link only to whom may use it, and the Settings group when one is. */
+function applyNav() {
+  const nav = document.getElementById('nav');
+  for (const link of nav.querySelectorAll('a[data-needs]')) {
+    link.parentElement.hidden = !held.has(link.dataset.needs);
+  }
+  for (const list of nav.querySelectorAll('ul[aria-labelledby]')) {
+    const empty = ![...list.children].some((item) => !item.hidden);
+    list.hidden = empty;
+    document.getElementById(list.getAttribute('aria-labelledby')).hidden = empty;
+  }
+}
+
+/** Marks the navigation link of the page shown (`aria-current`). */
+function markCurrent(hash) {
+  const links = [...document.querySelectorAll('#nav a')];
+  const page = hash || '#/';
+  const current = links
+    .filter((link) => {
+      const target = link.getAttribute('href');
+      return page === target || (target !== '#/' && page.startsWith(`${target}/`));
+    })
+    .sort((a, b) => b.getAttribute('href').length - a.getAttribute('href').length)[0];
+  for (const link of links) {
+    if (link === current) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+/** The first page: what to do next, by what the admin may do, and how to call the API. */
+async function homeView() {
+  const me = await call('GET', '/admin/users/me');
+  const types = held.has('plugin::content-manager.explorer.read')
+    ? await call('GET', '/admin/content-manager/content-types')
+    : [];
+  const collection = types.find((type) => type.kind === 'collectionType');
+  const api = `${location.origin}/api`;
+  const steps = [];
+  if (held.has('admin::api-tokens.create')) {
+    steps.push(h('li', {}, h('a', { href: '#/tokens/new' }, 'Create an API token'),
+      ': front ends and scripts send it to the Content API.'));
+  }
+  if (held.has('plugin::content-manager.explorer.read')) {
+    steps.push(h('li', {}, types.length
+      ? [h('a', { href: '#/content' }, 'Write content'), `: ${types.map((type) => type.displayName).join(', ')}.`]
+      : 'Add a content type: put its schema.json in CONTENT_TYPES_DIR (or create one through /admin/content-types), then write its content here.'));
+  }
+  if (held.has('admin::audit-logs.read')) {
+    steps.push(h('li', {}, h('a', { href: '#/audit' }, 'Read the audit log'), ': every token change and refusal.'));
+  }
+  show(h('section', { class: 'card' },
+    h('h1', {}, `Hello ${me.firstname || me.email}`),
+    steps.length
+      ? [h('h2', {}, 'What to do next'), h('ol', { class: 'steps' }, steps)]
+      : h('p', {}, 'Your role does not let you do anything in the panel yet: ask a super admin for a role.'),
+    h('h2', {}, 'The Content API'),
+    h('p', {}, 'Its address: ', h('code', { id: 'api-address' }, api)),
+    h('code', { class: 'usage', id: 'api-example' },
+      `curl -H "Authorization: Bearer <API token>" ${api}/${collection ? collection.pluralName : '<pluralName>'}`)));
+}
+
+/** A page the admin's role does not open: said as such, with the way back. */
+function forbiddenView() {
+  show(h('section', { class: 'card' },
+    h('h1', {}, 'No access'),
+    h('p', {}, 'Your role does not include this page. Ask a super admin if you need it.'),
+    h('p', {}, h('a', { href: '#/' }, 'Back to the home page'))));
+}
+
 async function route() {
   say('');
   if (!session.token) return;
+  const hash = location.hash;
+  markCurrent(hash);
   try {
     const views = {
+      '#/tokens': () => tokensView(),
       '#/tokens/new': newTokenView,
       '#/static-tokens': () => tokensView(null, true),
       '#/admin-tokens': adminTokensView,
       '#/admin-tokens/new': newAdminTokenView,
       '#/audit': auditView,
     };
-    const hash = location.hash;
     const tokenId = /^#\/tokens\/(\d+)$/.exec(hash);
     if (views[hash]) await views[hash]();
     else if (tokenId) await editTokenView(tokenId[1]);
     else if (hash === '#/content' || hash.startsWith('#/content/')) await contentView(hash.slice('#/content/'.length));
-    else await tokensView();
+    else await homeView();
   } catch (error) {
-    if (!(error instanceof ApiError && error.status === 401)) say(error.message);
+    if (error instanceof ApiError && error.status === 403) forbiddenView();
+    else if (!(error instanceof ApiError && error.status === 401)) say(error.message);
   }
 }
 
@@ -394,18 +469,23 @@ async function route() {
 async function start() {
   say('');
   const nav = document.getElementById('nav');
+  const account = document.getElementById('account');
   if (session.token) {
     try {
       const me = await call('GET', '/admin/users/me');
+      const permissions = await call('GET', '/admin/users/me/permissions');
+      held = new Set(permissions.map((permission) => permission.action));
       document.getElementById('who').textContent = me.email;
+      applyNav();
       nav.hidden = false;
-      if (!location.hash || location.hash === '#/') history.replaceState(null, '', '#/tokens');
+      account.hidden = false;
       return route();
     } catch {
       session.token = null;
     }
   }
   nav.hidden = true;
+  account.hidden = true;
   const init = await call('GET', '/admin/init');
   if (init.hasAdmin) loginView(); else registerView();
 }
@@ -425,6 +505,9 @@ document.getElementById('logout').addEventListener('click', async () => {
     // The session is forgotten here either way.
   }
   session.token = null;
+  // A deliberate log out ends the visit: the next sign-in starts at home. (A session that
+  // expires keeps the page, to come back to it.)
+  history.replaceState(null, '', '#/');
   start();
 });
 

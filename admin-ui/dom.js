@@ -23,8 +23,11 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+/** Puts a view in the page; the page's title follows the view's heading. */
 export function show(...children) {
   app.replaceChildren(...children);
+  const heading = app.querySelector('h1');
+  document.title = heading ? `${heading.textContent} · Vellum admin` : 'Vellum admin';
   app.focus();
 }
 

@@ -55,6 +55,13 @@ fn an_admin_registers_makes_a_custom_token_uses_regenerates_and_deletes_it() {
     assert!(error.contains("at least 8 characters"), "{error}");
     browser.fill("#f-password", "Strong-Pass-1");
     browser.click("form button[type=submit]");
+    // The home page says what to do next and how to call the API.
+    browser.wait_text("main h1", |t| t == "Hello Ada");
+    assert_eq!(browser.text("#api-address"), format!("{}/api", server.url));
+    browser.screenshot("home");
+    browser.click("main a[href='#/tokens/new']");
+    browser.wait_text("main h1", |t| t == "Create an API Token");
+    browser.click("nav a[href='#/tokens']");
     browser.wait_text("main h1", |t| t == "API Tokens");
     // A fresh install has Strapi's two default tokens.
     browser.find("tr[data-token='Read Only']");
@@ -117,12 +124,113 @@ fn an_admin_registers_makes_a_custom_token_uses_regenerates_and_deletes_it() {
     browser.wait_text("#notice", |t| t.contains("Invalid credentials"));
     browser.fill("#f-password", "Strong-Pass-1");
     browser.click("form button[type=submit]");
-    browser.wait_text("main h1", |t| t == "API Tokens");
+    browser.wait_text("main h1", |t| t == "Hello Ada");
 
     // A session that stops working (here: forged) returns the user to the sign-in form.
     browser.script("sessionStorage.setItem('vellum.session', 'forged'); location.reload();");
     browser.wait_text("main h1", |t| t == "Sign in");
     browser.screenshot("login");
+}
+
+/// The page's title, from the browser.
+fn title(browser: &Browser) -> String {
+    browser
+        .script("return document.title;")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The navigation's visible links, in order, and the one marked as the current page.
+fn navigation(browser: &Browser) -> (Vec<String>, String) {
+    let shown = browser.script(
+        "return [...document.querySelectorAll('#nav a')]\
+           .filter((a) => a.offsetParent !== null).map((a) => a.textContent);",
+    );
+    let links = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect();
+    (links, browser.text("#nav a[aria-current=page]"))
+}
+
+/// Whether the navigation shows its Settings group.
+fn settings_shown(browser: &Browser) -> Value {
+    browser.script("return document.getElementById('settings-label').offsetParent !== null;")
+}
+
+#[test]
+fn each_role_lands_on_its_home_and_sees_its_own_navigation() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = TestServer::start();
+    signed_in(&browser, &server, "#/");
+    browser.wait_text("main h1", |t| t.starts_with("Hello"));
+    assert_eq!(
+        title(&browser),
+        format!("{} · Vellum admin", browser.text("main h1"))
+    );
+    let (links, current) = navigation(&browser);
+    assert_eq!(
+        links,
+        [
+            "Home",
+            "Content Manager",
+            "API Tokens",
+            "Admin Tokens",
+            "Static tokens",
+            "Audit log"
+        ]
+    );
+    assert_eq!(current, "Home");
+    assert_eq!(settings_shown(&browser), json!(true));
+    // The current page is marked, and the title follows it, on the pages below a link too.
+    browser.click("nav a[href='#/admin-tokens']");
+    browser.wait_text("main h1", |t| t == "Admin Tokens");
+    assert_eq!(navigation(&browser).1, "Admin Tokens");
+    assert_eq!(title(&browser), "Admin Tokens · Vellum admin");
+    browser.click("a[href='#/admin-tokens/new']");
+    browser.wait_text("main h1", |t| t != "Admin Tokens");
+    assert_eq!(navigation(&browser).1, "Admin Tokens");
+    browser.screenshot("navigation");
+
+    // An Editor and an Author: the content manager and their home, no settings, and a page
+    // their role does not open says so (never a sign-in form under "Forbidden").
+    for (email, role) in [
+        ("editor@example.com", "editor"),
+        ("author@example.com", "author"),
+    ] {
+        let session = create_admin_with_cli(&server, email, role);
+        browser.script(&format!(
+            "sessionStorage.setItem('vellum.session', '{session}'); location.hash = '#/'; location.reload();"
+        ));
+        browser.wait_text("main h1", |t| t.starts_with("Hello"));
+        let (links, current) = navigation(&browser);
+        assert_eq!(links, ["Home", "Content Manager"], "{role}");
+        assert_eq!(current, "Home");
+        assert_eq!(settings_shown(&browser), json!(false), "{role}");
+        let home = browser.text("main");
+        assert!(home.contains("Write content"), "{role}: {home}");
+        assert!(!home.contains("Create an API token"), "{role}: {home}");
+        assert_eq!(browser.text("#who"), email);
+        browser.screenshot(&format!("home-{role}"));
+        browser.script("location.hash = '#/tokens';");
+        browser.wait_text("main h1", |t| t == "No access");
+        assert_eq!(
+            browser.script("return document.querySelectorAll('#f-password').length;"),
+            json!(0)
+        );
+        assert_eq!(
+            browser.script("return document.getElementById('notice').hidden;"),
+            json!(true)
+        );
+        browser.click("nav a[href='#/content']");
+        browser.wait_text("main h1", |t| t == "Article");
+        assert_eq!(navigation(&browser).1, "Content Manager");
+    }
 }
 
 #[test]
