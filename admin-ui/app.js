@@ -5,7 +5,7 @@
 import { ApiError, call, configure, session } from './api.js';
 import { contentView } from './content.js';
 import {
-  confirmDialog, field, h, say, show, submitting, when,
+  confirmDialog, field, guard, h, hasUnsaved, newView, say, show, submitting, when,
 } from './dom.js';
 
 const PASSWORD_RULE = 'At least 8 characters, with a lower-case letter, an upper-case letter and a digit.';
@@ -125,17 +125,23 @@ async function tokensView(banner, onlyStatic = false) {
   const rows = tokens.map((token) => {
     const expired = token.expiresAt && Date.parse(token.expiresAt) <= now;
     const fromConfig = token.source === 'config';
+    const limits = [
+      token.allowedIps ? `from ${token.allowedIps.join(', ')}` : null,
+      token.rateLimit ? `${token.rateLimit} a minute` : null,
+    ].filter(Boolean).join('; ');
     return h('tr', { class: expired ? 'expired' : null, 'data-token': token.name },
       h('th', { scope: 'row' }, token.name, expired ? h('span', { class: 'tag' }, 'expired') : null,
-        fromConfig ? h('span', { class: 'tag' }, 'configuration') : null),
+        fromConfig ? h('span', { class: 'tag neutral' }, 'configuration') : null),
       h('td', {}, token.description || ''),
-      h('td', {}, token.type),
-      h('td', {}, when(token.createdAt)),
+      // A configured token is custom: its restrictions are what it may do.
+      h('td', {}, fromConfig ? `restricted to ${token.restrictions.join(', ')}` : token.type),
+      h('td', {}, limits || '—'),
       h('td', {}, when(token.lastUsedAt)),
       h('td', {}, token.expiresAt ? when(token.expiresAt) : 'Unlimited'),
       h('td', { class: 'row-actions' }, fromConfig ? '' : [
         h('a', { class: 'button secondary', 'data-action': 'edit', href: `#/tokens/${token.id}` }, 'Edit'),
-        h('button', { type: 'button', class: 'secondary', 'data-action': 'regenerate', onclick: () => regenerate(token) }, 'Regenerate'),
+        // An expired (or revoked) token keeps its expiry: a new secret would be refused too.
+        expired ? null : h('button', { type: 'button', class: 'secondary', 'data-action': 'regenerate', onclick: () => regenerate(token) }, 'Regenerate'),
         h('button', { type: 'button', class: 'danger', 'data-action': 'delete', onclick: () => remove(token) }, 'Delete'),
       ]));
   });
@@ -144,24 +150,32 @@ async function tokensView(banner, onlyStatic = false) {
       h('h1', {}, onlyStatic ? 'Static tokens' : 'API Tokens'),
       onlyStatic ? null : h('a', { class: 'button', href: '#/tokens/new' }, 'Create new API Token')),
     onlyStatic
-      ? h('p', { class: 'hint' }, 'Tokens declared in the server\'s configuration (ACCESS_TOKENS or ACCESS_TOKENS_FILE): '
-        + 'they are changed there, not here, and come back as written at each start.')
+      ? h('p', { class: 'hint' }, 'Tokens declared in the file named by ACCESS_TOKENS_FILE: they are '
+        + 'changed there, not here, and come back as written at each start.')
       : null,
     banner || null,
     tokens.length
       ? h('div', { class: 'table-wrap' }, h('table', {},
-        h('thead', {}, h('tr', {}, ['Name', 'Description', 'Type', 'Created', 'Last used', 'Expires', 'Actions']
+        h('thead', {}, h('tr', {}, ['Name', 'Description', 'Type', 'Limits', 'Last used', 'Expires', 'Actions']
           .map((title) => h('th', { scope: 'col' }, title)))),
         h('tbody', {}, rows)))
       : h('p', {}, onlyStatic ? 'No token is declared in the configuration.' : 'No API token yet.')));
 }
 
+/** Grace periods offered when regenerating a content token, in seconds ('' for none). */
+const GRACE = [['', 'No: refuse it at once'], ['3600', 'For 1 hour'], ['86400', 'For 1 day'],
+  ['604800', 'For 7 days'], ['2592000', 'For 30 days']];
+
 async function regenerate(token, base = '/admin/api-tokens', back = tokensView) {
-  const grace = h('div', { class: 'field' },
-    h('label', { for: 'f-grace' }, 'Keep the old token working for (seconds, optional)'),
-    h('input', { id: 'f-grace', name: 'gracePeriod', type: 'number', min: '1', inputmode: 'numeric' }));
-  const answer = await confirmDialog(
-    `Regenerate "${token.name}"? Clients using the current token will be refused.`, 'Regenerate', grace);
+  // Admin tokens have no grace period: their old secret stops at once.
+  const content = base === '/admin/api-tokens';
+  const grace = content ? h('div', { class: 'field' },
+    h('label', { for: 'f-grace' }, 'Keep the old token working?'),
+    h('select', { id: 'f-grace', name: 'gracePeriod' },
+      GRACE.map(([seconds, label]) => h('option', { value: seconds }, label)))) : null;
+  const answer = await confirmDialog(content
+    ? `Regenerate "${token.name}"? Clients using the current token are refused once its grace period, if you give one, is over.`
+    : `Regenerate "${token.name}"? Clients using the current token will be refused at once.`, 'Regenerate', grace);
   if (!answer) return;
   try {
     const body = answer.gracePeriod ? { gracePeriod: Number(answer.gracePeriod) } : {};
@@ -206,18 +220,20 @@ async function typeAndPermissions(token) {
 }
 
 async function newTokenView() {
-  const form = h('form', {},
+  const form = guard(h('form', {},
     field('Name', 'name', { required: true, maxlength: 255 }),
     field('Description', 'description', {}),
     durationFields(),
     await typeAndPermissions(),
+    limitFields(null),
     h('div', { class: 'actions' },
       h('a', { class: 'button secondary', href: '#/tokens' }, 'Cancel'),
-      h('button', { type: 'submit' }, 'Save')));
+      h('button', { type: 'submit' }, 'Save'))));
   submitting(form, async (entered) => {
     const body = applyDuration(
       { name: entered.name, description: entered.description, type: entered.type }, entered);
     if (entered.type === 'custom') body.permissions = ticked(form);
+    applyLimits(body, entered);
     const created = await call('POST', '/admin/api-tokens', body);
     history.replaceState(null, '', '#/tokens');
     await tokensView(tokenBanner(created.accessKey, ONCE));
@@ -236,10 +252,13 @@ async function editTokenView(id) {
     throw error;
   }
   const secret = h('div', { id: 'shown-token' });
-  const form = h('form', {},
+  const expired = token.expiresAt && Date.parse(token.expiresAt) <= Date.now();
+  const form = guard(h('form', {},
     field('Name', 'name', { required: true, maxlength: 255, value: token.name }),
     field('Description', 'description', { value: token.description || '' }),
     await typeAndPermissions(token),
+    expired ? null : expiryFields(token),
+    limitFields(token),
     h('div', { class: 'actions' },
       h('button', {
         type: 'button',
@@ -257,11 +276,16 @@ async function editTokenView(id) {
           }
         },
       }, 'Show token'),
+      expired ? null : h('button', {
+        type: 'button', class: 'danger', id: 'revoke', onclick: () => revoke(token),
+      }, 'Revoke'),
       h('a', { class: 'button secondary', href: '#/tokens' }, 'Cancel'),
-      h('button', { type: 'submit' }, 'Save')));
+      h('button', { type: 'submit' }, 'Save'))));
   submitting(form, async (entered) => {
     const body = { name: entered.name, description: entered.description, type: entered.type };
     body.permissions = entered.type === 'custom' ? ticked(form) : [];
+    applyExpiry(body, entered);
+    applyLimits(body, entered);
     await call('PUT', `/admin/api-tokens/${token.id}`, body);
     history.replaceState(null, '', '#/tokens');
     say(`Saved "${body.name}".`, 'info');
@@ -269,9 +293,71 @@ async function editTokenView(id) {
   });
   show(h('section', { class: 'card' },
     h('h1', {}, `Edit "${token.name}"`),
-    h('p', { class: 'hint' }, `Expires: ${token.expiresAt ? when(token.expiresAt) : 'never'}. `
-      + 'The duration of a token cannot change: regenerate or create another.'),
+    h('p', { class: 'hint' }, expired
+      ? `Expired on ${when(token.expiresAt)}: its expiry cannot change and it cannot be used again; create another.`
+      : `Expires: ${token.expiresAt ? when(token.expiresAt) : 'never'}.`),
     secret, form));
+}
+
+/** The expiry of a token being edited: kept, never, or a new day. */
+function expiryFields(token) {
+  const day = h('div', { class: 'field', id: 'expiry-date', hidden: true },
+    h('label', { for: 'f-expiresOn' }, 'New expiry day'),
+    h('input', { id: 'f-expiresOn', name: 'expiresOn', type: 'date' }),
+    h('small', { class: 'field-error', 'data-error-for': 'expiresAt' }));
+  return [h('div', { class: 'field' },
+    h('label', { for: 'f-expiry' }, 'Expiry'),
+    h('select', {
+      id: 'f-expiry',
+      name: 'expiry',
+      onchange: (event) => { day.hidden = event.target.value !== 'date'; },
+    },
+    h('option', { value: 'keep' }, token.expiresAt ? `Keep: ${when(token.expiresAt)}` : 'Keep: never'),
+    token.expiresAt ? h('option', { value: 'never' }, 'Never expires') : null,
+    h('option', { value: 'date' }, 'On a day'))), day];
+}
+
+function applyExpiry(body, entered) {
+  if (entered.expiry === 'never') body.expiresAt = null;
+  if (entered.expiry === 'date') {
+    if (!entered.expiresOn) throw new Error('Choose the day the token expires.');
+    body.expiresAt = new Date(`${entered.expiresOn}T23:59:59`).toISOString();
+  }
+}
+
+/** Where a token may be used from, and how often (Vellum's limits). */
+function limitFields(token) {
+  return h('fieldset', { class: 'permissions' },
+    h('legend', {}, 'Limits'),
+    h('div', { class: 'field' },
+      h('label', { for: 'f-allowedIps' }, 'Allowed addresses'),
+      h('textarea', {
+        id: 'f-allowedIps', name: 'allowedIps', rows: 2, 'aria-describedby': 'f-allowedIps-hint f-allowedIps-error',
+      }, (token && token.allowedIps ? token.allowedIps : []).join('\n')),
+      h('small', { id: 'f-allowedIps-hint', class: 'hint' }, 'One address or range a line (203.0.113.0/24); empty: anywhere.'),
+      h('small', { id: 'f-allowedIps-error', class: 'field-error', 'data-error-for': 'allowedIps' })),
+    field('Requests a minute', 'rateLimit', {
+      type: 'number', min: '1', max: '1000000', inputmode: 'numeric', value: token && token.rateLimit ? token.rateLimit : '',
+    }, 'Empty: no limit.'));
+}
+
+function applyLimits(body, entered) {
+  const ips = (entered.allowedIps || '').split(/[\s,]+/).filter(Boolean);
+  body.allowedIps = ips.length ? ips : null;
+  body.rateLimit = entered.rateLimit ? Number(entered.rateLimit) : null;
+}
+
+/** Revokes a token: it expires now and stays listed, for the audit trail. */
+async function revoke(token) {
+  if (!(await confirmDialog(`Revoke "${token.name}"? It stops working at once and cannot be used again.`, 'Revoke'))) return;
+  try {
+    await call('POST', `/admin/api-tokens/${token.id}/revoke`, {});
+    history.replaceState(null, '', '#/tokens');
+    say(`Revoked "${token.name}".`, 'info');
+    await tokensView();
+  } catch (error) {
+    say(error.message);
+  }
 }
 
 async function adminTokensView(banner) {
@@ -306,7 +392,7 @@ async function adminTokensView(banner) {
 
 async function newAdminTokenView() {
   const mine = await call('GET', '/admin/users/me/permissions');
-  const form = h('form', {},
+  const form = guard(h('form', {},
     field('Name', 'name', { required: true, maxlength: 255 }),
     field('Description', 'description', {}),
     durationFields(),
@@ -316,7 +402,7 @@ async function newAdminTokenView() {
       h('small', { class: 'field-error', 'data-error-for': 'adminPermissions' })),
     h('div', { class: 'actions' },
       h('a', { class: 'button secondary', href: '#/admin-tokens' }, 'Cancel'),
-      h('button', { type: 'submit' }, 'Save')));
+      h('button', { type: 'submit' }, 'Save'))));
   submitting(form, async (entered) => {
     const body = applyDuration(
       { name: entered.name, description: entered.description, adminPermissions: ticked(form) }, entered);
@@ -440,9 +526,18 @@ function forbiddenView() {
     h('p', {}, h('a', { href: '#/' }, 'Back to the home page'))));
 }
 
-async function route() {
-  say('');
+/** Shows the page the address names; leaving a form with unsaved edits asks first (a refusal
+ * puts the address back and keeps the form as it is). */
+async function route(event) {
   if (!session.token) return;
+  if (event && event.oldURL && hasUnsaved()) {
+    const leave = await confirmDialog('Leave this page? Your changes are not saved.', 'Leave');
+    if (!leave) {
+      history.replaceState(null, '', new URL(event.oldURL).hash || '#/');
+      return;
+    }
+  }
+  newView();
   const hash = location.hash;
   markCurrent(hash);
   try {

@@ -4,7 +4,7 @@
 
 import { ApiError, call } from './api.js';
 import {
-  confirmDialog, h, say, show, submitting, when,
+  confirmDialog, guard, h, say, sayNext, show, submitting, when,
 } from './dom.js';
 
 const BASE = '/admin/content-manager';
@@ -236,9 +236,14 @@ async function editView(type, documentId) {
     if (!(await confirmDialog('Delete this entry? Every version of it is removed.', 'Delete'))) return;
     try {
       await call('DELETE', target());
-      say('Deleted.', 'info');
-      if (single) await editView(type, null);
-      else location.hash = back;
+      form.unsaved = false;
+      if (single) {
+        say('Deleted.', 'info');
+        await editView(type, null);
+      } else {
+        sayNext('Deleted.');
+        location.hash = back;
+      }
     } catch (error) {
       say(error.message);
     }
@@ -249,7 +254,7 @@ async function editView(type, documentId) {
     }
     await editView(type, single ? null : saved.documentId);
   };
-  const form = h('form', { novalidate: true, id: 'entry-form' },
+  const form = guard(h('form', { novalidate: true, id: 'entry-form' },
     fields,
     h('div', { class: 'actions' },
       single ? null : h('a', { class: 'button secondary', href: back }, 'Back to the list'),
@@ -261,7 +266,7 @@ async function editView(type, documentId) {
       entry && type.draftAndPublish
         ? h('button', { type: 'submit', class: 'secondary', id: 'publish' }, 'Publish')
         : null,
-      h('button', { type: 'submit', id: 'save' }, 'Save')));
+      h('button', { type: 'submit', id: 'save' }, 'Save'))));
   submitting(form, async (_, submitter) => {
     const body = formBody(type, form);
     const saved = isNew && !single

@@ -37,6 +37,39 @@ export function say(message, kind = 'error') {
   notice.hidden = !message;
 }
 
+let next = null;
+
+/** A notice for the view about to be shown: it survives the navigation to that view. */
+export function sayNext(message, kind = 'info') {
+  next = { message, kind };
+}
+
+/** Clears the notice as a new view begins, or shows the one left for it. */
+export function newView() {
+  const carried = next;
+  next = null;
+  say(carried ? carried.message : '', carried ? carried.kind : 'error');
+}
+
+/** Keeps count of a form's unsaved edits: leaving its page, or the panel, asks first. */
+export function guard(form) {
+  form.dataset.guarded = '';
+  form.unsaved = false;
+  const edited = () => { form.unsaved = true; };
+  form.addEventListener('input', edited);
+  form.addEventListener('change', edited);
+  return form;
+}
+
+/** Whether the page shown holds a form with unsaved edits. */
+export function hasUnsaved() {
+  return [...app.querySelectorAll('form[data-guarded]')].some((form) => form.unsaved);
+}
+
+window.addEventListener('beforeunload', (event) => {
+  if (hasUnsaved()) event.preventDefault();
+});
+
 /** A labelled input with a place for its error. */
 export function field(label, name, attributes = {}, hint) {
   const id = `f-${name}`;
@@ -47,16 +80,37 @@ export function field(label, name, attributes = {}, hint) {
     h('small', { id: `${id}-error`, class: 'field-error', 'data-error-for': name }));
 }
 
-/** Shows an API error: field messages beside their fields, the message on top. */
+/** Errors that name no field but belong to one (Strapi sends them without details). */
+const FIELD_OF_MESSAGE = [[/^Name already taken/, 'name']];
+
+/** Shows an error: field messages beside their fields (marked `aria-invalid`, the first one
+ * focused), the message on top (focused when no field has one). */
 export function showError(form, error) {
   for (const slot of form.querySelectorAll('[data-error-for]')) slot.textContent = '';
-  if (error instanceof ApiError) {
-    for (const [path, message] of Object.entries(error.fields)) {
-      const slot = form.querySelector(`[data-error-for="${CSS.escape(path.split('.')[0])}"]`);
-      if (slot) slot.textContent = message;
+  for (const marked of form.querySelectorAll('[aria-invalid]')) marked.removeAttribute('aria-invalid');
+  const fields = error instanceof ApiError ? { ...error.fields } : {};
+  if (error instanceof ApiError && !Object.keys(fields).length) {
+    const owner = FIELD_OF_MESSAGE.find(([pattern]) => pattern.test(error.message));
+    if (owner) fields[owner[1]] = error.message;
+  }
+  let first = null;
+  for (const [path, message] of Object.entries(fields)) {
+    const name = path.split('.')[0];
+    const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
+    if (!slot) continue;
+    slot.textContent = message;
+    const control = form.querySelector(`[name="${CSS.escape(name)}"]`);
+    if (control) {
+      control.setAttribute('aria-invalid', 'true');
+      first = first || control;
     }
   }
-  say(error.message);
+  // fetch's own failure ("Failed to fetch") says nothing to a reader.
+  const message = error instanceof TypeError
+    ? 'The server could not be reached: check that Vellum is running, then try again.'
+    : error.message;
+  say(first ? `${message} (see the marked fields)` : message);
+  (first || notice).focus();
 }
 
 export function values(form) {
@@ -66,6 +120,10 @@ export function values(form) {
 /** Runs `work` for a form's submission (with the button that submitted it), with its submit
  * buttons disabled meanwhile. */
 export function submitting(form, work) {
+  // A success notice goes stale as soon as the form is edited again.
+  form.addEventListener('input', () => {
+    if (notice.classList.contains('info')) say('');
+  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const buttons = [...form.querySelectorAll('button[type=submit]')];
@@ -73,6 +131,7 @@ export function submitting(form, work) {
     say('');
     try {
       await work(values(form), event.submitter);
+      form.unsaved = false;
     } catch (error) {
       showError(form, error);
     } finally {
@@ -91,7 +150,7 @@ export function confirmDialog(text, okLabel, extra) {
   dialog.returnValue = '';
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => {
-      const inputs = dialog.querySelectorAll('#confirm-extra input');
+      const inputs = dialog.querySelectorAll('#confirm-extra input, #confirm-extra select');
       resolve(dialog.returnValue === 'ok'
         ? Object.fromEntries([...inputs].map((input) => [input.name, input.value]))
         : null);

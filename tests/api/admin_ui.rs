@@ -377,10 +377,25 @@ fn the_content_manager_creates_edits_publishes_and_deletes_an_article() {
     browser.click("#unpublish");
     browser.wait_text("main h1", |t| t.contains("Draft"));
     assert_eq!(server.get(&api, Some(&reader)).status, 404);
+    // Leaving a form with unsaved edits asks first; staying keeps what was typed.
+    browser.fill("#f-title", "Not saved yet");
+    browser.click("a[href='#/content/api::article.article']");
+    let asked = browser.wait_text("#confirm-text", |t| !t.is_empty());
+    assert!(asked.contains("not saved"), "{asked}");
+    browser.screenshot("content-unsaved");
+    browser.click("#confirm button[value=cancel]");
+    browser.wait_gone("dialog[open]");
+    assert_eq!(
+        browser.script("return document.querySelector('#f-title').value;"),
+        json!("Not saved yet")
+    );
+    assert!(browser.text("main h1").contains("Draft"));
     browser.click("#delete-entry");
     browser.click("#confirm-ok");
     browser.wait_text("main h1", |t| t == "Article");
     browser.wait_gone(&format!("tr[data-document='{id}']"));
+    // The notice of the deletion stays on the list it led to.
+    assert_eq!(browser.wait_text("#notice", |t| !t.is_empty()), "Deleted.");
     let listed = server.get(
         "/admin/content-manager/collection-types/api::article.article",
         Some(&admin),
@@ -477,11 +492,98 @@ fn tokens_are_edited_shown_and_static_ones_listed() {
     browser.click("#show-token");
     assert_eq!(browser.wait_text("#new-token", |t| !t.is_empty()), secret);
 
-    // Static tokens: listed, not editable.
+    // A name already taken: said beside the field, which is marked and focused.
+    browser.script("location.hash = '#/tokens/new';");
+    browser.wait_text("main h1", |t| t == "Create an API Token");
+    browser.fill("#f-name", "site");
+    browser.click("form button[type=submit]");
+    let beside = browser.wait_text("[data-error-for=name]", |t| !t.is_empty());
+    assert_eq!(beside, "Name already taken");
+    assert_eq!(
+        browser.script("return document.querySelector('#f-name').getAttribute('aria-invalid');"),
+        json!("true")
+    );
+    assert_eq!(
+        browser.script("return document.activeElement.id;"),
+        json!("f-name")
+    );
+    browser.screenshot("token-name-taken");
+
+    // Limits and expiry, set on the edit page; revoking ends the token. (Leaving the form
+    // typed in asks first.)
+    browser.script("location.hash = '#/tokens';");
+    browser.click("#confirm-ok");
+    browser.wait_text("main h1", |t| t == "API Tokens");
+    browser.click("tr[data-token='site'] a[data-action=edit]");
+    browser.wait_text("main h1", |t| t.contains("site"));
+    browser.fill("#f-allowedIps", "10.0.0.0/8");
+    browser.fill("#f-rateLimit", "60");
+    browser.click("#f-expiry option[value=date]");
+    browser.script("document.querySelector('#f-expiresOn').value = '2099-01-31'");
+    browser.click("form button[type=submit]");
+    browser.wait_text("main h1", |t| t == "API Tokens");
+    let row = browser.text("tr[data-token='site']");
+    assert!(
+        row.contains("from 10.0.0.0/8") && row.contains("60 a minute"),
+        "{row}"
+    );
+    assert!(row.contains("2099"), "{row}");
+    // The tests' requests come from 127.0.0.1, outside the range.
+    assert_eq!(
+        server
+            .post(
+                "/api/articles",
+                Some(&secret),
+                &json!({"data": {"title": "u"}})
+            )
+            .status,
+        403
+    );
+    browser.click("tr[data-token='site'] a[data-action=edit]");
+    browser.wait_text("main h1", |t| t.contains("site"));
+    browser.fill("#f-allowedIps", "");
+    browser.click("form button[type=submit]");
+    browser.wait_text("main h1", |t| t == "API Tokens");
+    assert_eq!(
+        server
+            .post(
+                "/api/articles",
+                Some(&secret),
+                &json!({"data": {"title": "v"}})
+            )
+            .status,
+        201
+    );
+    browser.click("tr[data-token='site'] a[data-action=edit]");
+    browser.click("#revoke");
+    browser.click("#confirm-ok");
+    browser.wait_text("#notice", |t| t.contains("Revoked"));
+    browser.find("tr[data-token='site'].expired");
+    // No secret to regenerate for an expired token.
+    browser.wait_gone("tr[data-token='site'] button[data-action=regenerate]");
+    assert_eq!(server.get("/api/articles", Some(&secret)).status, 401);
+
+    // Regenerating with a grace period keeps the old secret working for it.
+    let kept = server.create_token(&admin, json!({"name": "rotating", "type": "read-only"}));
+    let old = kept["accessKey"].as_str().unwrap().to_string();
+    browser.script("location.reload()");
+    browser.click("tr[data-token='rotating'] button[data-action=regenerate]");
+    browser.click("#f-grace option[value='3600']");
+    browser.click("#confirm-ok");
+    let new = browser.wait_text("#new-token", |t| t.starts_with("vct_"));
+    assert_eq!(server.get("/api/articles", Some(&old)).status, 200);
+    assert_eq!(server.get("/api/articles", Some(&new)).status, 200);
+
+    // Static tokens: listed with their restrictions, not editable.
     browser.click("nav a[href='#/static-tokens']");
     browser.wait_text("main h1", |t| t == "Static tokens");
+    assert!(browser.text("main").contains("ACCESS_TOKENS_FILE"));
     let row = browser.text("tr[data-token='ci-deploy']");
     assert!(row.contains("configuration"), "{row}");
+    assert!(
+        row.contains("restricted to api::article.article.find"),
+        "{row}"
+    );
     browser.wait_gone("tr[data-token='site']");
     browser.wait_gone("tr[data-token='ci-deploy'] a[data-action=edit]");
     browser.screenshot("static-tokens");
