@@ -81,6 +81,41 @@ function actionBox(value, label, granted = new Set()) {
     h('input', { type: 'checkbox', id, name: 'permission', value, checked: granted.has(value) }), ` ${label}`);
 }
 
+/** A checkbox that ticks (or unticks) every permission box `which` accepts. */
+function selectAll(id, label, which) {
+  return h('label', { for: `p-${id}`, class: 'check select-all' },
+    h('input', {
+      type: 'checkbox',
+      id: `p-${id}`,
+      onchange: (event) => {
+        const boxes = event.target.closest('fieldset').querySelectorAll('input[name=permission]');
+        for (const box of boxes) if (which(box)) box.checked = event.target.checked;
+      },
+    }), ` ${label}`);
+}
+
+/** Admin actions grouped by what they act on (`admin::users.read` under "users"). */
+function adminGroups(actions) {
+  const groups = new Map();
+  for (const action of actions) {
+    const [subject, verb] = action.replace(/^(admin|plugin)::/, '').split(/\.(?=[^.]+$)/);
+    if (!groups.has(subject)) groups.set(subject, []);
+    groups.get(subject).push([action, verb]);
+  }
+  return [...groups];
+}
+
+/** The grid of admin permissions (at most `mine`), grouped, `granted` ticked. */
+function adminGrid(mine, granted = new Set()) {
+  return h('fieldset', { class: 'permissions' },
+    h('legend', {}, 'Permissions (yours at most)'),
+    adminGroups(mine).map(([subject, actions]) => h('div', { class: 'permission-group' },
+      h('h2', {}, subject),
+      selectAll(`all-of-${subject}`, 'all', (box) => actions.some(([action]) => action === box.value)),
+      actions.map(([action, verb]) => actionBox(action, verb, granted)))),
+    h('small', { class: 'field-error', 'data-error-for': 'adminPermissions' }));
+}
+
 function ticked(form) {
   return [...form.querySelectorAll('input[name=permission]:checked')].map((box) => box.value);
 }
@@ -132,12 +167,12 @@ async function tokensView(banner, onlyStatic = false) {
     return h('tr', { class: expired ? 'expired' : null, 'data-token': token.name },
       h('th', { scope: 'row' }, token.name, expired ? h('span', { class: 'tag' }, 'expired') : null,
         fromConfig ? h('span', { class: 'tag neutral' }, 'configuration') : null),
-      h('td', {}, token.description || ''),
+      h('td', { 'data-label': 'Description' }, token.description || ''),
       // A configured token is custom: its restrictions are what it may do.
-      h('td', {}, fromConfig ? `restricted to ${token.restrictions.join(', ')}` : token.type),
-      h('td', {}, limits || '—'),
-      h('td', {}, when(token.lastUsedAt)),
-      h('td', {}, token.expiresAt ? when(token.expiresAt) : 'Unlimited'),
+      h('td', { 'data-label': 'Type' }, fromConfig ? `restricted to ${token.restrictions.join(', ')}` : token.type),
+      h('td', { 'data-label': 'Limits' }, limits || '—'),
+      h('td', { 'data-label': 'Last used' }, when(token.lastUsedAt)),
+      h('td', { 'data-label': 'Expires' }, token.expiresAt ? when(token.expiresAt) : 'Unlimited'),
       h('td', { class: 'row-actions' }, fromConfig ? '' : [
         h('a', { class: 'button secondary', 'data-action': 'edit', href: `#/tokens/${token.id}` }, 'Edit'),
         // An expired (or revoked) token keeps its expiry: a new secret would be refused too.
@@ -155,7 +190,7 @@ async function tokensView(banner, onlyStatic = false) {
       : null,
     banner || null,
     tokens.length
-      ? h('div', { class: 'table-wrap' }, h('table', {},
+      ? h('div', { class: 'table-wrap' }, h('table', { class: 'stack' },
         h('thead', {}, h('tr', {}, ['Name', 'Description', 'Type', 'Limits', 'Last used', 'Expires', 'Actions']
           .map((title) => h('th', { scope: 'col' }, title)))),
         h('tbody', {}, rows)))
@@ -201,12 +236,18 @@ async function remove(token, base = '/admin/api-tokens', back = tokensView) {
 async function typeAndPermissions(token) {
   const catalogue = await call('GET', '/admin/content-api/permissions');
   const granted = new Set(token ? token.permissions : []);
+  const groups = Object.entries(catalogue).flatMap(([api, { controllers }]) =>
+    Object.entries(controllers).map(([name, actions]) => ({ name, actions: actions.map((action) => [`${api}.${name}.${action}`, action]) })));
+  const verbs = [...new Set(groups.flatMap((group) => group.actions.map(([, action]) => action)))];
   const grid = h('fieldset', { class: 'permissions', id: 'permissions', hidden: !token || token.type !== 'custom' },
     h('legend', {}, 'Permissions'),
-    Object.entries(catalogue).map(([api, { controllers }]) => Object.entries(controllers).map(([name, actions]) =>
-      h('div', { class: 'permission-group' },
-        h('h2', {}, name),
-        actions.map((action) => actionBox(`${api}.${name}.${action}`, action, granted))))),
+    groups.length > 1 ? h('div', { class: 'permission-group every' },
+      h('h2', {}, 'Every content type'),
+      verbs.map((verb) => selectAll(`all-${verb}`, verb, (box) => box.value.endsWith(`.${verb}`)))) : null,
+    groups.map((group) => h('div', { class: 'permission-group' },
+      h('h2', {}, group.name),
+      selectAll(`all-of-${group.name}`, 'all', (box) => group.actions.some(([value]) => value === box.value)),
+      group.actions.map(([value, action]) => actionBox(value, action, granted)))),
     h('small', { class: 'field-error', 'data-error-for': 'permissions' }));
   return [h('div', { class: 'field' },
     h('label', { for: 'f-type' }, 'Token type'),
@@ -368,12 +409,13 @@ async function adminTokensView(banner) {
     const expired = token.expiresAt && Date.parse(token.expiresAt) <= now;
     return h('tr', { class: expired ? 'expired' : null, 'data-token': token.name },
       h('th', { scope: 'row' }, token.name, expired ? h('span', { class: 'tag' }, 'expired') : null),
-      h('td', {}, token.description || ''),
-      h('td', {}, token.adminPermissions.map((p) => p.action).join(', ') || 'none'),
-      h('td', {}, when(token.lastUsedAt)),
-      h('td', {}, token.expiresAt ? when(token.expiresAt) : 'Unlimited'),
+      h('td', { 'data-label': 'Description' }, token.description || ''),
+      h('td', { 'data-label': 'Permissions' }, token.adminPermissions.map((p) => p.action).join(', ') || 'none'),
+      h('td', { 'data-label': 'Last used' }, when(token.lastUsedAt)),
+      h('td', { 'data-label': 'Expires' }, token.expiresAt ? when(token.expiresAt) : 'Unlimited'),
       h('td', { class: 'row-actions' },
-        h('button', { type: 'button', class: 'secondary', 'data-action': 'regenerate', onclick: () => regenerate(token, base, adminTokensView) }, 'Regenerate'),
+        h('a', { class: 'button secondary', 'data-action': 'edit', href: `#/admin-tokens/${token.id}` }, 'Edit'),
+        expired ? null : h('button', { type: 'button', class: 'secondary', 'data-action': 'regenerate', onclick: () => regenerate(token, base, adminTokensView) }, 'Regenerate'),
         h('button', { type: 'button', class: 'danger', 'data-action': 'delete', onclick: () => remove(token, base, adminTokensView) }, 'Delete')));
   });
   show(h('section', { class: 'card' },
@@ -383,11 +425,41 @@ async function adminTokensView(banner) {
     h('p', { class: 'hint' }, 'An admin token acts on the Admin API as the admin who made it, limited to the permissions you tick (never more than your own).'),
     banner || null,
     tokens.length
-      ? h('div', { class: 'table-wrap' }, h('table', {},
+      ? h('div', { class: 'table-wrap' }, h('table', { class: 'stack' },
         h('thead', {}, h('tr', {}, ['Name', 'Description', 'Permissions', 'Last used', 'Expires', 'Actions']
           .map((title) => h('th', { scope: 'col' }, title)))),
         h('tbody', {}, rows)))
       : h('p', {}, 'No admin token yet.')));
+}
+
+/** Edits an admin token: name, description, permissions (within its owner's), expiry, limits. */
+async function editAdminTokenView(id) {
+  const base = `/admin/admin-tokens/${encodeURIComponent(id)}`;
+  const token = await call('GET', `${base}?reveal=false`);
+  const owners = await call('GET', `${base}/owner-permissions`);
+  const expired = token.expiresAt && Date.parse(token.expiresAt) <= Date.now();
+  const form = guard(h('form', {},
+    field('Name', 'name', { required: true, maxlength: 255, value: token.name }),
+    field('Description', 'description', { value: token.description || '' }),
+    adminGrid(owners.map((p) => p.action), new Set(token.adminPermissions.map((p) => p.action))),
+    expired ? null : expiryFields(token),
+    limitFields(token),
+    h('div', { class: 'actions' },
+      h('a', { class: 'button secondary', href: '#/admin-tokens' }, 'Cancel'),
+      h('button', { type: 'submit' }, 'Save'))));
+  submitting(form, async (entered) => {
+    const body = { name: entered.name, description: entered.description, adminPermissions: ticked(form) };
+    applyExpiry(body, entered);
+    applyLimits(body, entered);
+    await call('PUT', base, body);
+    history.replaceState(null, '', '#/admin-tokens');
+    say(`Saved "${body.name}".`, 'info');
+    await adminTokensView();
+  });
+  show(h('section', { class: 'card' },
+    h('h1', {}, `Edit "${token.name}"`),
+    h('p', { class: 'hint' }, 'Its permissions can be at most what its owner holds (and what you hold).'),
+    form));
 }
 
 async function newAdminTokenView() {
@@ -396,10 +468,7 @@ async function newAdminTokenView() {
     field('Name', 'name', { required: true, maxlength: 255 }),
     field('Description', 'description', {}),
     durationFields(),
-    h('fieldset', { class: 'permissions' },
-      h('legend', {}, 'Permissions (yours at most)'),
-      h('div', { class: 'permission-group' }, mine.map((p) => actionBox(p.action, p.action))),
-      h('small', { class: 'field-error', 'data-error-for': 'adminPermissions' })),
+    adminGrid(mine.map((p) => p.action)),
     h('div', { class: 'actions' },
       h('a', { class: 'button secondary', href: '#/admin-tokens' }, 'Cancel'),
       h('button', { type: 'submit' }, 'Save'))));
@@ -550,8 +619,10 @@ async function route(event) {
       '#/audit': auditView,
     };
     const tokenId = /^#\/tokens\/(\d+)$/.exec(hash);
+    const adminTokenId = /^#\/admin-tokens\/(\d+)$/.exec(hash);
     if (views[hash]) await views[hash]();
     else if (tokenId) await editTokenView(tokenId[1]);
+    else if (adminTokenId) await editAdminTokenView(adminTokenId[1]);
     else if (hash === '#/content' || hash.startsWith('#/content/')) await contentView(hash.slice('#/content/'.length));
     else await homeView();
   } catch (error) {

@@ -46,10 +46,30 @@ function typeMenu(current) {
         type.displayName)))));
 }
 
-/** `#/content[/uid[/documentId|new]]`. */
+/** The address of each type's list as last shown (its page, sort and search), to go back to. */
+const lists = new Map();
+
+/** The list's state as its address holds it (`?page=2&sort=title:asc&q=word`). */
+function listState(search) {
+  const params = new URLSearchParams(search);
+  const page = Number.parseInt(params.get('page') || '1', 10);
+  return { page: page > 0 ? page : 1, sort: params.get('sort'), q: params.get('q') || '' };
+}
+
+function listAddress(type, state) {
+  const params = new URLSearchParams();
+  if (state.page > 1) params.set('page', String(state.page));
+  if (state.sort) params.set('sort', state.sort);
+  if (state.q) params.set('q', state.q);
+  const query = params.toString();
+  return `#/content/${type.uid}${query ? `?${query}` : ''}`;
+}
+
+/** `#/content[/uid[/documentId|new]][?page&sort&q]`. */
 export async function contentView(rest) {
   types = await call('GET', `${BASE}/content-types`);
-  const [uid, documentId] = rest ? rest.split('/') : [];
+  const [where, search] = (rest || '').split('?');
+  const [uid, documentId] = where ? where.split('/') : [];
   if (!types.length) {
     show(h('section', { class: 'card' }, h('h1', {}, 'Content'),
       h('p', {}, 'No content type yet: declare one in CONTENT_TYPES_DIR or through the Admin API.')));
@@ -59,10 +79,14 @@ export async function contentView(rest) {
   if (type.kind === 'singleType') return editView(type, null);
   if (documentId === 'new') return editView(type, null);
   if (documentId) return editView(type, documentId);
-  return listView(type, { page: 1, sort: null, q: '' });
+  return listView(type, listState(search));
 }
 
 async function listView(type, state) {
+  // The address says what the list shows: a reload or a shared link shows the same.
+  const address = listAddress(type, state);
+  if (location.hash !== address) history.replaceState(null, '', address);
+  lists.set(type.uid, address);
   const query = new URLSearchParams({ page: String(state.page), pageSize: String(PAGE_SIZE) });
   if (state.sort) query.set('sort', state.sort);
   if (state.q) query.set('_q', state.q);
@@ -199,6 +223,12 @@ function formBody(type, form) {
   return body;
 }
 
+/** What names an entry, as Strapi's main field: its first text attribute with a value. */
+function titleOf(type, entry) {
+  const main = type.attributes.find((a) => ['string', 'uid', 'email'].includes(a.type) && entry[a.name]);
+  return main ? String(entry[main.name]) : `Untitled ${type.displayName}`;
+}
+
 /** The form of one entry: a new one (`documentId` null), an existing one, or a single type's. */
 async function editView(type, documentId) {
   const single = type.kind === 'singleType';
@@ -221,7 +251,7 @@ async function editView(type, documentId) {
       label, control,
       h('small', { id: `${id}-error`, class: 'field-error', 'data-error-for': attribute.name }));
   });
-  const back = `#/content/${type.uid}`;
+  const back = lists.get(type.uid) || `#/content/${type.uid}`;
   const target = () => path(type, single ? null : entry && entry.documentId);
   const unpublish = async () => {
     try {
@@ -258,7 +288,6 @@ async function editView(type, documentId) {
     fields,
     h('div', { class: 'actions' },
       single ? null : h('a', { class: 'button secondary', href: back }, 'Back to the list'),
-      entry ? h('button', { type: 'button', class: 'danger', id: 'delete-entry', onclick: remove }, 'Delete') : null,
       entry && type.draftAndPublish && entry.status !== 'draft'
         ? h('button', { type: 'button', class: 'secondary', id: 'unpublish', onclick: unpublish }, 'Unpublish')
         : null,
@@ -285,8 +314,11 @@ async function editView(type, documentId) {
     typeMenu(type),
     h('section', { class: 'card' },
       h('div', { class: 'heading' },
-        h('h1', {}, isNew ? `New ${type.displayName}` : `${type.displayName}`, ' ', badge(type, entry)),
-        entry ? h('small', { class: 'hint', id: 'document-id' }, entry.documentId) : null),
+        h('h1', {}, isNew ? `New ${type.displayName}` : titleOf(type, entry), ' ', badge(type, entry)),
+        entry ? h('small', { class: 'hint' }, `${type.displayName} · `, h('span', { id: 'document-id' }, entry.documentId)) : null),
       h('p', { class: 'hint' }, 'Fields marked * are required.'),
-      form)));
+      form,
+      // Away from Save and Publish: deleting removes every version.
+      entry ? h('div', { class: 'danger-zone' },
+        h('button', { type: 'button', class: 'danger', id: 'delete-entry', onclick: remove }, 'Delete this entry')) : null)));
 }

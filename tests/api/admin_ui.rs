@@ -72,6 +72,12 @@ fn an_admin_registers_makes_a_custom_token_uses_regenerates_and_deletes_it() {
     browser.fill("#f-name", "website");
     browser.fill("#f-description", "the public site");
     browser.click("#f-type option[value=custom]");
+    // "all" ticks a content type's every action, and unticks them again.
+    browser.click("#p-all-of-article");
+    let ticked = "return document.querySelectorAll('input[name=permission]:checked').length;";
+    assert_eq!(browser.script(ticked), json!(5));
+    browser.click("#p-all-of-article");
+    assert_eq!(browser.script(ticked), json!(0));
     browser.click("#p-api--article-article-find");
     browser.screenshot("token-new");
     browser.click("form button[type=submit]");
@@ -109,10 +115,15 @@ fn an_admin_registers_makes_a_custom_token_uses_regenerates_and_deletes_it() {
     browser.wait_gone("tr[data-token='website']");
     assert_eq!(server.get("/api/articles", Some(&fresh)).status, 401);
 
-    // Narrow screens still show the table (it scrolls within its box).
-    browser.resize(360, 740);
+    // Narrow screens show each token as a block, its actions within reach.
+    browser.resize(390, 844);
     browser.find("tr[data-token='Read Only']");
-    browser.screenshot("tokens-360");
+    let fits = browser.script(
+        "const b = document.querySelector(\"tr[data-token='Read Only'] [data-action=delete]\")\
+           .getBoundingClientRect(); return b.right <= window.innerWidth && b.width > 0;",
+    );
+    assert_eq!(fits, json!(true));
+    browser.screenshot("tokens-390");
     browser.resize(1280, 900);
 
     // Log out, sign in again.
@@ -261,6 +272,14 @@ fn admin_tokens_and_the_audit_log_in_the_panel() {
     assert_eq!(server.get("/admin/users", Some(&token)).status, 200);
     assert_eq!(server.get("/admin/roles", Some(&token)).status, 403);
     assert_eq!(server.get("/api/articles", Some(&token)).status, 401);
+    // Its permissions, grouped by what they act on, are editable after creation.
+    browser.click("tr[data-token='user report'] a[data-action=edit]");
+    browser.wait_text("main h1", |t| t.contains("user report"));
+    assert!(browser.text("fieldset.permissions").contains("roles"));
+    browser.click("#p-admin--roles-read");
+    browser.click("form button[type=submit]");
+    browser.wait_text("main h1", |t| t == "Admin Tokens");
+    assert_eq!(server.get("/admin/roles", Some(&token)).status, 200);
 
     // The audit log shows the creation and the refusal, and filters by event.
     browser.click("nav a[href='#/audit']");
@@ -317,6 +336,8 @@ fn the_content_manager_creates_edits_publishes_and_deletes_an_article() {
     browser.fill("#f-title", "Hello from the panel");
     browser.click("#publish");
     browser.wait_text("main h1", |t| t.contains("Published"));
+    // The heading names the entry by its title, as Strapi's main field.
+    assert!(browser.text("main h1").starts_with("Hello from the panel"));
     let served = server.get(&api, Some(&reader));
     assert_eq!(served.status, 200);
     assert_eq!(served.body["data"]["title"], "Hello from the panel");
@@ -367,6 +388,18 @@ fn the_content_manager_creates_edits_publishes_and_deletes_an_article() {
     browser.click("form.filters button[type=submit]");
     browser.wait_text("#page-info", |t| t.contains("(1 entries)"));
     browser.screenshot("content-list");
+    // The list's state is in the address: a reload shows the same list.
+    let address = browser.script("return location.hash;");
+    assert_eq!(
+        address,
+        json!("#/content/api::article.article?sort=title%3Adesc&q=TYPED")
+    );
+    browser.script("location.reload()");
+    browser.wait_text("#page-info", |t| t.contains("(1 entries)"));
+    assert_eq!(
+        browser.script("return document.querySelector('#f-q').value;"),
+        json!("TYPED")
+    );
     browser.resize(360, 740);
     browser.find(&format!("tr[data-document='{id}']"));
     browser.screenshot("content-list-360");
