@@ -5,6 +5,10 @@
 import { ApiError, call, configure, session } from './api.js';
 import { contentView } from './content.js';
 import {
+  actionBox, adminGrid, selectAll, ticked,
+} from './permissions.js';
+import { roleView, rolesView, usersView } from './users.js';
+import {
   confirmDialog, field, guard, h, hasUnsaved, newView, say, show, submitting, when,
 } from './dom.js';
 
@@ -72,52 +76,6 @@ function applyDuration(body, entered) {
     body.lifespan = duration;
   }
   return body;
-}
-
-/** A checkbox per action, named `permission`. */
-function actionBox(value, label, granted = new Set()) {
-  const id = `p-${value.replace(/[^a-zA-Z0-9]/g, '-')}`;
-  return h('label', { for: id, class: 'check' },
-    h('input', { type: 'checkbox', id, name: 'permission', value, checked: granted.has(value) }), ` ${label}`);
-}
-
-/** A checkbox that ticks (or unticks) every permission box `which` accepts. */
-function selectAll(id, label, which) {
-  return h('label', { for: `p-${id}`, class: 'check select-all' },
-    h('input', {
-      type: 'checkbox',
-      id: `p-${id}`,
-      onchange: (event) => {
-        const boxes = event.target.closest('fieldset').querySelectorAll('input[name=permission]');
-        for (const box of boxes) if (which(box)) box.checked = event.target.checked;
-      },
-    }), ` ${label}`);
-}
-
-/** Admin actions grouped by what they act on (`admin::users.read` under "users"). */
-function adminGroups(actions) {
-  const groups = new Map();
-  for (const action of actions) {
-    const [subject, verb] = action.replace(/^(admin|plugin)::/, '').split(/\.(?=[^.]+$)/);
-    if (!groups.has(subject)) groups.set(subject, []);
-    groups.get(subject).push([action, verb]);
-  }
-  return [...groups];
-}
-
-/** The grid of admin permissions (at most `mine`), grouped, `granted` ticked. */
-function adminGrid(mine, granted = new Set()) {
-  return h('fieldset', { class: 'permissions' },
-    h('legend', {}, 'Permissions (yours at most)'),
-    adminGroups(mine).map(([subject, actions]) => h('div', { class: 'permission-group' },
-      h('h2', {}, subject),
-      selectAll(`all-of-${subject}`, 'all', (box) => actions.some(([action]) => action === box.value)),
-      actions.map(([action, verb]) => actionBox(action, verb, granted)))),
-    h('small', { class: 'field-error', 'data-error-for': 'adminPermissions' }));
-}
-
-function ticked(form) {
-  return [...form.querySelectorAll('input[name=permission]:checked')].map((box) => box.value);
 }
 
 /** The banner with a token shown once, and a button to copy it. */
@@ -617,12 +575,15 @@ async function route(event) {
       '#/admin-tokens': adminTokensView,
       '#/admin-tokens/new': newAdminTokenView,
       '#/audit': auditView,
+      '#/users': usersView,
+      '#/roles': rolesView,
     };
     const tokenId = /^#\/tokens\/(\d+)$/.exec(hash);
     const adminTokenId = /^#\/admin-tokens\/(\d+)$/.exec(hash);
     if (views[hash]) await views[hash]();
     else if (tokenId) await editTokenView(tokenId[1]);
     else if (adminTokenId) await editAdminTokenView(adminTokenId[1]);
+    else if (/^#\/roles\/\d+$/.test(hash)) await roleView(hash.slice('#/roles/'.length), held);
     else if (hash === '#/content' || hash.startsWith('#/content/')) await contentView(hash.slice('#/content/'.length));
     else await homeView();
   } catch (error) {

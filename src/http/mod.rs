@@ -67,9 +67,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(needs(USERS_DELETE, delete(), users::delete)),
                 )
                 .route("/roles", needs(ROLES_READ, get(), users::roles))
-                .route(
-                    "/roles/{id}/permissions",
-                    needs(ROLES_UPDATE, put(), users::set_role_permissions),
+                .service(
+                    resource("/roles/{id}/permissions")
+                        .route(needs(ROLES_READ, get(), users::role_permissions))
+                        .route(needs(ROLES_UPDATE, put(), users::set_role_permissions)),
                 )
                 .service(
                     resource("/api-tokens")

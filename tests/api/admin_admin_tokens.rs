@@ -763,6 +763,23 @@ fn role_changes_never_grant_beyond_the_changers_own() {
         ]})),
     );
     assert_eq!(author.status, 200, "{}", author.body);
+    // Read back as Strapi's permission objects, the condition with them.
+    let read = server.get("/admin/roles/3/permissions", Some(&admin));
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(
+        read.body["data"],
+        json!([
+            {"action": "admin::content-types.read", "subject": null, "properties": {}, "conditions": []},
+            {"action": "plugin::content-manager.explorer.read", "subject": null, "properties": {},
+             "conditions": ["admin::is-creator"]}
+        ])
+    );
+    assert_eq!(
+        server
+            .get("/admin/roles/99/permissions", Some(&admin))
+            .status,
+        404
+    );
     // Without its condition, the Author's read would be a grant the Editor no longer holds.
     assert_error(
         &server.call(

@@ -193,6 +193,8 @@ fn each_role_lands_on_its_home_and_sees_its_own_navigation() {
             "API Tokens",
             "Admin Tokens",
             "Static tokens",
+            "Users",
+            "Roles",
             "Audit log"
         ]
     );
@@ -620,4 +622,87 @@ fn tokens_are_edited_shown_and_static_ones_listed() {
     browser.wait_gone("tr[data-token='site']");
     browser.wait_gone("tr[data-token='ci-deploy'] a[data-action=edit]");
     browser.screenshot("static-tokens");
+}
+
+#[test]
+fn users_and_roles_are_managed_in_the_panel_never_beyond_ones_own() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = TestServer::start();
+    signed_in(&browser, &server, "#/users");
+    browser.wait_text("main h1", |t| t == "Users");
+    let admin = server.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let editor = create_admin_with_cli(&server, "editor@example.com", "editor");
+    browser.script("location.reload()");
+    let row = browser.wait_text("tr[data-user='editor@example.com']", |t| {
+        t.contains("Editor")
+    });
+    assert!(row.contains("Active"), "{row}");
+    browser.screenshot("users");
+
+    // Deactivated, the editor's session is refused; activated, it is not (sign in again).
+    browser.click("tr[data-user='editor@example.com'] button[data-action=toggle]");
+    browser.wait_text("tr[data-user='editor@example.com']", |t| {
+        t.contains("inactive")
+    });
+    assert_eq!(server.get("/admin/users/me", Some(&editor)).status, 401);
+    browser.click("tr[data-user='editor@example.com'] button[data-action=toggle]");
+    browser.wait_text("tr[data-user='editor@example.com']", |t| {
+        t.contains("Active")
+    });
+    let editor = server.login("editor@example.com", "Other-Admin-Pass-1");
+    assert_eq!(server.get("/admin/users/me", Some(&editor)).status, 200);
+
+    // The Editor role's grid: ticking an action gives it to the role's admins.
+    assert_eq!(server.get("/admin/api-tokens", Some(&editor)).status, 403);
+    browser.click("nav a[href='#/roles']");
+    browser.wait_text("main h1", |t| t == "Roles");
+    browser.click("li[data-role='strapi-editor'] a");
+    browser.wait_text("main h1", |t| t == "Editor");
+    browser.click("#p-admin--api-tokens-read");
+    browser.click("#p-admin--roles-read");
+    browser.click("#p-admin--roles-update");
+    browser.click("form button[type=submit]");
+    browser.wait_text("#notice", |t| t.contains("Saved"));
+    browser.screenshot("role-editor");
+    assert_eq!(server.get("/admin/api-tokens", Some(&editor)).status, 200);
+
+    // Signed in as that editor: the Author role offers only what the editor holds; the rest is
+    // shown, marked, and cannot be ticked.
+    browser.script(&format!(
+        "sessionStorage.setItem('vellum.session', '{editor}'); location.hash = '#/roles'; location.reload();"
+    ));
+    browser.wait_text("main h1", |t| t == "Roles");
+    browser.click("li[data-role='strapi-author'] a");
+    browser.wait_text("main h1", |t| t == "Author");
+    let beyond = browser.script(
+        "const box = document.querySelector('#p-admin--users-read'); \
+         return [box.disabled, box.closest('label').textContent];",
+    );
+    assert_eq!(beyond[0], json!(true));
+    assert!(
+        beyond[1].as_str().unwrap().contains("beyond your own"),
+        "{beyond}"
+    );
+    // The Author's own-entries condition is shown, and kept through a save.
+    assert!(browser.text("main").contains("own entries only"));
+    browser.click("#p-admin--api-tokens-read");
+    browser.click("form button[type=submit]");
+    browser.wait_text("#notice", |t| t.contains("Saved"));
+    let author = server.get("/admin/roles/3/permissions", Some(&admin));
+    let read = author.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["action"] == "plugin::content-manager.explorer.read")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        read["conditions"],
+        json!(["admin::is-creator"]),
+        "{}",
+        author.body
+    );
+    browser.screenshot("role-author");
 }

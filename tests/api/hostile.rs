@@ -108,7 +108,7 @@ fn every_route_with_every_wrong_method_is_4xx() {
         ("/admin/content-types".into(), &["GET", "POST"]),
         ("/admin/content-types/api::article.article".into(), &["PUT"]),
         ("/admin/users/2".into(), &["PUT", "DELETE"]),
-        ("/admin/roles/2/permissions".into(), &["PUT"]),
+        ("/admin/roles/2/permissions".into(), &["GET", "PUT"]),
         ("/admin/api-tokens/1/revoke".into(), &["POST"]),
         ("/admin/api-tokens/1/secrets/previous".into(), &["DELETE"]),
         ("/admin/admin-tokens".into(), &["GET", "POST"]),

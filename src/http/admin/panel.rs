@@ -28,6 +28,8 @@ const ASSETS: &[Asset] = &[
     asset!("api.js", "text/javascript; charset=utf-8"),
     asset!("dom.js", "text/javascript; charset=utf-8"),
     asset!("content.js", "text/javascript; charset=utf-8"),
+    asset!("permissions.js", "text/javascript; charset=utf-8"),
+    asset!("users.js", "text/javascript; charset=utf-8"),
     asset!("style.css", "text/css; charset=utf-8"),
 ];
 

@@ -101,6 +101,25 @@ pub async fn delete(
     Ok(HttpResponse::Ok().json(json!({ "data": user_json(&user, &[]) })))
 }
 
+/// `GET /admin/roles/{id}/permissions` (`admin::roles.read`): what the role grants, as Strapi's
+/// permission objects.
+pub async fn role_permissions(
+    state: web::Data<AppState>,
+    _session: AdminSession,
+    Id(id): Id,
+) -> ApiResult<HttpResponse> {
+    let grants = state
+        .db(move |conn| {
+            let role = roles::list(conn)?
+                .into_iter()
+                .find(|role| role.id == id)
+                .ok_or_else(|| ApiError::not_found("Role not found"))?;
+            Ok(roles::grants_of(conn, &[role])?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": admin_permissions_json(&grants) })))
+}
+
 /// `PUT /admin/roles/{id}/permissions` (`admin::roles.update`): `{permissions: [...]}` replaces
 /// the actions the role grants; the Super Admin role cannot be edited.
 pub async fn set_role_permissions(

@@ -1,0 +1,114 @@
+// Settings → Users and Roles: the admins (active or not, with their roles: activate,
+// deactivate, delete) and the roles, each with its permissions as a grid of checkboxes that
+// never offers more than the signed-in admin holds.
+
+import { call } from './api.js';
+import {
+  confirmDialog, guard, h, say, show, submitting,
+} from './dom.js';
+import { actionBox, adminGroups, selectAll, ticked } from './permissions.js';
+
+const SUPER_ADMIN = 'strapi-super-admin';
+const IS_CREATOR = 'admin::is-creator';
+
+export async function usersView() {
+  const { results } = await call('GET', '/admin/users');
+  const rows = results.map((user) => h('tr', { 'data-user': user.email },
+    h('th', { scope: 'row' }, [user.firstname, user.lastname].filter(Boolean).join(' ') || user.email),
+    h('td', { 'data-label': 'Email' }, user.email),
+    h('td', { 'data-label': 'Roles' }, user.roles.map((role) => role.name).join(', ') || '—'),
+    h('td', { 'data-label': 'Status' }, user.isActive ? 'Active' : h('span', { class: 'tag neutral' }, 'inactive')),
+    h('td', { class: 'row-actions' },
+      h('button', {
+        type: 'button', class: 'secondary', 'data-action': 'toggle', onclick: () => setActive(user, !user.isActive),
+      }, user.isActive ? 'Deactivate' : 'Activate'),
+      h('button', {
+        type: 'button', class: 'danger', 'data-action': 'delete', onclick: () => removeUser(user),
+      }, 'Delete'))));
+  show(h('section', { class: 'card' },
+    h('h1', {}, 'Users'),
+    h('p', { class: 'hint' }, 'An inactive admin cannot sign in, and their admin tokens are refused. '
+      + 'New admins are created with `vellum admin create` for now.'),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'stack' },
+      h('thead', {}, h('tr', {}, ['Name', 'Email', 'Roles', 'Status', 'Actions']
+        .map((title) => h('th', { scope: 'col' }, title)))),
+      h('tbody', {}, rows)))));
+}
+
+async function setActive(user, active) {
+  try {
+    await call('PUT', `/admin/users/${user.id}`, { isActive: active });
+    await usersView();
+    say(`${user.email} is ${active ? 'active' : 'inactive'} now.`, 'info');
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+async function removeUser(user) {
+  if (!(await confirmDialog(`Delete ${user.email}? Their sessions and admin tokens are deleted too.`, 'Delete'))) return;
+  try {
+    await call('DELETE', `/admin/users/${user.id}`);
+    await usersView();
+    say(`Deleted ${user.email}.`, 'info');
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+export async function rolesView() {
+  const roles = await call('GET', '/admin/roles');
+  show(h('section', { class: 'card' },
+    h('h1', {}, 'Roles'),
+    h('p', { class: 'hint' }, 'What the admins of each role may do.'),
+    h('ul', { class: 'roles' }, roles.map((role) => h('li', { 'data-role': role.code },
+      h('a', { href: `#/roles/${role.id}` }, role.name), ': ', role.description)))));
+}
+
+/** One role's permissions, as a grid: `held` are the signed-in admin's actions, the most they
+ * may give; an action only the role holds can be taken away, not given back. */
+export async function roleView(id, held) {
+  const roles = await call('GET', '/admin/roles');
+  const role = roles.find((r) => String(r.id) === id);
+  if (!role) throw new Error('This role does not exist.');
+  const permissions = await call('GET', `/admin/roles/${role.id}/permissions`);
+  const granted = new Set(permissions.map((p) => p.action));
+  const ownOnly = new Set(permissions.filter((p) => p.conditions.includes(IS_CREATOR)).map((p) => p.action));
+  // Every admin action is the Super Admin's: the grid offers them all, those beyond what the
+  // signed-in admin holds shown but not offered.
+  const everything = await call('GET', `/admin/roles/${roles.find((r) => r.code === SUPER_ADMIN).id}/permissions`);
+  const catalogue = [...new Set([...everything.map((p) => p.action), ...held, ...granted])].sort();
+  const heading = h('h1', {}, role.name);
+  if (role.code === SUPER_ADMIN) {
+    show(h('section', { class: 'card' }, heading,
+      h('p', {}, 'The Super Admin role holds every permission; it cannot be edited.'),
+      h('p', {}, h('a', { href: '#/roles' }, 'Back to the roles'))));
+    return;
+  }
+  const form = guard(h('form', {},
+    h('fieldset', { class: 'permissions' },
+      h('legend', {}, 'Permissions'),
+      adminGroups(catalogue).map(([subject, actions]) => h('div', { class: 'permission-group' },
+        h('h2', {}, subject),
+        selectAll(`all-of-${subject}`, 'all', (box) => !box.disabled && actions.some(([action]) => action === box.value)),
+        actions.map(([action, verb]) => actionBox(action, verb, granted, {
+          disabled: !held.has(action) && !granted.has(action),
+          note: ownOnly.has(action) ? 'own entries only' : (held.has(action) ? null : 'beyond your own'),
+        })))),
+      h('small', { class: 'field-error', 'data-error-for': 'permissions' })),
+    h('div', { class: 'actions' },
+      h('a', { class: 'button secondary', href: '#/roles' }, 'Back to the roles'),
+      h('button', { type: 'submit' }, 'Save'))));
+  submitting(form, async () => {
+    // An action keeps its condition (Strapi's "own entries only") when it stays ticked.
+    const body = ticked(form).map((action) => (ownOnly.has(action) ? { action, conditions: [IS_CREATOR] } : action));
+    await call('PUT', `/admin/roles/${role.id}/permissions`, { permissions: body });
+    await roleView(id, held);
+    say(`Saved the permissions of ${role.name}.`, 'info');
+  });
+  show(h('section', { class: 'card' },
+    heading,
+    h('p', { class: 'hint' }, `${role.description} You can give only what you hold yourself; `
+      + 'an action marked "beyond your own" can be taken away, not given.'),
+    form));
+}
