@@ -81,6 +81,9 @@ pub struct Config {
     /// Limits of `/graphql` (`GRAPHQL_MAX_DEPTH`, `GRAPHQL_MAX_COMPLEXITY`, `GRAPHQL_MAX_BATCH`,
     /// `GRAPHQL_INTROSPECTION`).
     pub graphql: GraphqlLimits,
+    /// Whether `GET /graphql` serves a playground to browsers (`GRAPHQL_PLAYGROUND`; on in
+    /// development).
+    pub graphql_playground: bool,
     pub environment: Environment,
 }
 
@@ -207,17 +210,17 @@ impl Config {
                     1000,
                 )?,
                 max_batch: parse_number(get("GRAPHQL_MAX_BATCH"), "GRAPHQL_MAX_BATCH", 10)?,
-                introspection: match get("GRAPHQL_INTROSPECTION").as_deref().map(str::trim) {
-                    None => environment == Environment::Development,
-                    Some("true" | "1") => true,
-                    Some("false" | "0") => false,
-                    Some(other) => {
-                        return Err(ConfigError(format!(
-                            "GRAPHQL_INTROSPECTION must be true or false, not `{other}`"
-                        )));
-                    }
-                },
+                introspection: flag(
+                    get("GRAPHQL_INTROSPECTION"),
+                    "GRAPHQL_INTROSPECTION",
+                    environment == Environment::Development,
+                )?,
             },
+            graphql_playground: flag(
+                get("GRAPHQL_PLAYGROUND"),
+                "GRAPHQL_PLAYGROUND",
+                environment == Environment::Development,
+            )?,
             environment,
         })
     }
@@ -355,6 +358,18 @@ fn random_secret() -> Result<String, ConfigError> {
     getrandom::fill(&mut bytes)
         .map_err(|e| ConfigError(format!("the operating system gave no randomness: {e}")))?;
     Ok(hex::encode(bytes))
+}
+
+/// A true/false setting (`true`/`1`, `false`/`0`); `default` when unset.
+fn flag(value: Option<String>, name: &str, default: bool) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true" | "1") => Ok(true),
+        Some("false" | "0") => Ok(false),
+        Some(other) => Err(ConfigError(format!(
+            "{name} must be true or false, not `{other}`"
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/graphql")
                 .wrap(no_store())
-                .route(post().to(graphql::execute)),
+                .route(post().to(graphql::execute))
+                .route(get().to(graphql::playground)),
         )
         .service(
             web::scope("/api")

@@ -706,3 +706,49 @@ fn users_and_roles_are_managed_in_the_panel_never_beyond_ones_own() {
     );
     browser.screenshot("role-author");
 }
+
+#[test]
+fn the_graphql_playground_runs_a_query_with_a_token() {
+    // Off: GET /graphql is a wrong method, as without a playground.
+    let off = TestServer::start_with(&[("GRAPHQL_PLAYGROUND", "false")]);
+    let refused = off.get("/graphql", None);
+    assert_eq!(refused.status, 405);
+    assert_eq!(refused.headers["allow"], "POST");
+    assert_eq!(refused.body["error"]["name"], "MethodNotAllowedError");
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    // On (the development default): a page under the panel's policy.
+    let server = TestServer::start();
+    let page = server.get("/graphql", None);
+    assert_eq!(page.status, 200);
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    let admin = server.register_admin();
+    let token = server.token(&admin, "full-access", &[]);
+    let made = server.post(
+        "/api/articles",
+        Some(&token),
+        &json!({"data": {"title": "Seen in the playground"}}),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    browser.goto(&format!("{}/graphql", server.url));
+    browser.wait_text("main h1", |t| t == "GraphQL playground");
+    browser.fill("#f-token", &token);
+    browser.fill(
+        "#f-query",
+        "query($n: Int) { articles(pagination: {limit: $n}) { title } }",
+    );
+    browser.fill("#f-variables", "{\"n\": 5}");
+    browser.click("#run");
+    let answer = browser.wait_text("#answer", |t| t.starts_with("200"));
+    assert!(answer.contains("Seen in the playground"), "{answer}");
+    browser.screenshot("graphql-playground");
+    // Bad variables are said beside their field, nothing sent.
+    browser.fill("#f-variables", "{nope");
+    browser.click("#run");
+    assert_eq!(
+        browser.wait_text("#f-variables-error", |t| !t.is_empty()),
+        "The variables are not valid JSON."
+    );
+}

@@ -11,6 +11,6 @@ pub(super) mod auth;
 pub(super) mod content_manager;
 pub(super) mod content_types;
 mod grants;
-pub(super) mod panel;
+pub(in crate::http) mod panel;
 pub(super) mod tokens;
 pub(super) mod users;

@@ -30,6 +30,8 @@ const ASSETS: &[Asset] = &[
     asset!("content.js", "text/javascript; charset=utf-8"),
     asset!("permissions.js", "text/javascript; charset=utf-8"),
     asset!("users.js", "text/javascript; charset=utf-8"),
+    asset!("playground.html", "text/html; charset=utf-8"),
+    asset!("playground.js", "text/javascript; charset=utf-8"),
     asset!("style.css", "text/css; charset=utf-8"),
 ];
 
@@ -39,7 +41,7 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 fn serve(name: &str) -> HttpResponse {
     let Some(asset) = ASSETS
         .iter()
-        .find(|a| a.name == name && a.name != "index.html")
+        .find(|a| a.name == name && !a.name.ends_with(".html"))
     else {
         return ApiError::not_found("Not Found").error_response();
     };
@@ -60,6 +62,14 @@ fn respond(asset: &Asset) -> HttpResponse {
 /// `GET /admin`: the panel's page.
 pub async fn index() -> HttpResponse {
     respond(&ASSETS[0])
+}
+
+/// `GET /graphql` for a browser: the playground page, under the panel's policy.
+pub(in crate::http) fn playground() -> HttpResponse {
+    match ASSETS.iter().find(|a| a.name == "playground.html") {
+        Some(page) => respond(page),
+        None => ApiError::not_found("Not Found").error_response(),
+    }
 }
 
 /// `GET /admin/assets/{file}`.

@@ -152,6 +152,18 @@ fn invalid_document(unparsed: Unparsed) -> HttpResponse {
         .body(json!({ "errors": [error] }).to_string())
 }
 
+/// `GET /graphql`: the playground page when `GRAPHQL_PLAYGROUND` is on (as Strapi's Apollo
+/// serves its landing page in development); otherwise the method is not allowed.
+pub async fn playground(state: web::Data<AppState>) -> HttpResponse {
+    if state.config.graphql_playground {
+        crate::http::admin::panel::playground()
+    } else {
+        HttpResponse::MethodNotAllowed()
+            .insert_header((actix_web::http::header::ALLOW, "POST"))
+            .finish()
+    }
+}
+
 pub async fn execute(
     state: web::Data<AppState>,
     schemas: web::Data<Schemas>,
