@@ -122,6 +122,9 @@ async function tokensView(banner, onlyStatic = false) {
       token.allowedIps ? `from ${token.allowedIps.join(', ')}` : null,
       token.rateLimit ? `${token.rateLimit} a minute` : null,
     ].filter(Boolean).join('; ');
+    // A regeneration's grace period: the previous secret still works until then.
+    const grace = token.previousSecretExpiresAt && Date.parse(token.previousSecretExpiresAt) > now
+      ? token.previousSecretExpiresAt : null;
     return h('tr', { class: expired ? 'expired' : null, 'data-token': token.name },
       h('th', { scope: 'row' }, token.name, expired ? h('span', { class: 'tag' }, 'expired') : null,
         fromConfig ? h('span', { class: 'tag neutral' }, 'configuration') : null),
@@ -130,9 +133,11 @@ async function tokensView(banner, onlyStatic = false) {
       h('td', { 'data-label': 'Type' }, fromConfig ? `restricted to ${token.restrictions.join(', ')}` : token.type),
       h('td', { 'data-label': 'Limits' }, limits || '—'),
       h('td', { 'data-label': 'Last used' }, when(token.lastUsedAt)),
-      h('td', { 'data-label': 'Expires' }, token.expiresAt ? when(token.expiresAt) : 'Unlimited'),
+      h('td', { 'data-label': 'Expires' }, token.expiresAt ? when(token.expiresAt) : 'Unlimited',
+        grace ? h('small', { class: 'hint grace' }, h('br'), `previous secret until ${when(grace)}`) : null),
       h('td', { class: 'row-actions' }, fromConfig ? '' : [
         h('a', { class: 'button secondary', 'data-action': 'edit', href: `#/tokens/${token.id}` }, 'Edit'),
+        grace ? h('button', { type: 'button', class: 'secondary', 'data-action': 'end-grace', onclick: () => endGrace(token) }, 'End grace') : null,
         // An expired (or revoked) token keeps its expiry: a new secret would be refused too.
         expired ? null : h('button', { type: 'button', class: 'secondary', 'data-action': 'regenerate', onclick: () => regenerate(token) }, 'Regenerate'),
         h('button', { type: 'button', class: 'danger', 'data-action': 'delete', onclick: () => remove(token) }, 'Delete'),
@@ -344,6 +349,18 @@ function applyLimits(body, entered) {
   const ips = (entered.allowedIps || '').split(/[\s,]+/).filter(Boolean);
   body.allowedIps = ips.length ? ips : null;
   body.rateLimit = entered.rateLimit ? Number(entered.rateLimit) : null;
+}
+
+/** Ends a grace period now: the previous secret stops working. */
+async function endGrace(token) {
+  if (!(await confirmDialog(`Refuse the previous secret of "${token.name}" now? Clients still using it will be refused.`, 'End grace'))) return;
+  try {
+    await call('DELETE', `/admin/api-tokens/${token.id}/secrets/previous`);
+    await tokensView();
+    say(`The previous secret of "${token.name}" is refused now.`, 'info');
+  } catch (error) {
+    say(error.message);
+  }
 }
 
 /** Revokes a token: it expires now and stays listed, for the audit trail. */

@@ -68,6 +68,8 @@ pub struct TokenRecord {
     pub last_used_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Until when the previous secret of a regeneration with a grace period is accepted.
+    pub grace_until: Option<NaiveDateTime>,
 }
 
 impl TokenRecord {

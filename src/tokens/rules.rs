@@ -321,6 +321,7 @@ mod tests {
             last_used_at: None,
             created_at: now,
             updated_at: now,
+            grace_until: None,
         };
         let custom = record(TokenType::Custom, None);
         // A custom token keeps its permissions when none are given.

@@ -26,6 +26,7 @@ struct Row {
     last_used_at: Option<NaiveDateTime>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    previous_expires_at: Option<NaiveDateTime>,
 }
 
 impl Row {
@@ -52,6 +53,7 @@ impl Row {
             last_used_at: self.last_used_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            grace_until: self.previous_expires_at,
         }
     }
 }

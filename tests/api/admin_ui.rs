@@ -608,6 +608,16 @@ fn tokens_are_edited_shown_and_static_ones_listed() {
     let new = browser.wait_text("#new-token", |t| t.starts_with("vct_"));
     assert_eq!(server.get("/api/articles", Some(&old)).status, 200);
     assert_eq!(server.get("/api/articles", Some(&new)).status, 200);
+    // The list says until when the old secret works, and ends that at once on request.
+    let row = browser.text("tr[data-token='rotating']");
+    assert!(row.contains("previous secret until"), "{row}");
+    browser.click("tr[data-token='rotating'] button[data-action=end-grace]");
+    browser.click("#confirm-ok");
+    browser.wait_text("#notice", |t| t.contains("refused now"));
+    browser.wait_gone("tr[data-token='rotating'] button[data-action=end-grace]");
+    // At once: the change clears the server's verified cache.
+    assert_eq!(server.get("/api/articles", Some(&old)).status, 401);
+    assert_eq!(server.get("/api/articles", Some(&new)).status, 200);
 
     // Static tokens: listed with their restrictions, not editable.
     browser.click("nav a[href='#/static-tokens']");

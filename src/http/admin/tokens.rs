@@ -36,7 +36,8 @@ pub(super) fn find_of_kind(
 /// A token as Strapi shows it, in its key order (`id, kind, name, description, lastUsedAt, type,
 /// lifespan, expiresAt, createdAt, updatedAt, permissions`; an admin token with
 /// `adminPermissions` and `adminUserOwner` instead of `type` and `permissions`), `accessKey`
-/// only where given, and Vellum's `allowedIps` and `rateLimit` only when set.
+/// only where given, and Vellum's `allowedIps`, `rateLimit` and `previousSecretExpiresAt` (the
+/// end of a regeneration's grace period) only when set.
 pub(super) fn token_json(record: &TokenRecord, access_key: Option<&PlainToken>) -> Value {
     token_json_in(record, access_key, false)
 }
@@ -90,6 +91,9 @@ fn token_json_in(record: &TokenRecord, access_key: Option<&PlainToken>, type_lat
     }
     if let Some(limit) = record.policy.rate_limit {
         put("rateLimit", json!(limit));
+    }
+    if let Some(until) = record.grace_until {
+        put("previousSecretExpiresAt", json!(iso(until)));
     }
     if let Some(token) = access_key {
         put("accessKey", json!(token.expose()));
