@@ -573,7 +573,11 @@ function forbiddenView() {
 /** Shows the page the address names; leaving a form with unsaved edits asks first (a refusal
  * puts the address back and keeps the form as it is). */
 async function route(event) {
-  if (!session.token) return;
+  // Signed out, an invitation link opened in this tab still shows its page.
+  if (!session.token) {
+    if (/^#\/register\?/.test(location.hash)) await start();
+    return;
+  }
   if (event && event.oldURL && hasUnsaved()) {
     const leave = await confirmDialog('Leave this page? Your changes are not saved.', 'Leave');
     if (!leave) {
@@ -609,6 +613,33 @@ async function route(event) {
   }
 }
 
+/** An invited admin's registration: their names and password, then signed in. */
+async function invitedView(token) {
+  let invited;
+  try {
+    invited = await call('GET', `/admin/registration-info?registrationToken=${encodeURIComponent(token)}`);
+  } catch (error) {
+    show(h('section', { class: 'card narrow' }, h('h1', {}, 'Invitation'),
+      h('p', {}, `${error.message}: the link may have been used already. Ask for a new invitation, or sign in.`),
+      h('p', {}, h('a', { href: '#/' }, 'Sign in'))));
+    return;
+  }
+  show(h('section', { class: 'card narrow' },
+    h('h1', {}, 'Welcome to Vellum'),
+    h('p', {}, `You were invited as ${invited.email}. Choose your password to finish.`),
+    submitting(h('form', { novalidate: true },
+      field('First name', 'firstname', { required: true, autocomplete: 'given-name', value: invited.firstname || '' }),
+      field('Last name', 'lastname', { autocomplete: 'family-name', value: invited.lastname || '' }),
+      field('Password', 'password', { type: 'password', required: true, autocomplete: 'new-password' }, PASSWORD_RULE),
+      h('button', { type: 'submit' }, 'Finish')),
+    async (entered) => {
+      const data = await call('POST', '/admin/register', { registrationToken: token, userInfo: entered });
+      session.token = data.token;
+      history.replaceState(null, '', '#/');
+      await start();
+    })));
+}
+
 /** Chooses the first view: registration on a fresh install, sign-in, or the panel. */
 async function start() {
   say('');
@@ -630,6 +661,8 @@ async function start() {
   }
   nav.hidden = true;
   account.hidden = true;
+  const invitation = /^#\/register\?registrationToken=([^&]+)/.exec(location.hash);
+  if (invitation) return invitedView(decodeURIComponent(invitation[1]));
   const init = await call('GET', '/admin/init');
   if (init.hasAdmin) loginView(); else registerView();
 }

@@ -95,9 +95,12 @@ export function showError(form, error) {
   }
   let first = null;
   for (const [path, message] of Object.entries(fields)) {
-    const name = path.split('.')[0];
+    // `allowedIps.0` belongs to `allowedIps`, `userInfo.password` to `password`.
+    const parts = path.split('.');
+    const name = [parts[0], parts[parts.length - 1]]
+      .find((candidate) => form.querySelector(`[data-error-for="${CSS.escape(candidate)}"]`));
+    if (!name) continue;
     const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
-    if (!slot) continue;
     slot.textContent = message;
     const control = form.querySelector(`[name="${CSS.escape(name)}"]`);
     if (control) {
@@ -130,7 +133,7 @@ export function submitting(form, work) {
     for (const button of buttons) button.disabled = true;
     say('');
     try {
-      await work(values(form), event.submitter);
+      await work(values(form), event.submitter, form);
       form.unsaved = false;
     } catch (error) {
       showError(form, error);
@@ -150,10 +153,20 @@ export function confirmDialog(text, okLabel, extra) {
   dialog.returnValue = '';
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => {
-      const inputs = dialog.querySelectorAll('#confirm-extra input, #confirm-extra select');
-      resolve(dialog.returnValue === 'ok'
-        ? Object.fromEntries([...inputs].map((input) => [input.name, input.value]))
-        : null);
+      if (dialog.returnValue !== 'ok') {
+        resolve(null);
+        return;
+      }
+      // Values by name; ticked checkboxes of one name as a list.
+      const entries = {};
+      for (const input of dialog.querySelectorAll('#confirm-extra input, #confirm-extra select')) {
+        if (input.type === 'checkbox') {
+          if (input.checked) (entries[input.name] ||= []).push(input.value);
+        } else {
+          entries[input.name] = input.value;
+        }
+      }
+      resolve(entries);
     }, { once: true });
     dialog.showModal();
   });

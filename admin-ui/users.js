@@ -1,18 +1,35 @@
-// Settings → Users and Roles: the admins (active or not, with their roles: activate,
-// deactivate, delete) and the roles, each with its permissions as a grid of checkboxes that
+// Settings → Users and Roles: the admins (active or not, with their roles: invite, change
+// roles, activate, deactivate, delete) and the roles, each with its permissions as a grid of checkboxes that
 // never offers more than the signed-in admin holds.
 
 import { call } from './api.js';
 import {
-  confirmDialog, guard, h, say, show, submitting,
+  confirmDialog, field, guard, h, say, show, submitting,
 } from './dom.js';
 import { actionBox, adminGroups, selectAll, ticked } from './permissions.js';
 
 const SUPER_ADMIN = 'strapi-super-admin';
 const IS_CREATOR = 'admin::is-creator';
 
-export async function usersView() {
+/** Checkboxes of every role, `chosen` ticked (ids `<prefix>-<role id>`). */
+function roleBoxes(roles, chosen = new Set(), prefix = 'r') {
+  return h('fieldset', { class: 'permissions' },
+    h('legend', {}, 'Roles'),
+    roles.map((role) => h('label', { for: `${prefix}-${role.id}`, class: 'check' },
+      h('input', {
+        type: 'checkbox', id: `${prefix}-${role.id}`, name: 'roles', value: role.id, checked: chosen.has(role.id),
+      }), ` ${role.name}`)),
+    h('small', { class: 'field-error', 'data-error-for': 'roles' }));
+}
+
+/** The link an invited admin registers through. */
+function inviteLink(token) {
+  return `${location.origin}/admin#/register?registrationToken=${encodeURIComponent(token)}`;
+}
+
+export async function usersView(banner) {
   const { results } = await call('GET', '/admin/users');
+  const roles = await call('GET', '/admin/roles');
   const rows = results.map((user) => h('tr', { 'data-user': user.email },
     h('th', { scope: 'row' }, [user.firstname, user.lastname].filter(Boolean).join(' ') || user.email),
     h('td', { 'data-label': 'Email' }, user.email),
@@ -20,19 +37,58 @@ export async function usersView() {
     h('td', { 'data-label': 'Status' }, user.isActive ? 'Active' : h('span', { class: 'tag neutral' }, 'inactive')),
     h('td', { class: 'row-actions' },
       h('button', {
+        type: 'button', class: 'secondary', 'data-action': 'roles', onclick: () => changeRoles(user, roles),
+      }, 'Roles'),
+      h('button', {
         type: 'button', class: 'secondary', 'data-action': 'toggle', onclick: () => setActive(user, !user.isActive),
       }, user.isActive ? 'Deactivate' : 'Activate'),
       h('button', {
         type: 'button', class: 'danger', 'data-action': 'delete', onclick: () => removeUser(user),
       }, 'Delete'))));
+  const invite = submitting(h('form', { id: 'invite', novalidate: true },
+    h('h2', {}, 'Invite an admin'),
+    h('div', { class: 'filters' },
+      field('First name', 'firstname', { required: true }),
+      field('Last name', 'lastname', {}),
+      field('Email', 'email', { type: 'email', required: true })),
+    roleBoxes(roles),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Invite'))),
+  async (entered, _, form) => {
+    const body = {
+      firstname: entered.firstname,
+      email: entered.email,
+      roles: [...form.querySelectorAll('input[name=roles]:checked')].map((box) => Number(box.value)),
+    };
+    if (entered.lastname) body.lastname = entered.lastname;
+    const made = await call('POST', '/admin/users', body);
+    await usersView(h('div', { class: 'banner', role: 'status' },
+      h('p', {}, h('strong', {}, `Send ${made.email} this link: they set their password there. It is shown once.`)),
+      h('code', { id: 'invite-link', class: 'secret' }, inviteLink(made.registrationToken))));
+  });
   show(h('section', { class: 'card' },
     h('h1', {}, 'Users'),
     h('p', { class: 'hint' }, 'An inactive admin cannot sign in, and their admin tokens are refused. '
-      + 'New admins are created with `vellum admin create` for now.'),
+      + 'An invited admin stays inactive until they register through their link.'),
+    banner || null,
     h('div', { class: 'table-wrap' }, h('table', { class: 'stack' },
       h('thead', {}, h('tr', {}, ['Name', 'Email', 'Roles', 'Status', 'Actions']
         .map((title) => h('th', { scope: 'col' }, title)))),
-      h('tbody', {}, rows)))));
+      h('tbody', {}, rows))),
+    invite));
+}
+
+/** Gives a user other roles, chosen in the dialog (never beyond the changer's own). */
+async function changeRoles(user, roles) {
+  const chosen = new Set(user.roles.map((role) => role.id));
+  const answer = await confirmDialog(`The roles of ${user.email}:`, 'Save', roleBoxes(roles, chosen, 'dr'));
+  if (!answer) return;
+  try {
+    await call('PUT', `/admin/users/${user.id}`, { roles: (answer.roles || []).map(Number) });
+    await usersView();
+    say(`Saved the roles of ${user.email}.`, 'info');
+  } catch (error) {
+    say(error.message);
+  }
 }
 
 async function setActive(user, active) {

@@ -292,6 +292,19 @@ impl FieldErrors {
         }));
     }
 
+    /// The errors of a nested object, under `prefix`, as yup reports them: the path starts with
+    /// it and so does the message (`userInfo.password must be …`).
+    pub fn nest(&mut self, prefix: &str, inner: FieldErrors) {
+        for mut error in inner.0 {
+            if let Some(path) = error["path"].as_array_mut() {
+                path.insert(0, json!(prefix));
+            }
+            let message = format!("{prefix}.{}", error["message"].as_str().unwrap_or_default());
+            error["message"] = json!(message);
+            self.0.push(error);
+        }
+    }
+
     /// A field error with the value given, as Strapi (yup) reports it: `{path, message, name,
     /// value}`.
     pub fn add_value(&mut self, path: &str, message: impl Into<String>, value: Value) {

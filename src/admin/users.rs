@@ -20,6 +20,8 @@ pub struct AdminUser {
     pub blocked: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The hash of an invited admin's registration token (`None` once registered).
+    pub registration_token_hash: Option<String>,
 }
 
 impl fmt::Debug for AdminUser {
@@ -250,5 +252,188 @@ pub fn delete(
         tokens.delete_owned_by(conn, change, id)?;
         diesel::delete(admin_users::table.find(id)).execute(conn)?;
         Ok(user)
+    })
+}
+
+/// Who is invited: their names, their email (normalised), the ids of their roles.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub firstname: String,
+    pub lastname: Option<String>,
+    pub email: String,
+    pub role_ids: Vec<i32>,
+}
+
+/// Why an invitation or a change of roles was refused.
+#[derive(Debug)]
+pub enum RolesError {
+    EmailTaken,
+    UnknownRole(i32),
+    NotFound,
+    /// The roles grant what the granter does not hold (these actions).
+    Exceeding(Vec<String>),
+    /// The change would leave no active Super Admin.
+    LastSuperAdmin,
+    /// Only a Super Admin changes a Super Admin's roles.
+    SuperAdminOnly,
+    /// The operating system gave no randomness for a registration token.
+    NoRandomness,
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for RolesError {
+    fn from(error: diesel::result::Error) -> Self {
+        RolesError::Database(error)
+    }
+}
+
+/// The hash a registration token is kept as.
+fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// The roles of these ids, refused when one is unknown or when together they grant what
+/// `granter` does not hold.
+fn grantable_roles(
+    conn: &mut DbConnection,
+    role_ids: &[i32],
+    granter: &roles::Grants,
+) -> Result<Vec<Role>, RolesError> {
+    let all = roles::list(conn)?;
+    let mut chosen = Vec::new();
+    for id in role_ids {
+        let role = all
+            .iter()
+            .find(|role| role.id == *id)
+            .ok_or(RolesError::UnknownRole(*id))?;
+        if !chosen.contains(role) {
+            chosen.push(role.clone());
+        }
+    }
+    let exceeding = roles::grants_of(conn, &chosen)?.beyond(granter);
+    if exceeding.is_empty() {
+        Ok(chosen)
+    } else {
+        Err(RolesError::Exceeding(exceeding))
+    }
+}
+
+fn replace_roles(conn: &mut DbConnection, id: i32, chosen: &[Role]) -> QueryResult<()> {
+    diesel::delete(admin_users_roles::table.filter(admin_users_roles::user_id.eq(id)))
+        .execute(conn)?;
+    for role in chosen {
+        diesel::insert_into(admin_users_roles::table)
+            .values((
+                admin_users_roles::user_id.eq(id),
+                admin_users_roles::role_id.eq(role.id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Invites an admin (as Strapi's `POST /admin/users`): inactive, without a password, with
+/// roles that grant no more than `granter` holds. Returns them with the registration token of
+/// their invitation link, shown this once (only its hash is kept).
+pub fn invite(
+    conn: &mut DbConnection,
+    invitation: Invitation,
+    granter: &roles::Grants,
+    now: NaiveDateTime,
+) -> Result<(AdminUser, Vec<Role>, String), RolesError> {
+    let mut bytes = [0u8; 20];
+    getrandom::fill(&mut bytes).map_err(|_| RolesError::NoRandomness)?;
+    let token = hex::encode(bytes);
+    crate::db::exclusive(conn, "admin_users", |conn| {
+        if find_by_email(conn, &invitation.email)?.is_some() {
+            return Err(RolesError::EmailTaken);
+        }
+        let chosen = grantable_roles(conn, &invitation.role_ids, granter)?;
+        diesel::insert_into(admin_users::table)
+            .values((
+                admin_users::firstname.eq(&invitation.firstname),
+                admin_users::lastname.eq(&invitation.lastname),
+                admin_users::email.eq(&invitation.email),
+                // No password: none verifies against an empty hash.
+                admin_users::password_hash.eq(""),
+                admin_users::is_active.eq(false),
+                admin_users::blocked.eq(false),
+                admin_users::created_at.eq(now),
+                admin_users::updated_at.eq(now),
+                admin_users::registration_token_hash.eq(token_hash(&token)),
+            ))
+            .execute(conn)?;
+        let user =
+            find_by_email(conn, &invitation.email)?.ok_or(diesel::result::Error::NotFound)?;
+        replace_roles(conn, user.id, &chosen)?;
+        Ok((user, chosen, token))
+    })
+}
+
+/// The invited admin a registration token names, while they have not registered.
+pub fn invited_by_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<AdminUser>> {
+    admin_users::table
+        .filter(admin_users::registration_token_hash.eq(token_hash(token)))
+        .first(conn)
+        .optional()
+}
+
+/// An invited admin registers: their names and password are set, they become active, and the
+/// token stops working. `None` when the token names no invitation.
+pub fn register_invited(
+    conn: &mut DbConnection,
+    token: &str,
+    firstname: &str,
+    lastname: Option<&str>,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<AdminUser>> {
+    crate::db::exclusive(conn, "admin_users", |conn| {
+        let Some(user) = invited_by_token(conn, token)? else {
+            return Ok(None);
+        };
+        diesel::update(admin_users::table.find(user.id))
+            .set((
+                admin_users::firstname.eq(firstname),
+                admin_users::lastname.eq(lastname),
+                admin_users::password_hash.eq(password_hash),
+                admin_users::is_active.eq(true),
+                admin_users::registration_token_hash.eq(None::<String>),
+                admin_users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        find(conn, user.id)
+    })
+}
+
+/// Gives a user these roles (as `PUT /admin/users/{id}` with `roles`), never granting what
+/// `granter` does not hold; only a super admin changes a super admin's, and the last active
+/// super admin keeps the role.
+pub fn set_roles(
+    conn: &mut DbConnection,
+    id: i32,
+    role_ids: &[i32],
+    granter: &roles::Grants,
+    by_super_admin: bool,
+    now: NaiveDateTime,
+) -> Result<(AdminUser, Vec<Role>), RolesError> {
+    crate::db::exclusive(conn, "admin_users", |conn| {
+        find(conn, id)?.ok_or(RolesError::NotFound)?;
+        let was_super_admin = is_super_admin(conn, id)?;
+        if was_super_admin && !by_super_admin {
+            return Err(RolesError::SuperAdminOnly);
+        }
+        let chosen = grantable_roles(conn, role_ids, granter)?;
+        let stays = chosen.iter().any(|role| role.code == roles::SUPER_ADMIN);
+        if was_super_admin && !stays && other_super_admins(conn, id)? == 0 {
+            return Err(RolesError::LastSuperAdmin);
+        }
+        replace_roles(conn, id, &chosen)?;
+        diesel::update(admin_users::table.find(id))
+            .set(admin_users::updated_at.eq(now))
+            .execute(conn)?;
+        let user = find(conn, id)?.ok_or(RolesError::NotFound)?;
+        Ok((user, chosen))
     })
 }

@@ -31,6 +31,7 @@ diesel::table! {
         blocked -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        registration_token_hash -> Nullable<Text>,
     }
 }
 

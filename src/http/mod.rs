@@ -61,9 +61,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/logout", post().to(auth::logout))
                 .route("/users/me", get().to(auth::me))
                 .route("/users/me/permissions", get().to(auth::my_permissions))
-                .route("/users", needs(USERS_READ, get(), users::list))
+                .route("/registration-info", get().to(auth::registration_info))
+                .route("/register", post().to(auth::register))
+                .service(
+                    resource("/users")
+                        .route(needs(USERS_READ, get(), users::list))
+                        .route(needs(USERS_CREATE, post(), users::create)),
+                )
                 .service(
                     resource("/users/{id}")
+                        .route(needs(USERS_READ, get(), users::get))
                         .route(needs(USERS_UPDATE, put(), users::update))
                         .route(needs(USERS_DELETE, delete(), users::delete)),
                 )

@@ -396,3 +396,208 @@ fn claims_of(token: &str) -> Value {
     .unwrap()
     .claims
 }
+
+/// Strapi's invitation flow, as checked on the 5.54 peer: `POST /admin/users` makes an inactive
+/// admin and a registration token, `GET /admin/registration-info` says who it is for, and
+/// `POST /admin/register` sets the password and signs them in.
+#[test]
+fn an_invited_admin_registers_through_their_token() {
+    let (server, admin) = start_signed_in(&[]);
+    let invite = |body: Value| server.post("/admin/users", Some(&admin), &body);
+    let made = invite(
+        json!({"firstname": "Ed", "lastname": "Itor", "email": "ED@example.com", "roles": [2]}),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    let user = &made.body["data"];
+    assert_eq!(user["email"], "ed@example.com");
+    assert_eq!(user["isActive"], false);
+    assert_eq!(user["roles"][0]["code"], "strapi-editor");
+    let token = user["registrationToken"].as_str().unwrap().to_string();
+    assert_eq!(token.len(), 40);
+    assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
+    let id = user["id"].as_i64().unwrap();
+    // Listed, and read by id, without the token.
+    let read = server.get(&format!("/admin/users/{id}"), Some(&admin));
+    assert_eq!(read.status, 200);
+    assert!(read.body["data"].get("registrationToken").is_none());
+    assert_error(
+        &server.get("/admin/users/99", Some(&admin)),
+        404,
+        "NotFoundError",
+        "User does not exist",
+    );
+
+    // Refusals, in Strapi's words.
+    assert_error(
+        &invite(json!({"firstname": "Ed", "email": "ed@example.com", "roles": [2]})),
+        400,
+        "ApplicationError",
+        "Email already taken",
+    );
+    assert_error(
+        &invite(json!({"firstname": "X", "email": "x@example.com", "roles": []})),
+        400,
+        "ValidationError",
+        "roles field must have at least 1 items",
+    );
+    assert_error(
+        &invite(json!({"firstname": "X", "email": "nope", "roles": [2]})),
+        400,
+        "ValidationError",
+        "email must be a valid email",
+    );
+    assert_error(
+        &invite(json!({"firstname": "X", "email": "x@example.com", "foo": 1})),
+        400,
+        "ValidationError",
+        "this field has unspecified keys: foo",
+    );
+    // An unknown role is a 400 (Strapi 5.54: a 500 from the database).
+    assert_error(
+        &invite(json!({"firstname": "X", "email": "x@example.com", "roles": [999]})),
+        400,
+        "ValidationError",
+        "Unknown role: 999",
+    );
+
+    // Who the invitation is for; a wrong or missing token is refused.
+    let info = server.get(
+        &format!("/admin/registration-info?registrationToken={token}"),
+        None,
+    );
+    assert_eq!(
+        info.body,
+        json!({"data": {"email": "ed@example.com", "firstname": "Ed", "lastname": "Itor"}})
+    );
+    assert_error(
+        &server.get("/admin/registration-info?registrationToken=nope", None),
+        400,
+        "ValidationError",
+        "Invalid registrationToken",
+    );
+    assert_error(
+        &server.get("/admin/registration-info", None),
+        400,
+        "ValidationError",
+        "registrationToken is a required field",
+    );
+    // Not yet registered: no password signs in.
+    assert_ne!(
+        server
+            .post(
+                "/admin/login",
+                None,
+                &json!({"email": "ed@example.com", "password": ""})
+            )
+            .status,
+        200
+    );
+
+    // Registering: Strapi's password rule, under `userInfo`; then signed in, once.
+    let register = |password: &str| {
+        server.post(
+            "/admin/register",
+            None,
+            &json!({"registrationToken": token, "userInfo": {"firstname": "Ed", "lastname": "Itor", "password": password}}),
+        )
+    };
+    let weak = register("weak");
+    assert_error(&weak, 400, "ValidationError", "3 errors occurred");
+    let errors = weak.body["error"]["details"]["errors"].as_array().unwrap();
+    assert_eq!(errors[0]["path"], json!(["userInfo", "password"]));
+    assert_eq!(
+        errors[0]["message"],
+        "userInfo.password must be at least 8 characters"
+    );
+    let done = register("Strong-Pass-1");
+    assert_eq!(done.status, 200, "{}", done.body);
+    let session = done.body["data"]["token"].as_str().unwrap().to_string();
+    assert_eq!(done.body["data"]["accessToken"], session.as_str());
+    assert_eq!(done.body["data"]["user"]["isActive"], true);
+    assert_eq!(
+        server.get("/admin/users/me", Some(&session)).body["data"]["email"],
+        "ed@example.com"
+    );
+    assert!(!server.login("ed@example.com", "Strong-Pass-1").is_empty());
+    assert_error(
+        &register("Strong-Pass-2"),
+        400,
+        "ValidationError",
+        "Invalid registration info",
+    );
+
+    // Roles change, never to nothing.
+    let changed = server.call(
+        "PUT",
+        &format!("/admin/users/{id}"),
+        Some(&admin),
+        Some(&json!({"roles": [3]})),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(changed.body["data"]["roles"][0]["code"], "strapi-author");
+    assert_error(
+        &server.call(
+            "PUT",
+            &format!("/admin/users/{id}"),
+            Some(&admin),
+            Some(&json!({"roles": []})),
+        ),
+        400,
+        "ValidationError",
+        "roles field must have at least 1 items",
+    );
+    // The last super admin keeps the role.
+    assert_error(
+        &server.call(
+            "PUT",
+            "/admin/users/1",
+            Some(&admin),
+            Some(&json!({"roles": [2]})),
+        ),
+        400,
+        "ValidationError",
+        "You must have at least one user with super admin role.",
+    );
+}
+
+/// Inviting, or giving roles, never grants beyond the inviter's own.
+#[test]
+fn roles_given_never_exceed_the_givers() {
+    let (server, admin) = start_signed_in(&[]);
+    let granted = server.call(
+        "PUT",
+        "/admin/roles/2/permissions",
+        Some(&admin),
+        Some(&json!({"permissions": ["admin::users.create", "admin::users.read", "admin::users.update"]})),
+    );
+    assert_eq!(granted.status, 200, "{}", granted.body);
+    let editor = create_admin_with_cli(&server, "editor@example.com", "editor");
+    let refused = server.post(
+        "/admin/users",
+        Some(&editor),
+        &json!({"firstname": "Sup", "email": "sup@example.com", "roles": [1]}),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Cannot assign permissions that exceed your own. Exceeding: "),
+        "{}",
+        refused.body
+    );
+    let peer = server.post(
+        "/admin/users",
+        Some(&editor),
+        &json!({"firstname": "Pe", "email": "pe@example.com", "roles": [2]}),
+    );
+    assert_eq!(peer.status, 201, "{}", peer.body);
+    let id = peer.body["data"]["id"].as_i64().unwrap();
+    let raised = server.call(
+        "PUT",
+        &format!("/admin/users/{id}"),
+        Some(&editor),
+        Some(&json!({"roles": [1]})),
+    );
+    assert_eq!(raised.status, 400, "{}", raised.body);
+}

@@ -762,3 +762,61 @@ fn the_graphql_playground_runs_a_query_with_a_token() {
         "The variables are not valid JSON."
     );
 }
+
+#[test]
+fn an_admin_is_invited_and_registers_in_the_panel() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = TestServer::start();
+    signed_in(&browser, &server, "#/users");
+    browser.wait_text("main h1", |t| t == "Users");
+    browser.fill("#f-firstname", "Ed");
+    browser.fill("#f-email", "ed@example.com");
+    browser.click("#r-2");
+    browser.click("#invite button[type=submit]");
+    let link = browser.wait_text("#invite-link", |t| t.contains("registrationToken="));
+    assert!(
+        link.starts_with(&format!(
+            "{}/admin#/register?registrationToken=",
+            server.url
+        )),
+        "{link}"
+    );
+    let row = browser.text("tr[data-user='ed@example.com']");
+    assert!(row.contains("inactive") && row.contains("Editor"), "{row}");
+    browser.screenshot("users-invited");
+
+    // Roles are changed in a dialog.
+    browser.click("tr[data-user='ed@example.com'] button[data-action=roles]");
+    browser.click("#dr-2");
+    browser.click("#dr-3");
+    browser.click("#confirm-ok");
+    browser.wait_text("tr[data-user='ed@example.com']", |t| t.contains("Author"));
+
+    // The invited admin opens the link, signed out: a weak password is refused beside the
+    // field; a strong one signs them in, at home, with their role's navigation.
+    browser.click("#logout");
+    browser.wait_text("main h1", |t| t == "Sign in");
+    browser.goto(&link);
+    browser.wait_text("main h1", |t| t == "Welcome to Vellum");
+    assert!(browser.text("main").contains("ed@example.com"));
+    assert_eq!(
+        browser.script("return document.querySelector('#f-firstname').value;"),
+        json!("Ed")
+    );
+    browser.fill("#f-password", "weak");
+    browser.click("form button[type=submit]");
+    let error = browser.wait_text("[data-error-for=password]", |t| !t.is_empty());
+    assert!(error.contains("at least 8 characters"), "{error}");
+    browser.fill("#f-password", "Strong-Pass-1");
+    browser.click("form button[type=submit]");
+    browser.wait_text("main h1", |t| t == "Hello Ed");
+    assert_eq!(browser.text("#who"), "ed@example.com");
+    assert!(!server.login("ed@example.com", "Strong-Pass-1").is_empty());
+    // The link works once.
+    browser.click("#logout");
+    browser.wait_text("main h1", |t| t == "Sign in");
+    browser.goto(&link);
+    browser.wait_text("main", |t| t.contains("Invalid registrationToken"));
+}

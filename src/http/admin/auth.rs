@@ -2,7 +2,7 @@
 //! `/admin/login`, `/admin/logout`, `/admin/users/me`.
 
 use crate::AppState;
-use crate::admin::roles::Role;
+use crate::admin::roles::{self, Role};
 use crate::admin::users::{self, AdminUser, CreateError, NewAdmin};
 use crate::admin::{password, sessions};
 use crate::audit::{AuditEvent, events};
@@ -11,7 +11,7 @@ use crate::clock::iso;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::{JsonObject, required_string, string_field};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// `GET /admin/init`: whether the first admin has been registered.
@@ -77,6 +77,90 @@ pub async fn register_admin(
     }
     Ok(HttpResponse::Ok()
         .json(json!({ "data": { "token": token, "user": user_json(&user, &roles) } })))
+}
+
+/// The query of `GET /admin/registration-info`.
+#[derive(serde::Deserialize)]
+pub struct RegistrationQuery {
+    #[serde(rename = "registrationToken")]
+    registration_token: Option<String>,
+}
+
+/// `GET /admin/registration-info?registrationToken=…`: who an invitation is for, as Strapi
+/// answers it (`{email, firstname, lastname}`).
+pub async fn registration_info(
+    state: web::Data<AppState>,
+    query: web::Query<RegistrationQuery>,
+) -> ApiResult<HttpResponse> {
+    let token = query.registration_token.clone().unwrap_or_default();
+    if token.is_empty() {
+        let mut errors = FieldErrors::default();
+        errors.add("registrationToken", "registrationToken is a required field");
+        errors.into_result()?;
+    }
+    let invited = state
+        .db(move |conn| Ok(users::invited_by_token(conn, &token)?))
+        .await?
+        .ok_or_else(|| ApiError::validation("Invalid registrationToken"))?;
+    Ok(HttpResponse::Ok().json(json!({ "data": {
+        "email": invited.email, "firstname": invited.firstname, "lastname": invited.lastname,
+    } })))
+}
+
+/// `POST /admin/register`: an invited admin sets their names and password and is signed in
+/// (`{token, accessToken, user}`, as Strapi answers); the invitation stops working.
+pub async fn register(
+    state: web::Data<AppState>,
+    JsonObject(body): JsonObject,
+) -> ApiResult<HttpResponse> {
+    let mut errors = FieldErrors::default();
+    let token = required_string(&body, "registrationToken", &mut errors);
+    let info = match body.get("userInfo") {
+        Some(Value::Object(info)) => info.clone(),
+        _ => {
+            errors.add("userInfo", "userInfo is a required field");
+            Map::new()
+        }
+    };
+    let mut info_errors = FieldErrors::default();
+    let firstname = required_string(&info, "firstname", &mut info_errors)
+        .trim()
+        .to_string();
+    let lastname = string_field(&info, "lastname", &mut info_errors)
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty());
+    let plain_password = required_string(&info, "password", &mut info_errors);
+    if !plain_password.is_empty() {
+        for failure in password::rule_failures(&plain_password) {
+            info_errors.add("password", failure);
+        }
+    }
+    errors.nest("userInfo", info_errors);
+    errors.into_result()?;
+    let password_hash = web::block(move || password::hash(&plain_password))
+        .await?
+        .map_err(ApiError::internal)?;
+    let now = state.clock.now();
+    let worker = state.clone();
+    let (session, user, roles) = state
+        .db_write(move |conn| {
+            let user = users::register_invited(
+                conn,
+                &token,
+                &firstname,
+                lastname.as_deref(),
+                &password_hash,
+                now,
+            )?
+            .ok_or_else(|| ApiError::validation("Invalid registration info"))?;
+            let roles = roles::of_user(conn, user.id)?;
+            let session = worker.sessions.start(conn, user.id, now)?;
+            Ok((session, user, roles))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": {
+        "token": session, "accessToken": session, "user": user_json(&user, &roles),
+    } })))
 }
 
 /// `POST /admin/login`: a session JWT for a correct email and password. Wrong email and wrong

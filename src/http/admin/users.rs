@@ -5,12 +5,12 @@ use super::auth::{role_json, user_json};
 use super::grants::{admin_grants_field, admin_permissions_json};
 use crate::AppState;
 use crate::admin::roles::{self, SetActionsError};
-use crate::admin::users::{self, ChangeError};
+use crate::admin::users::{self, ChangeError, Invitation, RolesError};
 use crate::auth::admin::AdminSession;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::http::{Id, JsonObject, only_keys};
+use crate::http::{Id, JsonObject, only_keys, required_string, string_field};
 use actix_web::{HttpResponse, web};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// `GET /admin/users` (`admin::users.read`).
 pub async fn list(state: web::Data<AppState>, _session: AdminSession) -> ApiResult<HttpResponse> {
@@ -57,26 +57,156 @@ fn change_error(error: ChangeError) -> ApiError {
     }
 }
 
-/// `PUT /admin/users/{id}` (`admin::users.update`): `isActive` turns an admin on or off; an
-/// inactive admin's sessions and admin tokens are refused (401).
+/// `roles`: role ids, at least one (Strapi's message); `None` when absent.
+fn role_ids_field(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Vec<i32>> {
+    let value = body.get("roles")?;
+    let ids: Option<Vec<i32>> = value.as_array().and_then(|items| {
+        items
+            .iter()
+            .map(|item| item.as_i64().and_then(|id| i32::try_from(id).ok()))
+            .collect()
+    });
+    match ids {
+        Some(ids) if !ids.is_empty() => Some(ids),
+        Some(_) => {
+            errors.add_value(
+                "roles",
+                "roles field must have at least 1 items",
+                value.clone(),
+            );
+            None
+        }
+        None => {
+            errors.add_value("roles", "roles must be a list of role ids", value.clone());
+            None
+        }
+    }
+}
+
+fn roles_error(error: RolesError) -> ApiError {
+    match error {
+        RolesError::EmailTaken => ApiError::application("Email already taken"),
+        RolesError::UnknownRole(id) => ApiError::validation(format!("Unknown role: {id}")),
+        RolesError::NotFound => ApiError::not_found("User does not exist"),
+        RolesError::Exceeding(actions) => ApiError::validation(format!(
+            "Cannot assign permissions that exceed your own. Exceeding: {}",
+            actions.join(", ")
+        )),
+        RolesError::LastSuperAdmin => {
+            ApiError::validation("You must have at least one user with super admin role.")
+        }
+        RolesError::SuperAdminOnly => {
+            ApiError::forbidden_because("Only a super admin can change or delete a super admin")
+        }
+        RolesError::NoRandomness => ApiError::internal("the operating system gave no randomness"),
+        RolesError::Database(error) => ApiError::from(error),
+    }
+}
+
+/// `POST /admin/users` (`admin::users.create`): invites an admin, as Strapi does: inactive
+/// until they register through the link made of the answer's `registrationToken` (shown this
+/// once), with roles that grant no more than the inviter holds.
+pub async fn create(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    JsonObject(body): JsonObject,
+) -> ApiResult<HttpResponse> {
+    only_keys(&body, &["firstname", "lastname", "email", "roles"])?;
+    let mut errors = FieldErrors::default();
+    let email = users::normalize_email(&required_string(&body, "email", &mut errors));
+    if !email.is_empty() && !crate::support::email::is_email(&email) {
+        errors.add_value(
+            "email",
+            "email must be a valid email",
+            body["email"].clone(),
+        );
+    }
+    let firstname = required_string(&body, "firstname", &mut errors)
+        .trim()
+        .to_string();
+    let lastname = string_field(&body, "lastname", &mut errors)
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty());
+    let role_ids = role_ids_field(&body, &mut errors).unwrap_or_default();
+    errors.into_result()?;
+    let invitation = Invitation {
+        firstname,
+        lastname,
+        email,
+        role_ids,
+    };
+    let now = state.clock.now();
+    let granter = session.grants();
+    let (user, roles, token) = state
+        .db_write(move |conn| users::invite(conn, invitation, &granter, now).map_err(roles_error))
+        .await?;
+    let mut shown = user_json(&user, &roles);
+    shown["registrationToken"] = json!(token);
+    Ok(HttpResponse::Created().json(json!({ "data": shown })))
+}
+
+/// `GET /admin/users/{id}` (`admin::users.read`).
+pub async fn get(
+    state: web::Data<AppState>,
+    _session: AdminSession,
+    Id(id): Id,
+) -> ApiResult<HttpResponse> {
+    let (user, roles) = state
+        .db(move |conn| {
+            let user =
+                users::find(conn, id)?.ok_or_else(|| ApiError::not_found("User does not exist"))?;
+            let roles = roles::of_user(conn, id)?;
+            Ok((user, roles))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": user_json(&user, &roles) })))
+}
+
+/// `PUT /admin/users/{id}` (`admin::users.update`): `roles` gives the admin these roles (never
+/// granting beyond the changer's own), `isActive` turns them on or off (an inactive admin's
+/// sessions and admin tokens are refused: 401).
 pub async fn update(
     state: web::Data<AppState>,
     session: AdminSession,
     Id(id): Id,
     JsonObject(body): JsonObject,
 ) -> ApiResult<HttpResponse> {
-    only_keys(&body, &["isActive"])?;
-    let Some(active) = body.get("isActive").and_then(Value::as_bool) else {
-        return Err(ApiError::validation("isActive must be a boolean"));
+    only_keys(&body, &["isActive", "roles"])?;
+    let mut errors = FieldErrors::default();
+    let role_ids = role_ids_field(&body, &mut errors);
+    let active = match body.get("isActive") {
+        None => None,
+        Some(Value::Bool(active)) => Some(*active),
+        Some(other) => {
+            errors.add_value(
+                "isActive",
+                "isActive must be a `boolean` type",
+                other.clone(),
+            );
+            None
+        }
     };
+    errors.into_result()?;
     let now = state.clock.now();
     let by_super_admin = session.is_super_admin();
+    let granter = session.grants();
     let (user, roles) = state
+        // Both changes or neither.
         .db_write(move |conn| {
-            let user =
-                users::set_active(conn, id, active, by_super_admin, now).map_err(change_error)?;
-            let roles = roles::of_user(conn, id)?;
-            Ok((user, roles))
+            crate::db::exclusive(conn, "admin_users", |conn| {
+                if let Some(role_ids) = &role_ids {
+                    users::set_roles(conn, id, role_ids, &granter, by_super_admin, now)
+                        .map_err(roles_error)?;
+                }
+                let user = match active {
+                    Some(active) => users::set_active(conn, id, active, by_super_admin, now)
+                        .map_err(change_error)?,
+                    None => users::find(conn, id)?
+                        .ok_or_else(|| ApiError::not_found("User does not exist"))?,
+                };
+                let roles = roles::of_user(conn, id)?;
+                Ok((user, roles))
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": user_json(&user, &roles) })))
