@@ -3,6 +3,7 @@
 // with DOM calls (never innerHTML: see dom.js), so no text from the server is read as markup.
 
 import { ApiError, call, configure, session } from './api.js';
+import { builderView } from './builder.js';
 import { contentView } from './content.js';
 import {
   actionBox, adminGrid, selectAll, ticked,
@@ -606,6 +607,7 @@ async function route(event) {
     else if (adminTokenId) await editAdminTokenView(adminTokenId[1]);
     else if (/^#\/roles\/\d+$/.test(hash)) await roleView(hash.slice('#/roles/'.length), held);
     else if (hash === '#/content' || hash.startsWith('#/content/')) await contentView(hash.slice('#/content/'.length));
+    else if (hash === '#/builder' || hash.startsWith('#/builder/')) await builderView(hash.slice('#/builder/'.length));
     else await homeView();
   } catch (error) {
     if (error instanceof ApiError && error.status === 403) forbiddenView();

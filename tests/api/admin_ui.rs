@@ -190,6 +190,7 @@ fn each_role_lands_on_its_home_and_sees_its_own_navigation() {
         [
             "Home",
             "Content Manager",
+            "Content-Type Builder",
             "API Tokens",
             "Admin Tokens",
             "Static tokens",
@@ -819,4 +820,90 @@ fn an_admin_is_invited_and_registers_in_the_panel() {
     browser.wait_text("main h1", |t| t == "Sign in");
     browser.goto(&link);
     browser.wait_text("main", |t| t.contains("Invalid registrationToken"));
+}
+
+#[test]
+fn the_builder_creates_a_type_that_the_api_then_serves() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let types = copied_types();
+    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", types.path().to_str().unwrap())]);
+    signed_in(&browser, &server, "#/builder/new");
+    browser.wait_text("main h1", |t| t == "New content type");
+    let admin = server.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let token = server.token(&admin, "full-access", &[]);
+    browser.fill("#f-displayName", "Recipe");
+    assert_eq!(
+        browser.script("return document.querySelector('#f-pluralName').value;"),
+        json!("recipes")
+    );
+    let row = |n: usize, option: &str| {
+        format!("#attributes fieldset:nth-of-type({n}) [data-option={option}]")
+    };
+    browser.click("#add-attribute");
+    browser.fill(&row(1, "name"), "title");
+    browser.click(&row(1, "required"));
+    browser.click("#add-attribute");
+    browser.fill(&row(2, "name"), "course");
+    browser.click(&format!("{} option[value=enumeration]", row(2, "type")));
+    browser.fill(&row(2, "enum"), "starter, main");
+    browser.click("#add-attribute");
+    // A reserved name: the API's refusal is shown beside its attribute.
+    browser.fill(&row(3, "name"), "id");
+    browser.click(&format!("{} option[value=integer]", row(3, "type")));
+    browser.click("#builder button[type=submit]");
+    let error = browser.wait_text("[data-error-for=attr-id]", |t| !t.is_empty());
+    assert!(!error.is_empty());
+    browser.screenshot("builder-error");
+    browser.fill(&row(3, "name"), "servings");
+    browser.fill(&row(3, "min"), "1");
+    // Reordered: servings before course.
+    browser.click("#attributes fieldset:nth-of-type(3) [data-move=up]");
+    browser.click("#builder button[type=submit]");
+    browser.wait_text("#notice", |t| t.contains("the API serves it now"));
+    browser.screenshot("builder");
+
+    let made = server.post(
+        "/api/recipes",
+        Some(&token),
+        &json!({"data": {"title": "Soup", "servings": 4, "course": "starter"}}),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    let keys: Vec<String> = server.get("/admin/content-types", Some(&admin)).body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["uid"] == "api::recipe.recipe")
+        .unwrap()["schema"]["attributes"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(keys, ["title", "servings", "course"]);
+    assert_eq!(
+        server
+            .post(
+                "/api/recipes",
+                Some(&token),
+                &json!({"data": {"servings": 0}})
+            )
+            .status,
+        400
+    );
+
+    // Changed later: a new attribute, served at once.
+    browser.click("#add-attribute");
+    browser.fill(&row(4, "name"), "vegan");
+    browser.click(&format!("{} option[value=boolean]", row(4, "type")));
+    browser.click("#builder button[type=submit]");
+    browser.wait_text("#notice", |t| t.contains("the API serves it now"));
+    let vegan = server.post(
+        "/api/recipes",
+        Some(&token),
+        &json!({"data": {"title": "Salad", "vegan": true}}),
+    );
+    assert_eq!(vegan.status, 201, "{}", vegan.body);
+    assert_eq!(vegan.body["data"]["vegan"], true);
 }

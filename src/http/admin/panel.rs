@@ -30,6 +30,7 @@ const ASSETS: &[Asset] = &[
     asset!("content.js", "text/javascript; charset=utf-8"),
     asset!("permissions.js", "text/javascript; charset=utf-8"),
     asset!("users.js", "text/javascript; charset=utf-8"),
+    asset!("builder.js", "text/javascript; charset=utf-8"),
     asset!("playground.html", "text/html; charset=utf-8"),
     asset!("playground.js", "text/javascript; charset=utf-8"),
     asset!("style.css", "text/css; charset=utf-8"),
