@@ -896,37 +896,3 @@ fn limits_are_validated_shown_changed_and_cleared() {
     );
     assert_eq!(server.call("DELETE", &path, Some(&admin), None).status, 200);
 }
-
-/// The README's `ACCESS_TOKENS_FILE` example, as written there, against the content types the
-/// repository ships: the server starts with it and its token reads and writes articles.
-#[test]
-fn the_readmes_access_tokens_file_example_works() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let after = readme
-        .split("`ACCESS_TOKENS_FILE` names a JSON list such as")
-        .nth(1)
-        .expect("the README's example");
-    let example: String = after
-        .lines()
-        .skip_while(|line| line.trim().is_empty())
-        .take_while(|line| line.starts_with("    "))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let entries: serde_json::Value = serde_json::from_str(&example).expect("the example is JSON");
-    let token = entries[0]["token"].as_str().unwrap().to_string();
-    let dir = tempfile::tempdir().unwrap();
-    let file = access_tokens_file(dir.path(), entries);
-    let shipped = root.join("content-types");
-    let server = TestServer::start_with(&[
-        ("ACCESS_TOKENS_FILE", &file),
-        ("CONTENT_TYPES_DIR", shipped.to_str().unwrap()),
-    ]);
-    assert_eq!(server.get("/api/articles", Some(&token)).status, 200);
-    let created = server.post(
-        "/api/articles",
-        Some(&token),
-        &json!({"data": {"title": "From the README"}}),
-    );
-    assert_eq!(created.status, 201, "{}", created.body);
-}

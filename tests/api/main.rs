@@ -19,4 +19,5 @@ mod crash;
 mod graphql;
 mod hostile;
 mod layers;
+mod readme;
 mod server;
