@@ -544,10 +544,14 @@ async function homeView() {
     steps.push(h('li', {}, h('a', { href: '#/tokens/new' }, 'Create an API token'),
       ': front ends and scripts send it to the Content API.'));
   }
+  if (held.has('admin::content-types.create')) {
+    steps.push(h('li', {}, h('a', { href: '#/builder/new' }, types.length ? 'Build another content type' : 'Build your first content type'),
+      ': its attributes become a table and an API (or put a Strapi schema.json in CONTENT_TYPES_DIR).'));
+  }
   if (held.has('plugin::content-manager.explorer.read')) {
     steps.push(h('li', {}, types.length
       ? [h('a', { href: '#/content' }, 'Write content'), `: ${types.map((type) => type.displayName).join(', ')}.`]
-      : 'Add a content type: put its schema.json in CONTENT_TYPES_DIR (or create one through /admin/content-types), then write its content here.'));
+      : 'Write content once a content type exists.'));
   }
   if (held.has('admin::audit-logs.read')) {
     steps.push(h('li', {}, h('a', { href: '#/audit' }, 'Read the audit log'), ': every token change and refusal.'));

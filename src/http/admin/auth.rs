@@ -20,6 +20,44 @@ pub async fn init(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(json!({ "data": { "hasAdmin": count > 0 } })))
 }
 
+/// `email`: required, an address, normalised (trimmed, lower case).
+pub(super) fn email_field(body: &Map<String, Value>, errors: &mut FieldErrors) -> String {
+    let email = users::normalize_email(&required_string(body, "email", errors));
+    if !email.is_empty() && !crate::support::email::is_email(&email) {
+        errors.add_value(
+            "email",
+            "email must be a valid email",
+            body["email"].clone(),
+        );
+    }
+    email
+}
+
+/// `firstname` (required) and `lastname` (optional), trimmed.
+pub(super) fn names(
+    body: &Map<String, Value>,
+    errors: &mut FieldErrors,
+) -> (String, Option<String>) {
+    let firstname = required_string(body, "firstname", errors)
+        .trim()
+        .to_string();
+    let lastname = string_field(body, "lastname", errors)
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty());
+    (firstname, lastname)
+}
+
+/// `password`: required, and Strapi's rule.
+fn password_field(body: &Map<String, Value>, errors: &mut FieldErrors) -> String {
+    let plain = required_string(body, "password", errors);
+    if !plain.is_empty() {
+        for failure in password::rule_failures(&plain) {
+            errors.add("password", failure);
+        }
+    }
+    plain
+}
+
 /// `POST /admin/register-admin`: creates the first super admin and signs them in.
 pub async fn register_admin(
     state: web::Data<AppState>,
@@ -31,22 +69,9 @@ pub async fn register_admin(
         ));
     }
     let mut errors = FieldErrors::default();
-    let email = users::normalize_email(&required_string(&body, "email", &mut errors));
-    if !email.is_empty() && !crate::support::email::is_email(&email) {
-        errors.add("email", "email must be a valid email");
-    }
-    let firstname = required_string(&body, "firstname", &mut errors)
-        .trim()
-        .to_string();
-    let lastname = string_field(&body, "lastname", &mut errors)
-        .map(|name| name.trim().to_string())
-        .filter(|name| !name.is_empty());
-    let plain_password = required_string(&body, "password", &mut errors);
-    if !plain_password.is_empty() {
-        for failure in password::rule_failures(&plain_password) {
-            errors.add("password", failure);
-        }
-    }
+    let email = email_field(&body, &mut errors);
+    let (firstname, lastname) = names(&body, &mut errors);
+    let plain_password = password_field(&body, &mut errors);
     errors.into_result()?;
 
     let password_hash = web::block(move || password::hash(&plain_password))
@@ -123,18 +148,8 @@ pub async fn register(
         }
     };
     let mut info_errors = FieldErrors::default();
-    let firstname = required_string(&info, "firstname", &mut info_errors)
-        .trim()
-        .to_string();
-    let lastname = string_field(&info, "lastname", &mut info_errors)
-        .map(|name| name.trim().to_string())
-        .filter(|name| !name.is_empty());
-    let plain_password = required_string(&info, "password", &mut info_errors);
-    if !plain_password.is_empty() {
-        for failure in password::rule_failures(&plain_password) {
-            info_errors.add("password", failure);
-        }
-    }
+    let (firstname, lastname) = names(&info, &mut info_errors);
+    let plain_password = password_field(&info, &mut info_errors);
     errors.nest("userInfo", info_errors);
     errors.into_result()?;
     let password_hash = web::block(move || password::hash(&plain_password))

@@ -1,14 +1,14 @@
 //! Admin users and roles: `GET /admin/users`, `PUT`/`DELETE /admin/users/{id}`,
 //! `GET /admin/roles`, `PUT /admin/roles/{id}/permissions`.
 
-use super::auth::{role_json, user_json};
+use super::auth::{email_field, names, role_json, user_json};
 use super::grants::{admin_grants_field, admin_permissions_json};
 use crate::AppState;
 use crate::admin::roles::{self, SetActionsError};
 use crate::admin::users::{self, ChangeError, Invitation, RolesError};
 use crate::auth::admin::AdminSession;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::http::{Id, JsonObject, only_keys, required_string, string_field};
+use crate::http::{Id, JsonObject, only_keys};
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 
@@ -113,20 +113,8 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     only_keys(&body, &["firstname", "lastname", "email", "roles"])?;
     let mut errors = FieldErrors::default();
-    let email = users::normalize_email(&required_string(&body, "email", &mut errors));
-    if !email.is_empty() && !crate::support::email::is_email(&email) {
-        errors.add_value(
-            "email",
-            "email must be a valid email",
-            body["email"].clone(),
-        );
-    }
-    let firstname = required_string(&body, "firstname", &mut errors)
-        .trim()
-        .to_string();
-    let lastname = string_field(&body, "lastname", &mut errors)
-        .map(|name| name.trim().to_string())
-        .filter(|name| !name.is_empty());
+    let email = email_field(&body, &mut errors);
+    let (firstname, lastname) = names(&body, &mut errors);
     let role_ids = role_ids_field(&body, &mut errors).unwrap_or_default();
     errors.into_result()?;
     let invitation = Invitation {
