@@ -210,6 +210,70 @@ impl From<crate::tokens::service::TokenError> for ApiError {
     }
 }
 
+/// The "beyond your own" refusal of a grant, in the words of Strapi's role check.
+fn exceeding(actions: &[String]) -> ApiError {
+    ApiError::validation(format!(
+        "Cannot assign permissions that exceed your own. Exceeding: {}",
+        actions.join(", ")
+    ))
+}
+
+/// A refused change to an admin user.
+impl From<crate::admin::users::ChangeError> for ApiError {
+    fn from(error: crate::admin::users::ChangeError) -> Self {
+        use crate::admin::users::ChangeError;
+        match error {
+            ChangeError::NotFound => ApiError::not_found("User not found"),
+            ChangeError::LastSuperAdmin => {
+                ApiError::application("You must have at least one active super admin")
+            }
+            ChangeError::SuperAdminOnly => {
+                ApiError::forbidden_because("Only a super admin can change or delete a super admin")
+            }
+            ChangeError::Database(error) => ApiError::from(error),
+            ChangeError::Tokens(error) => ApiError::from(error),
+        }
+    }
+}
+
+/// A refused invitation or change of an admin's roles, in Strapi's words.
+impl From<crate::admin::users::RolesError> for ApiError {
+    fn from(error: crate::admin::users::RolesError) -> Self {
+        use crate::admin::users::RolesError;
+        match error {
+            RolesError::EmailTaken => ApiError::application("Email already taken"),
+            RolesError::UnknownRole(id) => ApiError::validation(format!("Unknown role: {id}")),
+            RolesError::NotFound => ApiError::not_found("User does not exist"),
+            RolesError::Exceeding(actions) => exceeding(&actions),
+            RolesError::LastSuperAdmin => {
+                ApiError::validation("You must have at least one user with super admin role.")
+            }
+            RolesError::SuperAdminOnly => {
+                ApiError::forbidden_because("Only a super admin can change or delete a super admin")
+            }
+            RolesError::NoRandomness => {
+                ApiError::internal("the operating system gave no randomness")
+            }
+            RolesError::Database(error) => ApiError::from(error),
+        }
+    }
+}
+
+/// A refused change of a role's permissions.
+impl From<crate::admin::roles::SetActionsError> for ApiError {
+    fn from(error: crate::admin::roles::SetActionsError) -> Self {
+        use crate::admin::roles::SetActionsError;
+        match error {
+            SetActionsError::NotFound => ApiError::not_found("Role not found"),
+            SetActionsError::SuperAdmin => {
+                ApiError::application("Super admin permissions can't be edited.")
+            }
+            SetActionsError::Exceeding(actions) => exceeding(&actions),
+            SetActionsError::Database(error) => ApiError::from(error),
+        }
+    }
+}
+
 /// A refused content write: field errors as a `ValidationError` with their paths, a missing
 /// document as 404.
 impl From<crate::content::store::WriteError> for ApiError {

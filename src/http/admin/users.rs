@@ -4,8 +4,8 @@
 use super::auth::{email_field, names, role_json, user_json};
 use super::grants::{admin_grants_field, admin_permissions_json};
 use crate::AppState;
-use crate::admin::roles::{self, SetActionsError};
-use crate::admin::users::{self, ChangeError, Invitation, RolesError};
+use crate::admin::roles;
+use crate::admin::users::{self, Invitation};
 use crate::auth::admin::AdminSession;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::http::{Id, JsonObject, only_keys};
@@ -43,20 +43,6 @@ pub async fn roles(state: web::Data<AppState>, _session: AdminSession) -> ApiRes
     )
 }
 
-fn change_error(error: ChangeError) -> ApiError {
-    match error {
-        ChangeError::NotFound => ApiError::not_found("User not found"),
-        ChangeError::LastSuperAdmin => {
-            ApiError::application("You must have at least one active super admin")
-        }
-        ChangeError::SuperAdminOnly => {
-            ApiError::forbidden_because("Only a super admin can change or delete a super admin")
-        }
-        ChangeError::Database(error) => ApiError::from(error),
-        ChangeError::Tokens(error) => ApiError::from(error),
-    }
-}
-
 /// `roles`: role ids, at least one (Strapi's message); `None` when absent.
 fn role_ids_field(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Vec<i32>> {
     let value = body.get("roles")?;
@@ -83,26 +69,6 @@ fn role_ids_field(body: &Map<String, Value>, errors: &mut FieldErrors) -> Option
     }
 }
 
-fn roles_error(error: RolesError) -> ApiError {
-    match error {
-        RolesError::EmailTaken => ApiError::application("Email already taken"),
-        RolesError::UnknownRole(id) => ApiError::validation(format!("Unknown role: {id}")),
-        RolesError::NotFound => ApiError::not_found("User does not exist"),
-        RolesError::Exceeding(actions) => ApiError::validation(format!(
-            "Cannot assign permissions that exceed your own. Exceeding: {}",
-            actions.join(", ")
-        )),
-        RolesError::LastSuperAdmin => {
-            ApiError::validation("You must have at least one user with super admin role.")
-        }
-        RolesError::SuperAdminOnly => {
-            ApiError::forbidden_because("Only a super admin can change or delete a super admin")
-        }
-        RolesError::NoRandomness => ApiError::internal("the operating system gave no randomness"),
-        RolesError::Database(error) => ApiError::from(error),
-    }
-}
-
 /// `POST /admin/users` (`admin::users.create`): invites an admin, as Strapi does: inactive
 /// until they register through the link made of the answer's `registrationToken` (shown this
 /// once), with roles that grant no more than the inviter holds.
@@ -126,7 +92,9 @@ pub async fn create(
     let now = state.clock.now();
     let granter = session.grants();
     let (user, roles, token) = state
-        .db_write(move |conn| users::invite(conn, invitation, &granter, now).map_err(roles_error))
+        .db_write(move |conn| {
+            users::invite(conn, invitation, &granter, now).map_err(ApiError::from)
+        })
         .await?;
     let mut shown = user_json(&user, &roles);
     shown["registrationToken"] = json!(token);
@@ -184,11 +152,11 @@ pub async fn update(
             crate::db::exclusive(conn, "admin_users", |conn| {
                 if let Some(role_ids) = &role_ids {
                     users::set_roles(conn, id, role_ids, &granter, by_super_admin, now)
-                        .map_err(roles_error)?;
+                        .map_err(ApiError::from)?;
                 }
                 let user = match active {
                     Some(active) => users::set_active(conn, id, active, by_super_admin, now)
-                        .map_err(change_error)?,
+                        .map_err(ApiError::from)?,
                     None => users::find(conn, id)?
                         .ok_or_else(|| ApiError::not_found("User does not exist"))?,
                 };
@@ -213,7 +181,7 @@ pub async fn delete(
     let user = state
         .db_write(move |conn| {
             let change = worker.change(session.as_actor(), now);
-            users::delete(conn, &worker.tokens, &change, id, by_super_admin).map_err(change_error)
+            users::delete(conn, &worker.tokens, &change, id, by_super_admin).map_err(ApiError::from)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": user_json(&user, &[]) })))
@@ -252,19 +220,7 @@ pub async fn set_role_permissions(
     let granted = granted.ok_or_else(|| ApiError::validation("permissions is a required field"))?;
     let shown = admin_permissions_json(&roles::Grants::from_pairs(&granted));
     state
-        .db_write(move |conn| {
-            roles::set_actions(conn, id, &granted, &session.grants()).map_err(|error| match error {
-                SetActionsError::NotFound => ApiError::not_found("Role not found"),
-                SetActionsError::SuperAdmin => {
-                    ApiError::application("Super admin permissions can't be edited.")
-                }
-                SetActionsError::Exceeding(actions) => ApiError::validation(format!(
-                    "Cannot assign permissions that exceed your own. Exceeding: {}",
-                    actions.join(", ")
-                )),
-                SetActionsError::Database(error) => ApiError::from(error),
-            })
-        })
+        .db_write(move |conn| Ok(roles::set_actions(conn, id, &granted, &session.grants())?))
         .await?;
     Ok(HttpResponse::Ok().json(json!({ "data": shown })))
 }
