@@ -322,10 +322,11 @@ impl FromRequest for AdminSession {
     }
 }
 
-/// A route's requirement, as the route table declares it (`get().to(h).wrap(requires(…))`): the
-/// route answers only an admin (a panel session or an admin token) holding `action`, 401
-/// without one and 403 without the action (an admin token's refusal an audit event), before
-/// anything else of the request is read; the handler's `AdminSession` is that admin.
+/// A route's requirement, as the route table declares it (`http::routes` wraps each admin
+/// route in it through `needs`): the route answers only an admin (a panel session or an admin
+/// token) holding `action`, 401 without one and 403 without the action (an admin token's
+/// refusal an audit event), before anything else of the request is read; the handler's
+/// `AdminSession` is that admin.
 pub fn requires<S>(
     action: Action,
 ) -> impl Transform<

@@ -720,9 +720,26 @@ fn users_and_roles_are_managed_in_the_panel_never_beyond_ones_own() {
 
 #[test]
 fn the_graphql_playground_runs_a_query_with_a_token() {
-    // Off: GET /graphql is a wrong method, as without a playground.
+    // Off: Apollo's answer, as Strapi 5.54 gives it: its cross-site guard (400), and past it
+    // (a preflight header), a GET query, which Vellum does not run (405).
     let off = TestServer::start_with(&[("GRAPHQL_PLAYGROUND", "false")]);
-    let refused = off.get("/graphql", None);
+    let guarded = off.get("/graphql", None);
+    assert_eq!(guarded.status, 400);
+    assert_eq!(
+        guarded.body["errors"][0]["extensions"]["code"],
+        "BAD_REQUEST"
+    );
+    let message = guarded.body["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either"),
+        "{message}"
+    );
+    let refused = off.raw(
+        "GET",
+        "/graphql",
+        &[("apollo-require-preflight", "true")],
+        Vec::new(),
+    );
     assert_eq!(refused.status, 405);
     assert_eq!(refused.headers["allow"], "POST");
     assert_eq!(refused.body["error"]["name"], "MethodNotAllowedError");

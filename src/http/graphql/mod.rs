@@ -66,21 +66,26 @@ fn not_json(request: &HttpRequest) -> HttpResponse {
             "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
         )
     });
-    let preflighted = ["x-apollo-operation-name", "apollo-require-preflight"]
-        .iter()
-        .any(|name| headers.get(*name).is_some_and(|v| !v.is_empty()));
-    if simple && !preflighted {
-        bad_request(
-            "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). \
-             Please either specify a 'content-type' header (with a type that is not one of \
-             application/x-www-form-urlencoded, multipart/form-data, text/plain) or provide a \
-             non-empty value for one of the following headers: x-apollo-operation-name, \
-             apollo-require-preflight\n",
-        )
+    if simple && !preflighted(request) {
+        bad_request(CSRF)
     } else {
         bad_request(NO_BODY)
     }
 }
+
+/// Whether the request carries one of the headers by which Apollo lets a simple request pass
+/// its guard against cross-site requests.
+fn preflighted(request: &HttpRequest) -> bool {
+    ["x-apollo-operation-name", "apollo-require-preflight"]
+        .iter()
+        .any(|name| request.headers().get(*name).is_some_and(|v| !v.is_empty()))
+}
+
+/// Apollo's refusal of a request a form or a link could send from another site.
+const CSRF: &str = "This operation has been blocked as a potential Cross-Site Request Forgery \
+    (CSRF). Please either specify a 'content-type' header (with a type that is not one of \
+    application/x-www-form-urlencoded, multipart/form-data, text/plain) or provide a non-empty \
+    value for one of the following headers: x-apollo-operation-name, apollo-require-preflight\n";
 
 /// Apollo's words for a body without a request in it.
 const NO_BODY: &str = "POST body missing, invalid Content-Type, or JSON object has no keys.";
@@ -152,11 +157,14 @@ fn invalid_document(unparsed: Unparsed) -> HttpResponse {
         .body(json!({ "errors": [error] }).to_string())
 }
 
-/// `GET /graphql`: the playground page when `GRAPHQL_PLAYGROUND` is on (as Strapi's Apollo
-/// serves its landing page in development); otherwise the method is not allowed.
-pub async fn playground(state: web::Data<AppState>) -> HttpResponse {
+/// `GET /graphql`: the playground page when `GRAPHQL_PLAYGROUND` is on. Otherwise Apollo's
+/// answer as Strapi gives it: 400 from its cross-site guard; past the guard (a preflight
+/// header), a query sent by `GET`, which Vellum does not run (405, `Allow: POST`).
+pub async fn playground(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
     if state.config.graphql_playground {
         crate::http::admin::panel::playground()
+    } else if !preflighted(&request) {
+        bad_request(CSRF)
     } else {
         HttpResponse::MethodNotAllowed()
             .insert_header((actix_web::http::header::ALLOW, "POST"))
