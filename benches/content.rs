@@ -94,8 +94,9 @@ fn parse(article: &ContentType, raw: &str) -> Query {
     let limits = Limits {
         default_limit: 25,
         max_limit: 100,
+        max_populate_depth: 10,
     };
-    query::parse_query_string(article, raw, limits).unwrap()
+    query::parse_query_string(&Default::default(), article, raw, limits).unwrap()
 }
 
 /// A named read, run once per call.

@@ -108,8 +108,10 @@ async fn unauthenticated_find_one(
     let limits = Limits {
         default_limit: 25,
         max_limit: 100,
+        max_populate_depth: 10,
     };
-    let query = parse_query_string(&article, request.query_string(), limits).unwrap();
+    let query =
+        parse_query_string(&state.content(), &article, request.query_string(), limits).unwrap();
     let id = document_id.into_inner();
     let entry = state
         .db(move |conn| Ok(store::find_one(conn, &article, Some(&id), &query)?))

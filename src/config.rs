@@ -77,6 +77,9 @@ pub struct Config {
     pub audit_log_retention: Option<Duration>,
     pub api_rest_default_limit: u32,
     pub api_rest_max_limit: u32,
+    /// How deep `populate` may nest (`API_REST_MAX_POPULATE_DEPTH`, 10 by default): deeper is
+    /// refused with 400.
+    pub api_rest_max_populate_depth: u32,
     pub max_body_bytes: usize,
     /// Limits of `/graphql` (`GRAPHQL_MAX_DEPTH`, `GRAPHQL_MAX_COMPLEXITY`, `GRAPHQL_MAX_BATCH`,
     /// `GRAPHQL_INTROSPECTION`).
@@ -201,6 +204,18 @@ impl Config {
             },
             api_rest_default_limit: default_limit.min(max_limit),
             api_rest_max_limit: max_limit,
+            api_rest_max_populate_depth: match parse_number(
+                get("API_REST_MAX_POPULATE_DEPTH"),
+                "API_REST_MAX_POPULATE_DEPTH",
+                10u32,
+            )? {
+                0 => {
+                    return Err(ConfigError(
+                        "API_REST_MAX_POPULATE_DEPTH must be at least 1".into(),
+                    ));
+                }
+                depth => depth,
+            },
             max_body_bytes: parse_number(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1024 * 1024)?,
             graphql: GraphqlLimits {
                 max_depth: parse_number(get("GRAPHQL_MAX_DEPTH"), "GRAPHQL_MAX_DEPTH", 10)?,

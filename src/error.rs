@@ -282,6 +282,23 @@ impl From<crate::content::store::WriteError> for ApiError {
         match error {
             WriteError::UnknownKey(key) => ApiError::validation(format!("Invalid key {key}"))
                 .with_details(json!({"key": key, "path": null, "source": "body"})),
+            WriteError::KeyAt { key, path } => {
+                let message = if key == path {
+                    format!("Invalid key {key}")
+                } else {
+                    format!("Invalid key {key} at {path}")
+                };
+                ApiError::validation(message)
+                    .with_details(json!({"key": key, "path": path, "source": "body"}))
+            }
+            WriteError::Relation(message) => ApiError::validation(message),
+            WriteError::Relations { message, value } => ApiError::validation(message.clone())
+                .with_details(json!({"errors": [{
+                    "path": [],
+                    "message": message,
+                    "name": "ValidationError",
+                    "value": value,
+                }]})),
             WriteError::Invalid(problems) => {
                 let mut errors = FieldErrors::default();
                 for problem in problems {

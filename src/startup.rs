@@ -36,6 +36,7 @@ impl AppState {
             .map_err(|e| InitError(format!("cannot prepare the admin roles: {e}")))?;
         let mut types = content::load_dir(&config.content_types_dir).map_err(InitError)?;
         Registry::check_names(&types).map_err(InitError)?;
+        content::link_relations(&mut types).map_err(InitError)?;
         let reports = content::storage::sync_all(&mut conn, &mut types, clock.now())
             .map_err(|e| InitError(e.to_string()))?;
         for (uid, report) in reports {

@@ -1,6 +1,7 @@
 //! A content type with every attribute type, for the content targets.
 use vellum::content::schema::{ContentType, parse};
 
+#[allow(dead_code)]
 pub fn gadget() -> ContentType {
     let document = serde_json::json!({
         "kind": "collectionType",
@@ -25,4 +26,21 @@ pub fn gadget() -> ContentType {
         }
     });
     parse(&document).expect("the fuzz schema is valid")
+}
+
+/// The relations test fixture (every relation kind, both sides), linked.
+#[allow(dead_code)]
+pub fn blog() -> vellum::content::Registry {
+    let mut types: Vec<_> = [
+        include_str!("../../tests/fixtures/relations/article.json"),
+        include_str!("../../tests/fixtures/relations/author.json"),
+        include_str!("../../tests/fixtures/relations/category.json"),
+        include_str!("../../tests/fixtures/relations/profile.json"),
+        include_str!("../../tests/fixtures/relations/tag.json"),
+    ]
+    .iter()
+    .map(|text| parse(&serde_json::from_str(text).unwrap()).unwrap())
+    .collect();
+    vellum::content::link_relations(&mut types).unwrap();
+    vellum::content::Registry::new(types)
 }

@@ -19,8 +19,9 @@ fuzz_target!(|data: &[u8]| {
     let limits = Limits {
         default_limit: 25,
         max_limit: 100,
+        max_populate_depth: 10,
     };
-    if let Ok(query) = parse_query_string(&GADGET, text, limits) {
+    if let Ok(query) = parse_query_string(&Default::default(), &GADGET, text, limits) {
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
             let statement = sql::find(dialect, &GADGET, &query);
             let marker = if dialect == Dialect::Sqlite { '?' } else { '$' };

@@ -100,6 +100,14 @@ impl ContentPrincipal {
         true
     }
 
+    /// Whether the token may read entries of `content_type` where another type's answer
+    /// includes them (a populated relation): Strapi asks for `find` there, `findOne` is not
+    /// enough.
+    pub fn may_read(&self, content_type: &ContentType) -> bool {
+        self.credential
+            .allows(&content_type.action(ContentAction::Find.name()))
+    }
+
     /// 403 `Forbidden` unless the token may perform `action` on `content_type` (`permit`).
     pub fn require(
         &self,

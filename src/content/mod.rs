@@ -1,6 +1,7 @@
 //! The content domain, no HTTP: content types (Strapi `schema.json`), their tables, the query
 //! language, SQL building, and entries.
 
+pub mod links;
 pub mod query;
 pub mod schema;
 pub mod seed;
@@ -9,7 +10,7 @@ pub mod storage;
 pub mod store;
 pub mod value;
 
-use schema::{ContentType, Kind};
+use schema::{ContentType, Kind, Link, Relation, snake_case};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
@@ -58,7 +59,8 @@ pub enum RouteTarget {
 }
 
 impl Registry {
-    /// The registry of types already checked with `check_names` and synced.
+    /// The registry of types already checked with `check_names`, linked with
+    /// `link_relations`, and synced.
     pub fn new(types: Vec<ContentType>) -> Registry {
         Registry {
             types: types.into_iter().map(Arc::new).collect(),
@@ -121,7 +123,169 @@ impl Registry {
             .collect();
         types.push(content_type);
         Registry::check_names(&types)?;
+        link_relations(&mut types)?;
         Ok(Registry::new(types))
+    }
+}
+
+/// Where a type was read from, for an error: its file, else its uid.
+fn origin(content_type: &ContentType) -> String {
+    match &content_type.file {
+        Some(file) => file.display().to_string(),
+        None => content_type.uid.clone(),
+    }
+}
+
+/// Checks every relation against its target (that it exists, and that both sides of a
+/// bidirectional relation agree) and works out where its links are stored, as Strapi 5 does.
+pub fn link_relations(types: &mut [ContentType]) -> Result<(), String> {
+    let mut links: Vec<Vec<(Link, String, bool)>> = Vec::with_capacity(types.len());
+    let mut incoming: Vec<(String, String, String)> = Vec::new();
+    for content_type in types.iter() {
+        let mut own = Vec::with_capacity(content_type.relations.len());
+        for relation in &content_type.relations {
+            let at = |key: &str, message: String| {
+                format!(
+                    "{}: attributes.{}{key}: {message}",
+                    origin(content_type),
+                    relation.name
+                )
+            };
+            let target = types
+                .iter()
+                .find(|t| t.uid == relation.target)
+                .ok_or_else(|| {
+                    at(
+                        ".target",
+                        format!("`{}` is not a content type", relation.target),
+                    )
+                })?;
+            let link = match (&relation.inversed_by, &relation.mapped_by) {
+                (None, None) => owner_link(content_type, relation, target),
+                (Some(other), None) | (None, Some(other)) => {
+                    let key = if relation.mapped_by.is_some() {
+                        ".mappedBy"
+                    } else {
+                        ".inversedBy"
+                    };
+                    let expected = if relation.mapped_by.is_some() {
+                        "inversedBy"
+                    } else {
+                        "mappedBy"
+                    };
+                    let back = target.relation(other).filter(|back| {
+                        back.target == content_type.uid
+                            && back.cardinality == relation.cardinality.inverse()
+                            && if relation.mapped_by.is_some() {
+                                back.inversed_by.as_deref() == Some(&relation.name)
+                            } else {
+                                back.mapped_by.as_deref() == Some(&relation.name)
+                            }
+                    });
+                    let Some(back) = back else {
+                        return Err(at(
+                            key,
+                            format!(
+                                "the other side must be `{other}` in `{}`: a {} relation to `{}` \
+                                 with {expected} `{}`",
+                                target.uid,
+                                relation.cardinality.inverse().name(),
+                                content_type.uid,
+                                relation.name
+                            ),
+                        ));
+                    };
+                    if relation.mapped_by.is_some() {
+                        let owned = owner_link(target, back, content_type);
+                        Link {
+                            table: owned.table,
+                            source_column: owned.target_column,
+                            target_column: owned.source_column,
+                            order_column: owned.inverse_order_column,
+                            inverse_order_column: owned.order_column,
+                            owner: false,
+                        }
+                    } else {
+                        owner_link(content_type, relation, target)
+                    }
+                }
+                (Some(_), Some(_)) => unreachable!("refused by schema::parse"),
+            };
+            // PostgreSQL keeps 63 bytes of a name; Strapi shortens longer ones with a hash.
+            if link.table.len() > 63 - "_pkey".len() {
+                return Err(at(
+                    "",
+                    format!(
+                        "its link table `{}` is too long a name; set a shorter collectionName \
+                         or attribute name",
+                        link.table
+                    ),
+                ));
+            }
+            if let Some(other) = types.iter().find(|t| t.table == link.table) {
+                return Err(at(
+                    "",
+                    format!(
+                        "its link table `{}` is the table of `{}`",
+                        link.table, other.uid
+                    ),
+                ));
+            }
+            if relation.inverse().is_none() {
+                incoming.push((
+                    target.uid.clone(),
+                    link.table.clone(),
+                    link.target_column.clone(),
+                ));
+            }
+            own.push((link, target.table.clone(), target.draft_and_publish));
+        }
+        links.push(own);
+    }
+    for (content_type, own) in types.iter_mut().zip(links) {
+        for (relation, (link, table, draft_and_publish)) in
+            content_type.relations.iter_mut().zip(own)
+        {
+            relation.link = link;
+            relation.target_table = table;
+            relation.target_draft_and_publish = draft_and_publish;
+        }
+        content_type.incoming = incoming
+            .iter()
+            .filter(|(uid, _, _)| *uid == content_type.uid)
+            .map(|(_, table, column)| (table.clone(), column.clone()))
+            .collect();
+    }
+    Ok(())
+}
+
+/// The link table of a relation on its owning side, named as Strapi 5 names it.
+fn owner_link(owner: &ContentType, relation: &Relation, target: &ContentType) -> Link {
+    let own = snake_case(&owner.singular_name.replace('-', "_"));
+    let other = snake_case(&target.singular_name.replace('-', "_"));
+    let source_column = format!("{own}_id");
+    let mut target_column = format!("{other}_id");
+    if target_column == source_column {
+        target_column = format!("inv_{other}_id");
+    }
+    let order = format!("{other}_ord");
+    let mut inverse_order = format!("{own}_ord");
+    if relation.cardinality == schema::Cardinality::ManyToMany && inverse_order == order {
+        inverse_order = format!("inv_{inverse_order}");
+    }
+    let bidirectional = relation.inversed_by.is_some();
+    Link {
+        table: format!(
+            "{}_{}_lnk",
+            owner.table,
+            snake_case(&relation.name).to_ascii_lowercase()
+        ),
+        source_column,
+        target_column,
+        order_column: relation.cardinality.to_many().then_some(order),
+        inverse_order_column: (bidirectional && relation.cardinality.from_many())
+            .then_some(inverse_order),
+        owner: true,
     }
 }
 

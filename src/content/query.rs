@@ -1,9 +1,11 @@
 //! Strapi's query language (qs bracket syntax) → a typed query. Every key is checked against the
 //! content type; values are typed by their attribute. Nothing here builds SQL.
 
+use crate::content::Registry;
 use crate::content::schema::{AttributeType, ContentType};
 use crate::content::value::{self, SqlValue};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// Filters nested deeper than this are refused.
 pub const MAX_DEPTH: usize = 20;
@@ -138,6 +140,25 @@ impl Operator {
     }
 }
 
+/// Relations populated by one request, at most (each costs a statement per page).
+pub const MAX_POPULATE: usize = 100;
+
+/// A relation to populate, and what to read of its targets (Strapi's `populate[name][…]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Populate {
+    /// The relation's index in its type's `relations`.
+    pub relation: usize,
+    /// The relation's target.
+    pub target: Arc<ContentType>,
+    /// As `Query::fields`, on the target.
+    pub fields: Option<Vec<Field>>,
+    pub filter: Option<Filter>,
+    /// The targets' order; empty for the relation's own order.
+    pub sort: Vec<Sort>,
+    /// What to populate in turn on the targets.
+    pub populate: Vec<Populate>,
+}
+
 /// A filter tree.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
@@ -150,6 +171,60 @@ pub enum Filter {
         operator: Operator,
         values: Vec<SqlValue>,
     },
+    /// Entries linked through a relation (its index in the type's `relations`) to a target that
+    /// matches `filter`, or to any target when `None`.
+    Related {
+        relation: usize,
+        target: Arc<ContentType>,
+        filter: Option<Box<Filter>>,
+        /// The relation's path from the query's type (`author.profile`), for errors.
+        path: String,
+    },
+}
+
+impl Filter {
+    /// Every relation the filter goes through, with its target.
+    fn visit_related(
+        &self,
+        visit: &mut dyn FnMut(&str, &ContentType) -> Result<(), QueryError>,
+    ) -> Result<(), QueryError> {
+        match self {
+            Filter::And(children) | Filter::Or(children) => {
+                children.iter().try_for_each(|c| c.visit_related(visit))
+            }
+            Filter::Not(child) => child.visit_related(visit),
+            Filter::Condition { .. } => Ok(()),
+            Filter::Related {
+                target,
+                filter,
+                path,
+                ..
+            } => {
+                visit(path, target)?;
+                match filter {
+                    Some(inner) => inner.visit_related(visit),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Puts `name.` before the path of every relation inside.
+    fn prefix_paths(&mut self, name: &str) {
+        match self {
+            Filter::And(children) | Filter::Or(children) => {
+                children.iter_mut().for_each(|c| c.prefix_paths(name))
+            }
+            Filter::Not(child) => child.prefix_paths(name),
+            Filter::Condition { .. } => {}
+            Filter::Related { filter, path, .. } => {
+                *path = format!("{name}.{path}");
+                if let Some(inner) = filter {
+                    inner.prefix_paths(name);
+                }
+            }
+        }
+    }
 }
 
 /// Page or offset pagination, with or without the total.
@@ -201,6 +276,8 @@ pub struct Query {
     /// timestamps.
     pub fields: Option<Vec<Field>>,
     pub status: Status,
+    /// The relations to populate (none unless asked, as in Strapi).
+    pub populate: Vec<Populate>,
 }
 
 impl Query {
@@ -217,7 +294,64 @@ impl Query {
             with_count: false,
             fields: None,
             status,
+            populate: Vec::new(),
         }
+    }
+
+    /// Drops what the caller may not read from `populate` (with what it populates in turn), as
+    /// Strapi does silently: a relation whose target `may_read` refuses.
+    pub fn restrict(&mut self, may_read: &dyn Fn(&ContentType) -> bool) {
+        fn walk(populate: &mut Vec<Populate>, may_read: &dyn Fn(&ContentType) -> bool) {
+            populate.retain(|item| may_read(&item.target));
+            for item in populate {
+                walk(&mut item.populate, may_read);
+            }
+        }
+        walk(&mut self.populate, may_read);
+    }
+
+    /// Refuses a filter through a relation whose target `may_read` refuses, as Strapi does
+    /// (`Invalid key author`, `Invalid key profile at author.profile`), in the query's filters
+    /// and in those of what it populates.
+    pub fn check_filters(&self, may_read: &dyn Fn(&ContentType) -> bool) -> Result<(), QueryError> {
+        let mut visit = |path: &str, target: &ContentType| {
+            if may_read(target) {
+                return Ok(());
+            }
+            let key = path.rsplit('.').next().unwrap_or(path);
+            Err(invalid_key_of(key, Some(path), "filters"))
+        };
+        fn walk(
+            populate: &[Populate],
+            visit: &mut dyn FnMut(&str, &ContentType) -> Result<(), QueryError>,
+        ) -> Result<(), QueryError> {
+            for item in populate {
+                if let Some(filter) = &item.filter {
+                    filter.visit_related(visit)?;
+                }
+                walk(&item.populate, visit)?;
+            }
+            Ok(())
+        }
+        if let Some(filter) = &self.filter {
+            filter.visit_related(&mut visit)?;
+        }
+        walk(&self.populate, &mut visit)
+    }
+
+    /// The types whose entries the query reads besides its own: every populated target.
+    pub fn populated_types(&self) -> Vec<Arc<ContentType>> {
+        fn walk(populate: &[Populate], into: &mut Vec<Arc<ContentType>>) {
+            for item in populate {
+                if !into.iter().any(|t| t.uid == item.target.uid) {
+                    into.push(item.target.clone());
+                }
+                walk(&item.populate, into);
+            }
+        }
+        let mut types = Vec::new();
+        walk(&self.populate, &mut types);
+        types
     }
 }
 
@@ -277,10 +411,23 @@ fn pagination_error(message: impl Into<String>) -> QueryError {
 pub struct Limits {
     pub default_limit: u64,
     pub max_limit: u64,
+    /// How deep `populate` may nest.
+    pub max_populate_depth: usize,
+}
+
+impl Limits {
+    pub fn of(config: &crate::config::Config) -> Limits {
+        Limits {
+            default_limit: u64::from(config.api_rest_default_limit),
+            max_limit: u64::from(config.api_rest_max_limit),
+            max_populate_depth: config.api_rest_max_populate_depth as usize,
+        }
+    }
 }
 
 /// Parses a raw query string (as `@strapi/client` and `qs` send it).
 pub fn parse_query_string(
+    registry: &Registry,
     content_type: &ContentType,
     raw: &str,
     limits: Limits,
@@ -292,21 +439,20 @@ pub fn parse_query_string(
         .map_err(|_| invalid("The query string could not be read"))?;
     let empty = Map::new();
     let params = params.as_object().unwrap_or(&empty);
-    parse(content_type, params, limits)
+    parse(registry, content_type, params, limits)
 }
 
 /// Parses the query parameters. Unknown top-level parameters are ignored, as Strapi does.
 pub fn parse(
+    registry: &Registry,
     content_type: &ContentType,
     params: &Map<String, Value>,
     limits: Limits,
 ) -> Result<Query, QueryError> {
+    let mut nodes = 0;
     let filter = match params.get("filters") {
         None => None,
-        Some(value) => {
-            let mut nodes = 0;
-            parse_group(content_type, value, 1, &mut nodes, "filters")?
-        }
+        Some(value) => parse_group(registry, content_type, value, 1, &mut nodes, "filters")?,
     };
     let sort = match params.get("sort") {
         None => Vec::new(),
@@ -323,9 +469,18 @@ pub fn parse(
         Some(Value::String(s)) if s == "draft" => Status::Draft,
         Some(_) => return Err(invalid("Invalid status: expected `published` or `draft`")),
     };
-    if let Some(populate) = params.get("populate") {
-        check_populate(populate)?;
-    }
+    let populate = match params.get("populate") {
+        None => Vec::new(),
+        Some(value) => {
+            let mut walk = PopulateWalk {
+                registry,
+                max_depth: limits.max_populate_depth,
+                count: 0,
+                nodes: &mut nodes,
+            };
+            walk.parse(content_type, value, 1)?
+        }
+    };
     Ok(Query {
         filter,
         sort,
@@ -333,12 +488,14 @@ pub fn parse(
         with_count,
         fields,
         status,
+        populate,
     })
 }
 
 /// An object of conditions, combined with AND (the value of `filters`, `$not`, or an element
 /// of `$and`/`$or`). `None` when it holds no condition at all.
 fn parse_group(
+    registry: &Registry,
     content_type: &ContentType,
     value: &Value,
     depth: usize,
@@ -367,7 +524,7 @@ fn parse_group(
                 for (i, item) in items.iter().enumerate() {
                     let child_path = format!("{key}[{i}]");
                     if let Some(child) =
-                        parse_group(content_type, item, depth + 1, nodes, &child_path)?
+                        parse_group(registry, content_type, item, depth + 1, nodes, &child_path)?
                     {
                         children.push(child);
                     }
@@ -378,13 +535,21 @@ fn parse_group(
                     _ => Some(Filter::Or(children)),
                 }
             }
-            "$not" => parse_group(content_type, inner, depth + 1, nodes, key)?
+            "$not" => parse_group(registry, content_type, inner, depth + 1, nodes, key)?
                 .map(|child| Filter::Not(Box::new(child))),
-            name => {
-                let field = Field::resolve(content_type, name)
-                    .ok_or_else(|| invalid_key_of(name, None, "filters"))?;
-                parse_field_conditions(content_type, field, name, inner, depth + 1, nodes)?
-            }
+            name => match Field::resolve(content_type, name) {
+                Some(field) => {
+                    parse_field_conditions(content_type, field, name, inner, depth + 1, nodes)?
+                }
+                None => {
+                    let index = content_type
+                        .relations
+                        .iter()
+                        .position(|r| r.name == name && !r.private)
+                        .ok_or_else(|| invalid_key_of(name, None, "filters"))?;
+                    parse_related(registry, content_type, index, inner, depth + 1, nodes)?
+                }
+            },
         };
         parts.extend(part);
     }
@@ -393,6 +558,105 @@ fn parse_group(
         1 => parts.pop(),
         _ => Some(Filter::And(parts)),
     })
+}
+
+/// The conditions through a relation: on the related entries' fields and relations
+/// (`author[name][$eq]=Ada`), on their ids (`author=16`, `author[$in][0]=16`), or on whether
+/// there is any (`author[$null]=true`).
+fn parse_related(
+    registry: &Registry,
+    content_type: &ContentType,
+    index: usize,
+    value: &Value,
+    depth: usize,
+    nodes: &mut usize,
+) -> Result<Option<Filter>, QueryError> {
+    let relation = &content_type.relations[index];
+    let name = relation.name.as_str();
+    if depth > MAX_DEPTH {
+        return Err(invalid(format!(
+            "Invalid key {name}: filters are nested more than {MAX_DEPTH} deep"
+        )));
+    }
+    let target = registry
+        .by_uid(&relation.target)
+        .ok_or_else(|| invalid_key_of(name, None, "filters"))?;
+    let related = |filter: Option<Filter>| Filter::Related {
+        relation: index,
+        target: target.clone(),
+        filter: filter.map(Box::new),
+        path: name.to_string(),
+    };
+    let object = match value {
+        Value::Object(object) if list_items(value).is_none() || object.is_empty() => object,
+        Value::String(_) | Value::Array(_) | Value::Object(_) => {
+            let on_id = condition(&target, Field::Id, "id", Operator::Eq, value, nodes)?;
+            return Ok(Some(related(Some(on_id))));
+        }
+        _ => return Err(invalid_key_of(name, Some(name), "filters")),
+    };
+    let mut parts = Vec::new();
+    let mut rest = Map::new();
+    for (key, operand) in object {
+        match Operator::parse(key) {
+            Some(operator @ (Operator::Null | Operator::NotNull)) => {
+                count_node(nodes)?;
+                let linked = (operator == Operator::NotNull) == flag(operand);
+                parts.push(if linked {
+                    related(None)
+                } else {
+                    Filter::Not(Box::new(related(None)))
+                });
+            }
+            Some(operator) => {
+                count_node(nodes)?;
+                let on_id = condition(&target, Field::Id, "id", operator, operand, nodes)?;
+                parts.push(related(Some(on_id)));
+            }
+            None => {
+                rest.insert(key.clone(), operand.clone());
+            }
+        }
+    }
+    if !rest.is_empty() {
+        let inner = parse_group(registry, &target, &Value::Object(rest), depth, nodes, name)
+            .map_err(|error| relocate(error, name, &target))?;
+        if let Some(mut inner) = inner {
+            inner.prefix_paths(name);
+            parts.push(related(Some(inner)));
+        }
+    }
+    Ok(match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(Filter::And(parts)),
+    })
+}
+
+/// An unknown key found inside a relation's conditions, reported as Strapi does: at the
+/// relation (`Invalid key nope at author`), or at the key's own path when the target has such
+/// an attribute that may not be named (`Invalid key email at author.email`).
+fn relocate(mut error: QueryError, name: &str, target: &ContentType) -> QueryError {
+    if let Some(key) = &mut error.key {
+        let path = match &key.path {
+            Some(path) => format!("{name}.{path}"),
+            None if target.has_attribute(&key.key) => format!("{name}.{}", key.key),
+            None => name.to_string(),
+        };
+        error.message = format!("Invalid key {} at {path}", key.key);
+        key.path = Some(path);
+    }
+    error
+}
+
+/// `$null`'s operand as Strapi's `parseType` with `forceCast` reads it: the boolean words, else
+/// JavaScript's truthiness (any text but the empty one, any list or object).
+fn flag(operand: &Value) -> bool {
+    match operand.as_str() {
+        Some("true" | "t" | "1") => true,
+        Some("false" | "f" | "0" | "") => false,
+        _ => true,
+    }
 }
 
 fn count_node(nodes: &mut usize) -> Result<(), QueryError> {
@@ -487,16 +751,7 @@ fn condition(
         }
     };
     let values = match operator {
-        Operator::Null | Operator::NotNull => {
-            // Strapi's `parseType` with `forceCast`: the boolean words, else JavaScript's
-            // truthiness (any text but the empty one, any list or object).
-            let flag = match operand.as_str() {
-                Some("true" | "t" | "1") => true,
-                Some("false" | "f" | "0" | "") => false,
-                _ => true,
-            };
-            vec![SqlValue::Boolean(flag)]
-        }
+        Operator::Null | Operator::NotNull => vec![SqlValue::Boolean(flag(operand))],
         Operator::In | Operator::NotIn => {
             let items = list_items(operand).unwrap_or_else(|| vec![operand]);
             for _ in 1..items.len() {
@@ -774,31 +1029,234 @@ fn parse_fields(content_type: &ContentType, value: &Value) -> Result<Vec<Field>,
     Ok(fields)
 }
 
-/// There are no relations yet, so only `populate=*` (or nothing) is meaningful.
-fn check_populate(value: &Value) -> Result<(), QueryError> {
-    match value {
-        Value::String(text) if text.is_empty() || text == "*" => Ok(()),
-        // Strapi's path is the raw one for a list (`populate=nope`), none for an object key.
-        Value::String(text) => {
-            let first = text
-                .split(',')
-                .map(str::trim)
-                .find(|key| !key.is_empty() && *key != "*");
-            match first {
-                Some(key) => Err(invalid_key_of(key, Some(key), "populate")),
-                None => Ok(()),
+/// The state of parsing one `populate`: the types to resolve targets in, and its bounds.
+struct PopulateWalk<'a> {
+    registry: &'a Registry,
+    max_depth: usize,
+    /// Relations populated so far.
+    count: usize,
+    /// Filter nodes, shared with the query's own filters.
+    nodes: &'a mut usize,
+}
+
+impl PopulateWalk<'_> {
+    /// `populate` in each of Strapi's forms: `*`, `a,b`, `a.b` (a path), a list of those, or an
+    /// object of relation names to `true`/`false` or to `{fields, filters, sort, populate}`.
+    fn parse(
+        &mut self,
+        content_type: &ContentType,
+        value: &Value,
+        depth: usize,
+    ) -> Result<Vec<Populate>, QueryError> {
+        let mut populate: Vec<Populate> = Vec::new();
+        match value {
+            Value::String(text) => self.paths(content_type, text, depth, &mut populate)?,
+            Value::Array(items) => {
+                for item in items {
+                    match item {
+                        Value::String(text) => {
+                            self.paths(content_type, text, depth, &mut populate)?
+                        }
+                        _ => return Err(invalid("Invalid populate parameter")),
+                    }
+                }
+            }
+            Value::Object(object) if !object.is_empty() && list_items(value).is_some() => {
+                for item in list_items(value).unwrap_or_default() {
+                    match item {
+                        Value::String(text) => {
+                            self.paths(content_type, text, depth, &mut populate)?
+                        }
+                        _ => return Err(invalid("Invalid populate parameter")),
+                    }
+                }
+            }
+            Value::Object(object) => {
+                for (name, options) in object {
+                    // `populate=a&populate[b][…]=…`: qs puts the plain part under no name.
+                    if name.is_empty() {
+                        let mut plain = self.parse(content_type, options, depth)?;
+                        for item in plain.drain(..) {
+                            merge(&mut populate, item);
+                        }
+                        continue;
+                    }
+                    let index = self.relation(content_type, name, None)?;
+                    let item = match options {
+                        Value::Bool(false) => continue,
+                        Value::String(flag) if flag == "false" => continue,
+                        Value::Bool(true) | Value::String(_) => {
+                            self.plain(content_type, index, depth)?
+                        }
+                        Value::Object(options) => {
+                            self.detailed(content_type, index, name, options, depth)?
+                        }
+                        _ => return Err(invalid("Invalid populate parameter")),
+                    };
+                    merge(&mut populate, item);
+                }
+            }
+            _ => return Err(invalid("Invalid populate parameter")),
+        }
+        Ok(populate)
+    }
+
+    /// `a,b.c,*`: each comma-separated path, `*` for every relation of the type.
+    fn paths(
+        &mut self,
+        content_type: &ContentType,
+        text: &str,
+        depth: usize,
+        into: &mut Vec<Populate>,
+    ) -> Result<(), QueryError> {
+        for path in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if path == "*" {
+                for (index, relation) in content_type.relations.iter().enumerate() {
+                    if !relation.private {
+                        let item = self.plain(content_type, index, depth)?;
+                        merge(into, item);
+                    }
+                }
+                continue;
+            }
+            let item = self.path(content_type, path, path, depth)?;
+            merge(into, item);
+        }
+        Ok(())
+    }
+
+    /// `author.profile`: the first relation, with the rest of the path populated on it.
+    fn path(
+        &mut self,
+        content_type: &ContentType,
+        path: &str,
+        whole: &str,
+        depth: usize,
+    ) -> Result<Populate, QueryError> {
+        let (name, rest) = match path.split_once('.') {
+            Some((name, rest)) => (name, Some(rest)),
+            None => (path, None),
+        };
+        let index = self.relation(content_type, name, Some(whole))?;
+        let mut item = self.plain(content_type, index, depth)?;
+        if let Some(rest) = rest {
+            let target = item.target.clone();
+            let inner = self.path(&target, rest, whole, depth + 1)?;
+            item.populate.push(inner);
+        }
+        Ok(item)
+    }
+
+    /// The relation a populate names, which must be a public relation of the type.
+    fn relation(
+        &self,
+        content_type: &ContentType,
+        name: &str,
+        path: Option<&str>,
+    ) -> Result<usize, QueryError> {
+        content_type
+            .relations
+            .iter()
+            .position(|r| r.name == name && !r.private)
+            .ok_or_else(|| invalid_key_of(name, path, "populate"))
+    }
+
+    /// A relation populated with every field of its targets, nothing nested.
+    fn plain(
+        &mut self,
+        content_type: &ContentType,
+        index: usize,
+        depth: usize,
+    ) -> Result<Populate, QueryError> {
+        if depth > self.max_depth {
+            return Err(invalid(format!(
+                "Invalid populate: nested more than {} levels deep",
+                self.max_depth
+            )));
+        }
+        self.count += 1;
+        if self.count > MAX_POPULATE {
+            return Err(invalid(format!(
+                "Invalid populate: more than {MAX_POPULATE} relations"
+            )));
+        }
+        let relation = &content_type.relations[index];
+        let target = self
+            .registry
+            .by_uid(&relation.target)
+            .ok_or_else(|| invalid_key_of(&relation.name, Some(&relation.name), "populate"))?;
+        Ok(Populate {
+            relation: index,
+            target,
+            fields: None,
+            filter: None,
+            sort: Vec::new(),
+            populate: Vec::new(),
+        })
+    }
+
+    /// `populate[author][fields]…`, `[filters]…`, `[sort]…`, `[populate]…`.
+    fn detailed(
+        &mut self,
+        content_type: &ContentType,
+        index: usize,
+        name: &str,
+        options: &Map<String, Value>,
+        depth: usize,
+    ) -> Result<Populate, QueryError> {
+        let mut item = self.plain(content_type, index, depth)?;
+        let target = item.target.clone();
+        for (key, value) in options {
+            match key.as_str() {
+                "fields" => {
+                    item.fields =
+                        Some(parse_fields(&target, value).map_err(|e| within(e, &target))?)
+                }
+                "filters" => {
+                    item.filter =
+                        parse_group(self.registry, &target, value, 1, self.nodes, "filters")
+                            .map_err(|e| within(e, &target))?;
+                }
+                "sort" => item.sort = parse_sort(&target, value).map_err(|e| within(e, &target))?,
+                "populate" => item.populate = self.parse(&target, value, depth + 1)?,
+                other => return Err(invalid_key_of(other, Some(name), "populate")),
             }
         }
-        Value::Array(items) => match items.iter().filter_map(Value::as_str).find(|k| *k != "*") {
-            Some(key) => Err(invalid_key_of(key, Some(key), "populate")),
-            None if items.iter().all(Value::is_string) => Ok(()),
-            None => Err(invalid("Invalid populate parameter")),
-        },
-        Value::Object(object) => match object.keys().next() {
-            Some(key) => Err(invalid_key_of(key, None, "populate")),
-            None => Ok(()),
-        },
-        _ => Err(invalid("Invalid populate parameter")),
+        Ok(item)
+    }
+}
+
+/// An error in a populate's `fields`, `filters` or `sort`, as Strapi reports it: under the
+/// `populate` parameter, with the key as its path when the target has an attribute of that name
+/// that may not be named there (a private one, a relation).
+fn within(mut error: QueryError, target: &ContentType) -> QueryError {
+    if let Some(key) = &mut error.key {
+        key.param = "populate";
+        if key.path.is_none() && target.has_attribute(&key.key) {
+            key.path = Some(key.key.clone());
+        }
+    }
+    error
+}
+
+/// Adds a populated relation, merging it into one already there (`a,a.b`).
+fn merge(into: &mut Vec<Populate>, item: Populate) {
+    match into.iter_mut().find(|p| p.relation == item.relation) {
+        Some(existing) => {
+            if item.fields.is_some() {
+                existing.fields = item.fields;
+            }
+            if item.filter.is_some() {
+                existing.filter = item.filter;
+            }
+            if !item.sort.is_empty() {
+                existing.sort = item.sort;
+            }
+            for inner in item.populate {
+                merge(&mut existing.populate, inner);
+            }
+        }
+        None => into.push(item),
     }
 }
 
@@ -829,10 +1287,11 @@ pub(crate) mod tests {
     const LIMITS: Limits = Limits {
         default_limit: 25,
         max_limit: 100,
+        max_populate_depth: 3,
     };
 
     fn query(raw: &str) -> Result<Query, QueryError> {
-        parse_query_string(&article(), raw, LIMITS)
+        parse_query_string(&Registry::default(), &article(), raw, LIMITS)
     }
 
     fn filter(raw: &str) -> Filter {

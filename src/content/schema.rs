@@ -119,6 +119,96 @@ pub struct Attribute {
     pub max: Option<f64>,
 }
 
+/// The four relation kinds of Strapi v5 (the morph kinds belong to media, not yet here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cardinality {
+    OneToOne,
+    OneToMany,
+    ManyToOne,
+    ManyToMany,
+}
+
+impl Cardinality {
+    fn parse(name: &str) -> Option<Cardinality> {
+        Some(match name {
+            "oneToOne" => Cardinality::OneToOne,
+            "oneToMany" => Cardinality::OneToMany,
+            "manyToOne" => Cardinality::ManyToOne,
+            "manyToMany" => Cardinality::ManyToMany,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Cardinality::OneToOne => "oneToOne",
+            Cardinality::OneToMany => "oneToMany",
+            Cardinality::ManyToOne => "manyToOne",
+            Cardinality::ManyToMany => "manyToMany",
+        }
+    }
+
+    /// Whether this side holds a list (`…ToMany`).
+    pub fn to_many(self) -> bool {
+        matches!(self, Cardinality::OneToMany | Cardinality::ManyToMany)
+    }
+
+    /// Whether a target may be linked from several entries of this side (`many…`).
+    pub fn from_many(self) -> bool {
+        matches!(self, Cardinality::ManyToOne | Cardinality::ManyToMany)
+    }
+
+    /// The kind the other side of a bidirectional relation must declare.
+    pub fn inverse(self) -> Cardinality {
+        match self {
+            Cardinality::OneToMany => Cardinality::ManyToOne,
+            Cardinality::ManyToOne => Cardinality::OneToMany,
+            same => same,
+        }
+    }
+}
+
+/// Where a relation's links are stored, seen from one side: Strapi 5's link table
+/// (`{table}_{attribute}_lnk`, owned by the side without `mappedBy`) and its columns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Link {
+    pub table: String,
+    /// The column holding this side's row id.
+    pub source_column: String,
+    /// The column holding the linked row's id.
+    pub target_column: String,
+    /// The order of the targets in this side's list (a `…ToMany` side).
+    pub order_column: Option<String>,
+    /// The order of this side's rows in the other side's list.
+    pub inverse_order_column: Option<String>,
+    /// Whether this side owns the table (has no `mappedBy`).
+    pub owner: bool,
+}
+
+/// A relation attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relation {
+    pub name: String,
+    pub cardinality: Cardinality,
+    /// The target's uid (`api::author.author`).
+    pub target: String,
+    pub inversed_by: Option<String>,
+    pub mapped_by: Option<String>,
+    pub private: bool,
+    /// Filled in once every type is known (`content::link_relations`): where the links are,
+    /// and the target's table and whether it has draft & publish.
+    pub link: Link,
+    pub target_table: String,
+    pub target_draft_and_publish: bool,
+}
+
+impl Relation {
+    /// The attribute on the target that is this relation's other side, if any.
+    pub fn inverse(&self) -> Option<&str> {
+        self.inversed_by.as_deref().or(self.mapped_by.as_deref())
+    }
+}
+
 /// A content type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContentType {
@@ -131,6 +221,12 @@ pub struct ContentType {
     pub table: String,
     pub draft_and_publish: bool,
     pub attributes: Vec<Attribute>,
+    /// Relation attributes, in schema order (stored in link tables, not in columns).
+    pub relations: Vec<Relation>,
+    /// The links of other relations that point at this type's rows without this type having
+    /// an attribute for them (unidirectional relations targeting it): a link table and its
+    /// column of this type's ids. Publishing moves them to the new published row.
+    pub incoming: Vec<(String, String)>,
     /// Columns of attributes that left the schema: kept with their data, copied on publish.
     pub retired_columns: Vec<String>,
     /// The document as given, kept to show and to store.
@@ -142,6 +238,15 @@ pub struct ContentType {
 impl ContentType {
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
+    }
+
+    pub fn relation(&self, name: &str) -> Option<&Relation> {
+        self.relations.iter().find(|r| r.name == name)
+    }
+
+    /// Whether the type has an attribute of this name, of any kind.
+    pub fn has_attribute(&self, name: &str) -> bool {
+        self.attribute(name).is_some() || self.relation(name).is_some()
     }
 
     /// The full name of an action on this type: `api::article.article.find`.
@@ -257,7 +362,13 @@ pub fn parse(document: &Value) -> Result<ContentType, SchemaError> {
         .and_then(Value::as_object)
         .ok_or_else(|| error("attributes", "is required and must be an object"))?;
     let mut attributes = Vec::with_capacity(attributes_value.len());
+    let mut relations = Vec::new();
     for (name, definition) in attributes_value {
+        check_attribute_name(name)?;
+        if definition.get("type").and_then(Value::as_str) == Some("relation") {
+            relations.push(parse_relation(name, definition)?);
+            continue;
+        }
         let attribute = parse_attribute(name, definition)?;
         if attributes
             .iter()
@@ -282,6 +393,8 @@ pub fn parse(document: &Value) -> Result<ContentType, SchemaError> {
         table,
         draft_and_publish,
         attributes,
+        relations,
+        incoming: Vec::new(),
         retired_columns: Vec::new(),
         source: document.clone(),
         file: None,
@@ -318,7 +431,7 @@ fn is_snake_identifier(name: &str) -> bool {
 }
 
 /// `publishedDate` → `published_date`.
-fn snake_case(name: &str) -> String {
+pub fn snake_case(name: &str) -> String {
     let mut column = String::with_capacity(name.len() + 4);
     for (i, c) in name.chars().enumerate() {
         if c.is_ascii_uppercase() {
@@ -333,7 +446,8 @@ fn snake_case(name: &str) -> String {
     column
 }
 
-fn parse_attribute(name: &str, definition: &Value) -> Result<Attribute, SchemaError> {
+/// An attribute's name, of any kind: its syntax and the reserved names.
+fn check_attribute_name(name: &str) -> Result<(), SchemaError> {
     let path = format!("attributes.{name}");
     let valid_name = name.len() <= 60
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -347,6 +461,61 @@ fn parse_attribute(name: &str, definition: &Value) -> Result<Attribute, SchemaEr
     if SYSTEM_FIELDS.contains(&name) || RESERVED.contains(&name) {
         return Err(error(&path, format!("`{name}` is a reserved name")));
     }
+    Ok(())
+}
+
+/// A `"type": "relation"` attribute: its kind, target and other side. Whether the target
+/// exists and agrees is checked once every type is read (`content::link_relations`).
+fn parse_relation(name: &str, definition: &Value) -> Result<Relation, SchemaError> {
+    let path = format!("attributes.{name}");
+    let text = |key: &str| -> Result<Option<String>, SchemaError> {
+        match definition.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) if !text.is_empty() => Ok(Some(text.clone())),
+            Some(_) => Err(error(
+                &format!("{path}.{key}"),
+                "must be a non-empty string",
+            )),
+        }
+    };
+    let kind = text("relation")?
+        .ok_or_else(|| error(&format!("{path}.relation"), "is required for a relation"))?;
+    let cardinality = Cardinality::parse(&kind).ok_or_else(|| {
+        error(
+            &format!("{path}.relation"),
+            format!("`{kind}` is not supported: use oneToOne, oneToMany, manyToOne or manyToMany"),
+        )
+    })?;
+    let target = text("target")?
+        .ok_or_else(|| error(&format!("{path}.target"), "is required for a relation"))?;
+    let inversed_by = text("inversedBy")?;
+    let mapped_by = text("mappedBy")?;
+    if inversed_by.is_some() && mapped_by.is_some() {
+        return Err(error(
+            &path,
+            "a relation has either inversedBy (the side that owns the links) or mappedBy, not both",
+        ));
+    }
+    let private = match definition.get("private") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(_) => return Err(error(&format!("{path}.private"), "must be true or false")),
+    };
+    Ok(Relation {
+        name: name.to_string(),
+        cardinality,
+        target,
+        inversed_by,
+        mapped_by,
+        private,
+        link: Link::default(),
+        target_table: String::new(),
+        target_draft_and_publish: false,
+    })
+}
+
+fn parse_attribute(name: &str, definition: &Value) -> Result<Attribute, SchemaError> {
+    let path = format!("attributes.{name}");
     let column = snake_case(name);
     if [
         "id",

@@ -96,18 +96,7 @@ impl<'a> Builder<'a> {
 
     /// The quoted column and storage of a field.
     pub fn column(&self, field: Field) -> (String, Storage) {
-        match field {
-            Field::Id => (quote("id"), Storage::Integer),
-            Field::DocumentId => (quote("document_id"), Storage::Text),
-            Field::CreatedAt => (quote("created_at"), Storage::DateTime),
-            Field::UpdatedAt => (quote("updated_at"), Storage::DateTime),
-            Field::PublishedAt => (quote("published_at"), Storage::DateTime),
-            Field::CreatedBy => (quote("created_by_id"), Storage::Integer),
-            Field::Attribute(index) => {
-                let attribute = &self.content_type.attributes[index];
-                (quote(&attribute.column), attribute.kind.storage())
-            }
-        }
+        column_of(self.content_type, field)
     }
 
     fn lower(&self, expression: &str) -> String {
@@ -185,7 +174,14 @@ impl<'a> Builder<'a> {
     /// A filter as SQL. Long `AND`/`OR` lists are nested as a balanced tree, so that the
     /// database's expression depth grows with the logarithm of their length: a chain of a
     /// thousand `OR`s (a search over a thousand text fields) passes SQLite's limit of 1 000.
-    fn filter(&mut self, filter: &Filter) -> String {
+    pub fn filter(&mut self, filter: &Filter) -> String {
+        let content_type = self.content_type;
+        self.filter_on(content_type, filter)
+    }
+
+    /// A filter on the rows of `content_type` (the builder's own, or a related type's inside
+    /// a relation's condition).
+    fn filter_on(&mut self, content_type: &ContentType, filter: &Filter) -> String {
         match filter {
             Filter::And(children) | Filter::Or(children) => {
                 let joiner = if matches!(filter, Filter::And(_)) {
@@ -193,20 +189,53 @@ impl<'a> Builder<'a> {
                 } else {
                     " OR "
                 };
-                let parts: Vec<String> = children.iter().map(|c| self.filter(c)).collect();
+                let parts: Vec<String> = children
+                    .iter()
+                    .map(|c| self.filter_on(content_type, c))
+                    .collect();
                 balanced(&parts, joiner)
             }
-            Filter::Not(child) => format!("(NOT {})", self.filter(child)),
+            Filter::Not(child) => format!("(NOT {})", self.filter_on(content_type, child)),
             Filter::Condition {
                 field,
                 operator,
                 values,
-            } => self.condition(*field, *operator, values),
+            } => self.condition(column_of(content_type, *field), *operator, values),
+            Filter::Related {
+                relation,
+                target,
+                filter,
+                ..
+            } => {
+                // `"id" IN (the sources linked to a target that matches)`: unqualified, so that
+                // it reads the rows of the level it stands at, and nests.
+                let link = &content_type.relations[*relation].link;
+                let (source, target_column) =
+                    (quote(&link.source_column), quote(&link.target_column));
+                let table = quote(&link.table);
+                match filter {
+                    None => format!(
+                        "(\"id\" IN (SELECT {source} FROM {table} WHERE {source} IS NOT NULL))"
+                    ),
+                    Some(inner) => {
+                        let condition = self.filter_on(target, inner);
+                        format!(
+                            "(\"id\" IN (SELECT {source} FROM {table} WHERE {target_column} IN \
+                             (SELECT \"id\" FROM {} WHERE {condition})))",
+                            quote(&target.table)
+                        )
+                    }
+                }
+            }
         }
     }
 
-    fn condition(&mut self, field: Field, operator: Operator, values: &[SqlValue]) -> String {
-        let (column, storage) = self.column(field);
+    fn condition(
+        &mut self,
+        (column, storage): (String, Storage),
+        operator: Operator,
+        values: &[SqlValue],
+    ) -> String {
         let first = values.first().cloned().unwrap_or(SqlValue::Null);
         let flag = first == SqlValue::Boolean(true);
         match operator {
@@ -321,8 +350,16 @@ impl<'a> Builder<'a> {
     /// `ORDER BY` the sort keys, then `id` so that pages are stable. NULL sorts as the largest
     /// value on both backends.
     pub fn push_order(&mut self, sort: &[Sort]) {
-        let mut keys: Vec<String> = sort
-            .iter()
+        let mut keys = self.order_keys(sort);
+        if !sort.iter().any(|key| key.field == Field::Id) {
+            keys.push(format!("{} ASC", quote("id")));
+        }
+        self.push(" ORDER BY ").push(&keys.join(", "));
+    }
+
+    /// The sort keys as `ORDER BY` terms.
+    pub fn order_keys(&self, sort: &[Sort]) -> Vec<String> {
+        sort.iter()
             .map(|key| {
                 let (column, _) = self.column(key.field);
                 if key.descending {
@@ -331,17 +368,29 @@ impl<'a> Builder<'a> {
                     format!("{column} ASC NULLS LAST")
                 }
             })
-            .collect();
-        if !sort.iter().any(|key| key.field == Field::Id) {
-            keys.push(format!("{} ASC", quote("id")));
-        }
-        self.push(" ORDER BY ").push(&keys.join(", "));
+            .collect()
     }
 
     pub fn push_limit(&mut self, pagination: Pagination) {
         let limit = self.param(SqlValue::Integer(to_i64(pagination.limit())), None);
         let offset = self.param(SqlValue::Integer(to_i64(pagination.offset())), None);
         self.push(&format!(" LIMIT {limit} OFFSET {offset}"));
+    }
+}
+
+/// The quoted column and storage of a field of `content_type`.
+fn column_of(content_type: &ContentType, field: Field) -> (String, Storage) {
+    match field {
+        Field::Id => (quote("id"), Storage::Integer),
+        Field::DocumentId => (quote("document_id"), Storage::Text),
+        Field::CreatedAt => (quote("created_at"), Storage::DateTime),
+        Field::UpdatedAt => (quote("updated_at"), Storage::DateTime),
+        Field::PublishedAt => (quote("published_at"), Storage::DateTime),
+        Field::CreatedBy => (quote("created_by_id"), Storage::Integer),
+        Field::Attribute(index) => {
+            let attribute = &content_type.attributes[index];
+            (quote(&attribute.column), attribute.kind.storage())
+        }
     }
 }
 
@@ -428,8 +477,10 @@ mod tests {
         let limits = Limits {
             default_limit: 25,
             max_limit: 100,
+            max_populate_depth: 3,
         };
-        let query = parse_query_string(&content_type, raw, limits).unwrap();
+        let registry = crate::content::Registry::default();
+        let query = parse_query_string(&registry, &content_type, raw, limits).unwrap();
         find(dialect, &content_type, &query)
     }
 

@@ -1,6 +1,7 @@
 //! Entries of content types: reading with a parsed query, and writing with Strapi v5's draft and
 //! publish model (a draft row, and once published a published row with the same documentId).
 
+use crate::content::links;
 use crate::content::query::{Field, Query, Status};
 use crate::content::schema::{Attribute, AttributeType, ContentType, SYSTEM_FIELDS, Storage};
 use crate::content::sql::{self, Builder, Statement, quote};
@@ -39,9 +40,9 @@ struct IdRow {
 /// Unlike `sql_query`, this lets diesel keep the prepared statement of a cacheable statement
 /// (one whose shape the client cannot vary without bound, see `Statement::cacheable`), so a
 /// repeated findOne skips SQL parsing and planning (SQLite) or a round trip (PostgreSQL).
-struct Bound<'a>(&'a Statement);
+pub(crate) struct Bound<'a>(&'a Statement);
 
-fn bound(statement: &Statement) -> Bound<'_> {
+pub(crate) fn bound(statement: &Statement) -> Bound<'_> {
     Bound(statement)
 }
 
@@ -100,7 +101,7 @@ fn load_entries(
 
 /// A row's JSON (keys in any order, values as stored) → the entry as the API shows it, in
 /// Strapi's key order.
-fn to_entry(content_type: &ContentType, json: &str) -> Value {
+pub(crate) fn to_entry(content_type: &ContentType, json: &str) -> Value {
     let mut raw: Map<String, Value> = serde_json::from_str(json).unwrap_or_default();
     let mut entry = Map::with_capacity(raw.len());
     for key in ["id", "documentId"] {
@@ -126,7 +127,8 @@ pub fn find(
     query: &Query,
 ) -> QueryResult<(Vec<Value>, Option<i64>)> {
     let dialect = dialect_of(conn);
-    let entries = load_entries(conn, content_type, &sql::find(dialect, content_type, query))?;
+    let mut entries = load_entries(conn, content_type, &sql::find(dialect, content_type, query))?;
+    populate(conn, content_type, &mut entries, query)?;
     let total = if query.with_count {
         let rows: Vec<CountRow> = bound(&sql::count(dialect, content_type, query)).load(conn)?;
         Some(rows.first().map_or(0, |row| row.count))
@@ -148,7 +150,20 @@ pub fn find_one(
     }
     let dialect = dialect_of(conn);
     let statement = sql::find_one(dialect, content_type, document_id, query);
-    Ok(load_entries(conn, content_type, &statement)?.pop())
+    let mut entries = load_entries(conn, content_type, &statement)?;
+    populate(conn, content_type, &mut entries, query)?;
+    Ok(entries.pop())
+}
+
+/// Adds what `query` populates to entries of `content_type` read with its status (what a
+/// write answers, read back, gets with the request's `populate`).
+pub fn populate(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    entries: &mut [Value],
+    query: &Query,
+) -> QueryResult<()> {
+    links::populate(conn, content_type, entries, &query.populate, query.status)
 }
 
 /// A field a write was refused for: its path, why, and the value it was given (Strapi's `value`;
@@ -175,6 +190,19 @@ impl Problem {
 pub enum WriteError {
     /// A key the type does not have (Strapi's `Invalid key …`, refused before any field).
     UnknownKey(String),
+    /// A key refused where it stands (`Invalid key foo at categories`; `path` the key itself
+    /// for a relation the caller may not write).
+    KeyAt {
+        key: String,
+        path: String,
+    },
+    /// A relation write Strapi refuses with its message alone.
+    Relation(String),
+    /// A relation write Strapi refuses with its message and the value it was given.
+    Relations {
+        message: String,
+        value: Value,
+    },
     /// Field errors.
     Invalid(Vec<Problem>),
     /// A malformed date, time or date-time, once every field passed (Strapi's message alone).
@@ -220,7 +248,7 @@ pub fn validate(
 ) -> Result<Vec<(usize, SqlValue)>, WriteError> {
     for key in data.keys() {
         // The entry's own fields may come back in a body; they are not written.
-        if content_type.attribute(key).is_none() && !SYSTEM_FIELDS.contains(&key.as_str()) {
+        if !content_type.has_attribute(key) && !SYSTEM_FIELDS.contains(&key.as_str()) {
             return Err(WriteError::UnknownKey(key.clone()));
         }
     }
@@ -381,7 +409,8 @@ pub fn is_document_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// 24 lower-case letters and digits from the OS, like Strapi's document ids.
+/// 24 lower-case letters and digits from the OS, the first a letter, like Strapi's document
+/// ids.
 pub fn new_document_id() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut id = String::with_capacity(24);
@@ -403,7 +432,17 @@ pub fn new_document_id() -> String {
             if id.len() == 24 {
                 break;
             }
-            id.push(ALPHABET[usize::from(*byte) % 36] as char);
+            // A letter first, as in Strapi's ids: a relation write reads a text that starts
+            // with a digit as a row id.
+            if id.is_empty() && *byte >= 26 * 9 {
+                continue;
+            }
+            let alphabet = if id.is_empty() {
+                &ALPHABET[..26]
+            } else {
+                ALPHABET
+            };
+            id.push(alphabet[usize::from(*byte) % alphabet.len()] as char);
         }
     }
     id
@@ -488,23 +527,47 @@ fn insert_row(
         .ok_or(WriteError::Database(diesel::result::Error::NotFound))
 }
 
-/// Replaces the published row of a document by a copy of its draft. A draft may lack what is
-/// required: callers publishing a draft they did not just validate as a create check it first
-/// (`check_publishable`).
+/// Replaces the published row of a document by a copy of its draft (a new row, as in
+/// Strapi), with links to the published versions of what the draft links to. A draft may lack
+/// what is required: callers publishing a draft they did not just validate as a create check
+/// it first (`check_publishable`).
+///
+/// The copy is made while the old published row still exists, so that the links other entries
+/// hold to it can move to the copy (`links::publish`); its unique attributes, which the old row
+/// still holds, are filled in once that row is gone.
 fn publish_draft(
     conn: &mut DbConnection,
     content_type: &ContentType,
     document_id: &str,
     now: NaiveDateTime,
 ) -> Result<(), WriteError> {
+    #[derive(QueryableByName)]
+    struct VersionRow {
+        #[diesel(sql_type = Integer)]
+        id: i32,
+        #[diesel(sql_type = Bool)]
+        draft: bool,
+    }
     let dialect = dialect_of(conn);
     let table = quote(&content_type.table);
-    let mut delete = Builder::new(dialect, content_type);
-    let document = delete.param(SqlValue::Text(document_id.to_string()), None);
-    delete.push(&format!(
-        "DELETE FROM {table} WHERE \"document_id\" = {document} AND \"published_at\" IS NOT NULL"
+    let mut versions = Builder::new(dialect, content_type);
+    let document = versions.param(SqlValue::Text(document_id.to_string()), None);
+    versions.push(&format!(
+        "SELECT \"id\", (\"published_at\" IS NULL) AS draft FROM {table} WHERE \"document_id\" = {document}"
     ));
-    bound(&delete.finish()).execute(conn)?;
+    let rows: Vec<VersionRow> = bound(&versions.finish()).load(conn)?;
+    let draft = rows
+        .iter()
+        .find(|row| row.draft)
+        .map(|row| row.id)
+        .ok_or(WriteError::NotFound)?;
+    let old = rows.iter().find(|row| !row.draft).map(|row| row.id);
+    let unique: Vec<String> = content_type
+        .attributes
+        .iter()
+        .filter(|a| a.unique)
+        .map(|a| quote(&a.column))
+        .collect();
     let columns: Vec<String> = content_type
         .attributes
         .iter()
@@ -513,17 +576,55 @@ fn publish_draft(
         .chain(crate::content::storage::ADMIN_COLUMNS)
         .map(quote)
         .collect();
+    let copied: Vec<String> = columns
+        .iter()
+        .map(|column| {
+            if old.is_some() && unique.contains(column) {
+                "NULL".to_string()
+            } else {
+                column.clone()
+            }
+        })
+        .collect();
     let mut copy = Builder::new(dialect, content_type);
     let time = copy.param(timestamp(now), Some(Storage::DateTime));
-    let document = copy.param(SqlValue::Text(document_id.to_string()), None);
-    let list = columns.join(", ");
+    let draft_param = copy.param(SqlValue::Integer(draft.into()), None);
     let separator = if columns.is_empty() { "" } else { ", " };
     copy.push(&format!(
-        "INSERT INTO {table} (\"document_id\"{separator}{list}, \"created_at\", \"updated_at\", \"published_at\", \"locale\") \
-         SELECT \"document_id\"{separator}{list}, \"created_at\", {time}, {time}, \"locale\" FROM {table} \
-         WHERE \"document_id\" = {document} AND \"published_at\" IS NULL"
+        "INSERT INTO {table} (\"document_id\"{separator}{}, \"created_at\", \"updated_at\", \"published_at\", \"locale\") \
+         SELECT \"document_id\"{separator}{}, \"created_at\", {time}, {time}, \"locale\" FROM {table} \
+         WHERE \"id\" = {draft_param} RETURNING \"id\"",
+        columns.join(", "),
+        copied.join(", ")
     ));
-    bound(&copy.finish()).execute(conn)?;
+    let new = bound(&copy.finish())
+        .load::<IdRow>(conn)?
+        .first()
+        .map(|row| row.id)
+        .ok_or(WriteError::NotFound)?;
+    links::publish(conn, content_type, draft, new, old)?;
+    if let Some(old) = old {
+        let mut delete = Builder::new(dialect, content_type);
+        let old = delete.param(SqlValue::Integer(old.into()), None);
+        delete.push(&format!("DELETE FROM {table} WHERE \"id\" = {old}"));
+        bound(&delete.finish()).execute(conn)?;
+        if !unique.is_empty() {
+            let mut fill = Builder::new(dialect, content_type);
+            let draft_param = fill.param(SqlValue::Integer(draft.into()), None);
+            let new_param = fill.param(SqlValue::Integer(new.into()), None);
+            let assignments: Vec<String> = unique
+                .iter()
+                .map(|column| {
+                    format!("{column} = (SELECT d.{column} FROM {table} d WHERE d.\"id\" = {draft_param})")
+                })
+                .collect();
+            fill.push(&format!(
+                "UPDATE {table} SET {} WHERE \"id\" = {new_param}",
+                assignments.join(", ")
+            ));
+            bound(&fill.finish()).execute(conn)?;
+        }
+    }
     Ok(())
 }
 
@@ -619,10 +720,19 @@ pub fn create(
     now: NaiveDateTime,
 ) -> Result<Value, WriteError> {
     let values = validate(content_type, data, WriteMode::Create, status)?;
+    let writes = links::parse_writes(content_type, data)?;
     let document_id = new_document_id();
     in_transaction(conn, |conn| {
         check_unique(conn, content_type, &values, &document_id)?;
-        write_new(conn, content_type, &document_id, &values, status, now)
+        write_new(
+            conn,
+            content_type,
+            &document_id,
+            &values,
+            &writes,
+            status,
+            now,
+        )
     })
 }
 
@@ -631,16 +741,22 @@ fn write_new(
     content_type: &ContentType,
     document_id: &str,
     values: &[(usize, SqlValue)],
+    writes: &[links::Write],
     status: Status,
     now: NaiveDateTime,
 ) -> Result<Value, WriteError> {
-    if !content_type.draft_and_publish {
-        insert_row(conn, content_type, document_id, values, now, true)?;
-    } else {
-        insert_row(conn, content_type, document_id, values, now, false)?;
-        if status == Status::Published {
-            publish_draft(conn, content_type, document_id, now)?;
-        }
+    let draft_and_publish = content_type.draft_and_publish;
+    let row = insert_row(
+        conn,
+        content_type,
+        document_id,
+        values,
+        now,
+        !draft_and_publish,
+    )?;
+    links::apply(conn, content_type, row, draft_and_publish, writes)?;
+    if draft_and_publish && status == Status::Published {
+        publish_draft(conn, content_type, document_id, now)?;
     }
     read_back(conn, content_type, document_id, status)
 }
@@ -697,13 +813,15 @@ pub fn update(
                 Some(id) => id,
                 None => {
                     let values = validate(content_type, data, WriteMode::Create, status)?;
+                    let writes = links::parse_writes(content_type, data)?;
                     let id = new_document_id();
                     check_unique(conn, content_type, &values, &id)?;
-                    return write_new(conn, content_type, &id, &values, status, now);
+                    return write_new(conn, content_type, &id, &values, &writes, status, now);
                 }
             },
         };
         let values = validate(content_type, data, WriteMode::Update, status)?;
+        let writes = links::parse_writes(content_type, data)?;
         check_unique(conn, content_type, &values, &document_id)?;
         let dialect = dialect_of(conn);
         let mut builder = Builder::new(dialect, content_type);
@@ -725,15 +843,24 @@ pub fn update(
         } else {
             ""
         };
+        // Changing the row first also holds it (PostgreSQL's row lock) until the commit, so
+        // that two writes to one document's links run one after the other.
         builder.push(&format!(
-            "UPDATE {} SET {} WHERE \"document_id\" = {document}{version}",
+            "UPDATE {} SET {} WHERE \"document_id\" = {document}{version} RETURNING \"id\"",
             quote(&content_type.table),
             assignments.join(", ")
         ));
-        let changed = bound(&builder.finish()).execute(conn)?;
-        if changed == 0 {
+        let changed: Vec<IdRow> = bound(&builder.finish()).load(conn)?;
+        let Some(row) = changed.first() else {
             return Err(WriteError::NotFound);
-        }
+        };
+        links::apply(
+            conn,
+            content_type,
+            row.id,
+            content_type.draft_and_publish,
+            &writes,
+        )?;
         if content_type.draft_and_publish && status == Status::Published {
             check_publishable(conn, content_type, &document_id)?;
             publish_draft(conn, content_type, &document_id, now)?;

@@ -6,7 +6,7 @@ use crate::auth::content::{ContentAction, ContentPrincipal};
 use crate::content::RouteTarget;
 use crate::content::query::{self, Limits, Pagination, Query};
 use crate::content::schema::ContentType;
-use crate::content::store;
+use crate::content::{links, store};
 use crate::error::{ApiError, ApiResult};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
@@ -24,26 +24,46 @@ async fn authorize(
     name: &str,
     collection: bool,
     action: ContentAction,
-) -> ApiResult<Arc<ContentType>> {
+) -> ApiResult<(Arc<ContentType>, ContentPrincipal)> {
     let content_type = match (state.content().route(name), collection) {
         (Some(RouteTarget::Collection(t)), true) | (Some(RouteTarget::Single(t)), false) => t,
         _ => return Err(not_found()),
     };
     let principal = ContentPrincipal::authenticate(request, state).await?;
     principal.require(state, request, &content_type, action)?;
-    Ok(content_type)
+    Ok((content_type, principal))
 }
 
+/// The request's query, where relations lead only to types the token may `find`, as in
+/// Strapi: a filter through another is refused, a populate of one dropped.
 fn parse_query(
     state: &AppState,
     content_type: &ContentType,
+    principal: &ContentPrincipal,
     request: &HttpRequest,
 ) -> ApiResult<Query> {
-    let limits = Limits {
-        default_limit: u64::from(state.config.api_rest_default_limit),
-        max_limit: u64::from(state.config.api_rest_max_limit),
-    };
-    query::parse_query_string(content_type, request.query_string(), limits).map_err(ApiError::from)
+    let mut query = query::parse_query_string(
+        &state.content(),
+        content_type,
+        request.query_string(),
+        Limits::of(&state.config),
+    )
+    .map_err(ApiError::from)?;
+    query.check_filters(&|target| principal.may_read(target))?;
+    query.restrict(&|target| principal.may_read(target));
+    Ok(query)
+}
+
+/// A write body's relations must name types the token may `find`.
+fn check_relations(
+    content_type: &ContentType,
+    principal: &ContentPrincipal,
+    data: &Map<String, Value>,
+) -> ApiResult<()> {
+    links::check_readable(content_type, data, &|uid| {
+        principal.credential.allows(&format!("{uid}.find"))
+    })
+    .map_err(ApiError::from)
 }
 
 /// The `data` object of a write body. A body that is not JSON (Strapi's client may send
@@ -82,6 +102,19 @@ fn pagination_meta(pagination: Pagination, total: Option<i64>) -> Value {
     }
 }
 
+/// A written entry as the answer shows it: with what the request populates.
+fn populated(
+    conn: &mut crate::db::DbConnection,
+    content_type: &ContentType,
+    entry: Value,
+    query: &Query,
+) -> diesel::QueryResult<Value> {
+    let mut entries = [entry];
+    store::populate(conn, content_type, &mut entries, query)?;
+    let [entry] = entries;
+    Ok(entry)
+}
+
 /// `GET /api/{name}`: a collection's page, or a single type's document.
 pub async fn find(
     state: web::Data<AppState>,
@@ -92,7 +125,8 @@ pub async fn find(
         Some(RouteTarget::Single(_)) => return read_one(state, request, &name, None).await,
         _ => authorize(&state, &request, &name, true, ContentAction::Find).await?,
     };
-    let query = parse_query(&state, &content_type, &request)?;
+    let (content_type, principal) = content_type;
+    let query = parse_query(&state, &content_type, &principal, &request)?;
     let pagination = query.pagination;
     let (entries, total) = state
         .db(move |conn| Ok(store::find(conn, &content_type, &query)?))
@@ -124,8 +158,8 @@ async fn read_one(
         Some(_) => (true, ContentAction::FindOne),
         None => (false, ContentAction::Find),
     };
-    let content_type = authorize(&state, &request, name, collection, action).await?;
-    let query = parse_query(&state, &content_type, &request)?;
+    let (content_type, principal) = authorize(&state, &request, name, collection, action).await?;
+    let query = parse_query(&state, &content_type, &principal, &request)?;
     let entry = state
         .db(move |conn| {
             Ok(store::find_one(
@@ -147,13 +181,16 @@ pub async fn create(
     name: web::Path<String>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let content_type = authorize(&state, &request, &name, true, ContentAction::Create).await?;
-    let query = parse_query(&state, &content_type, &request)?;
+    let (content_type, principal) =
+        authorize(&state, &request, &name, true, ContentAction::Create).await?;
+    let query = parse_query(&state, &content_type, &principal, &request)?;
     let data = data_payload(&request, &body)?;
+    check_relations(&content_type, &principal, &data)?;
     let now = state.clock.now();
     let entry = state
         .db_write(move |conn| {
-            store::create(conn, &content_type, &data, query.status, now).map_err(ApiError::from)
+            let entry = store::create(conn, &content_type, &data, query.status, now)?;
+            Ok(populated(conn, &content_type, entry, &query)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(json!({"data": entry, "meta": {}})))
@@ -187,7 +224,7 @@ async fn update(
     document_id: Option<String>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let content_type = authorize(
+    let (content_type, principal) = authorize(
         &state,
         &request,
         &name,
@@ -195,20 +232,21 @@ async fn update(
         ContentAction::Update,
     )
     .await?;
-    let query = parse_query(&state, &content_type, &request)?;
+    let query = parse_query(&state, &content_type, &principal, &request)?;
     let data = data_payload(&request, &body)?;
+    check_relations(&content_type, &principal, &data)?;
     let now = state.clock.now();
     let entry = state
         .db_write(move |conn| {
-            store::update(
+            let entry = store::update(
                 conn,
                 &content_type,
                 document_id.as_deref(),
                 &data,
                 query.status,
                 now,
-            )
-            .map_err(ApiError::from)
+            )?;
+            Ok(populated(conn, &content_type, entry, &query)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({"data": entry, "meta": {}})))
@@ -239,7 +277,7 @@ async fn delete(
     name: String,
     document_id: Option<String>,
 ) -> ApiResult<HttpResponse> {
-    let content_type = authorize(
+    let (content_type, _) = authorize(
         &state,
         &request,
         &name,

@@ -20,4 +20,5 @@ mod graphql;
 mod hostile;
 mod layers;
 mod readme;
+mod relations;
 mod server;

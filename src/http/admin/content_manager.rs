@@ -9,8 +9,8 @@ use crate::admin::roles::actions;
 use crate::auth::admin::AdminSession;
 use crate::content::query::{self, Field, Filter, Limits, Operator, Pagination, Query, Status};
 use crate::content::schema::{AttributeType, ContentType, Kind};
-use crate::content::store;
 use crate::content::value::SqlValue;
+use crate::content::{Registry, store};
 use crate::error::{ApiError, ApiResult};
 use crate::http::JsonObject;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -94,7 +94,7 @@ pub async fn types(state: web::Data<AppState>, _session: AdminSession) -> ApiRes
 
 /// The list's query: `page`, `pageSize` (≤ 100), `sort` (`title:asc`), Strapi's `filters`, and
 /// `_q`, a text searched (case-insensitively) in every textual attribute.
-fn list_query(content_type: &ContentType, raw: &str) -> ApiResult<Query> {
+fn list_query(registry: &Registry, content_type: &ContentType, raw: &str) -> ApiResult<Query> {
     let invalid = |message: String| ApiError::validation(message);
     let params: Value = serde_qs::Config::new()
         .use_form_encoding(true)
@@ -124,8 +124,10 @@ fn list_query(content_type: &ContentType, raw: &str) -> ApiResult<Query> {
     let limits = Limits {
         default_limit: 10,
         max_limit: MAX_PAGE_SIZE,
+        max_populate_depth: 1,
     };
-    let mut query = query::parse(content_type, &params, limits).map_err(ApiError::from)?;
+    let mut query =
+        query::parse(registry, content_type, &params, limits).map_err(ApiError::from)?;
     query.with_count = true;
     if let Some(text) = search {
         let any = Filter::Or(
@@ -184,6 +186,7 @@ fn with_status(
             with_count: false,
             fields: Some(vec![Field::UpdatedAt]),
             status: Status::Published,
+            populate: Vec::new(),
         };
         store::find(conn, content_type, &query)?
             .0
@@ -231,7 +234,7 @@ pub async fn list(
     if content_type.kind == Kind::Single {
         return read(state, &session, content_type, None).await;
     }
-    let mut query = list_query(&content_type, request.query_string())?;
+    let mut query = list_query(&state.content(), &content_type, request.query_string())?;
     if let Some(me) = session.only_own(actions::EXPLORER_READ) {
         let mine = Filter::Condition {
             field: Field::CreatedBy,

@@ -104,15 +104,20 @@ async fn apply(
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         content_type.file = Some(file.clone());
-        state
+        let checked = state
             .content()
             .with_type(content_type.clone())
             .map_err(ApiError::validation)?;
+        if let Some(linked) = checked.by_uid(&content_type.uid) {
+            content_type.relations = linked.relations.clone();
+        }
+        let types: Vec<ContentType> = checked.types.iter().map(|t| (**t).clone()).collect();
         let mut conn = state.pool.get()?;
-        let report = storage::sync_one(&mut conn, &mut content_type, now).map_err(|e| match e {
-            SyncError::Incompatible(message) => ApiError::validation(message),
-            SyncError::Database(error) => ApiError::from(error),
-        })?;
+        let report =
+            storage::sync_one(&mut conn, &mut content_type, &types, now).map_err(|e| match e {
+                SyncError::Incompatible(message) => ApiError::validation(message),
+                SyncError::Database(error) => ApiError::from(error),
+            })?;
         for column in &report.kept_columns {
             tracing::warn!(
                 content_type = %content_type.uid,

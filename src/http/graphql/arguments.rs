@@ -100,12 +100,9 @@ pub(super) fn query_of(
         arguments.insert(name.to_string(), value);
     }
     let params = rest_parameters(arguments);
-    let config = &caller.state.config;
-    let limits = QueryLimits {
-        default_limit: u64::from(config.api_rest_default_limit),
-        max_limit: u64::from(config.api_rest_max_limit),
-    };
-    query::parse(content_type, &params, limits).map_err(|e| api_error(&ApiError::from(e)))
+    let limits = QueryLimits::of(&caller.state.config);
+    query::parse(&caller.state.content(), content_type, &params, limits)
+        .map_err(|e| api_error(&ApiError::from(e)))
 }
 
 pub(super) fn status_of(ctx: &ResolverContext<'_>) -> Status {
