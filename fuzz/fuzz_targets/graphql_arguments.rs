@@ -22,8 +22,9 @@ fuzz_target!(|data: &[u8]| {
     let limits = Limits {
         default_limit: 25,
         max_limit: 100,
+        max_populate_depth: 10,
     };
-    if let Ok(query) = parse(&GADGET, &params, limits) {
+    if let Ok(query) = parse(&Default::default(), &GADGET, &params, limits) {
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
             let statement = sql::find(dialect, &GADGET, &query);
             let marker = if dialect == Dialect::Sqlite { '?' } else { '$' };

@@ -76,8 +76,9 @@ fuzz_target!(|data: &[u8]| {
         let limits = Limits {
             default_limit: 25,
             max_limit: 100,
+            max_populate_depth: 10,
         };
-        let _ = parse(&GADGET, &rest_parameters(arguments), limits);
+        let _ = parse(&Default::default(), &GADGET, &rest_parameters(arguments), limits);
     }
     let request = format!("{{\"query\": \"{{ a }}\", \"variables\": {{\"v\": {text}}}}}");
     let _ = serde_json::from_str::<async_graphql::Request>(&request);
