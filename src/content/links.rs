@@ -890,7 +890,9 @@ pub fn populate(
         for entry in entries.iter_mut() {
             let id = entry["id"].as_i64().and_then(|id| i32::try_from(id).ok());
             let found = id.and_then(|id| by_source.get(&id)).cloned();
-            let value = if relation.cardinality.to_many() {
+            let value = if item.count {
+                json!({"count": found.map_or(0, |list| list.len())})
+            } else if relation.cardinality.to_many() {
                 Value::Array(found.unwrap_or_default())
             } else {
                 found
@@ -915,6 +917,7 @@ pub fn related_statement(
 ) -> crate::content::sql::Statement {
     let link = &relation.link;
     let mut builder = Builder::new(dialect, &item.target);
+    builder.scope("x");
     let list: Vec<String> = sources
         .iter()
         .map(|id| builder.param(SqlValue::Integer(*id), None))

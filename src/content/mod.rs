@@ -211,13 +211,14 @@ pub fn link_relations(types: &mut [ContentType]) -> Result<(), String> {
                 }
                 (Some(_), Some(_)) => unreachable!("refused by schema::parse"),
             };
-            // PostgreSQL keeps 63 bytes of a name; Strapi shortens longer ones with a hash.
-            if link.table.len() > 63 - "_pkey".len() {
+            // Strapi shortens names past 55 characters with a hash, which Vellum does not: a
+            // longer one would not be the table Strapi uses.
+            if link.table.len() > 55 {
                 return Err(at(
                     "",
                     format!(
-                        "its link table `{}` is too long a name; set a shorter collectionName \
-                         or attribute name",
+                        "its link table `{}` is longer than 55 characters, which Strapi would \
+                         shorten; set a shorter collectionName or attribute name",
                         link.table
                     ),
                 ));

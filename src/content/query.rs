@@ -157,6 +157,8 @@ pub struct Populate {
     pub sort: Vec<Sort>,
     /// What to populate in turn on the targets.
     pub populate: Vec<Populate>,
+    /// `populate[name][count]=true`: the number of targets (`{"count": n}`) instead of them.
+    pub count: bool,
 }
 
 /// A filter tree.
@@ -257,12 +259,27 @@ pub enum Status {
     Draft,
 }
 
-/// A sort key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A sort key: a field of the type, or of a type reached through relations
+/// (`author.profile.bio`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sort {
     pub field: Field,
     pub descending: bool,
+    /// The relations from the sorted type to the field's type, in order; none for its own field.
+    pub through: Vec<Hop>,
 }
+
+/// One relation a sort goes through: its index in the previous type's `relations`, its target,
+/// and the path so far (`author`, `author.profile`), for errors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hop {
+    pub relation: usize,
+    pub target: Arc<ContentType>,
+    pub path: String,
+}
+
+/// Relations a sort key may go through.
+pub const MAX_SORT_HOPS: usize = 5;
 
 /// A parsed Content API query.
 #[derive(Debug, Clone, PartialEq)]
@@ -310,9 +327,9 @@ impl Query {
         walk(&mut self.populate, may_read);
     }
 
-    /// Refuses a filter through a relation whose target `may_read` refuses, as Strapi does
-    /// (`Invalid key author`, `Invalid key profile at author.profile`), in the query's filters
-    /// and in those of what it populates.
+    /// Refuses a filter or a sort through a relation whose target `may_read` refuses, as Strapi
+    /// does (`Invalid key author`, `Invalid key profile at author.profile`), in the query's
+    /// filters and sort and in the filters of what it populates.
     pub fn check_filters(&self, may_read: &dyn Fn(&ContentType) -> bool) -> Result<(), QueryError> {
         let mut visit = |path: &str, target: &ContentType| {
             if may_read(target) {
@@ -335,6 +352,12 @@ impl Query {
         }
         if let Some(filter) = &self.filter {
             filter.visit_related(&mut visit)?;
+        }
+        for hop in self.sort.iter().flat_map(|key| &key.through) {
+            if !may_read(&hop.target) {
+                let key = hop.path.rsplit('.').next().unwrap_or(&hop.path);
+                return Err(invalid_key_of(key, Some(&hop.path), "sort"));
+            }
         }
         walk(&self.populate, &mut visit)
     }
@@ -456,7 +479,7 @@ pub fn parse(
     };
     let sort = match params.get("sort") {
         None => Vec::new(),
-        Some(value) => parse_sort(content_type, value)?,
+        Some(value) => parse_sort(registry, content_type, value)?,
     };
     let (pagination, with_count) = parse_pagination(params.get("pagination"), limits)?;
     let fields = match params.get("fields") {
@@ -816,7 +839,11 @@ fn list_items(value: &Value) -> Option<Vec<&Value>> {
     }
 }
 
-fn parse_sort(content_type: &ContentType, value: &Value) -> Result<Vec<Sort>, QueryError> {
+fn parse_sort(
+    registry: &Registry,
+    content_type: &ContentType,
+    value: &Value,
+) -> Result<Vec<Sort>, QueryError> {
     let mut keys: Vec<(String, Option<String>)> = Vec::new();
     match value {
         Value::String(text) => keys.extend(split_sort(text)),
@@ -824,23 +851,17 @@ fn parse_sort(content_type: &ContentType, value: &Value) -> Result<Vec<Sort>, Qu
             for item in items {
                 match item {
                     Value::String(text) => keys.extend(split_sort(text)),
-                    Value::Object(object) => keys.extend(object_sort(object)?),
+                    Value::Object(object) => keys.extend(object_sort(object, "")?),
                     _ => return Err(invalid("Invalid sort parameter")),
                 }
             }
         }
-        Value::Object(object) => keys.extend(object_sort(object)?),
+        Value::Object(object) => keys.extend(object_sort(object, "")?),
         _ => return Err(invalid("Invalid sort parameter")),
     }
     keys.into_iter()
         .map(|(name, direction)| {
-            let field = Field::resolve(content_type, &name)
-                .ok_or_else(|| invalid_key_of(&name, None, "sort"))?;
-            if let Field::Attribute(index) = field
-                && content_type.attributes[index].kind == AttributeType::Json
-            {
-                return Err(invalid_key_of(&name, Some(&name), "sort"));
-            }
+            let (field, through) = sort_field(registry, content_type, &name, direction.as_deref())?;
             let descending = match direction.as_deref().map(str::to_ascii_lowercase).as_deref() {
                 None | Some("asc") => false,
                 Some("desc") => true,
@@ -850,9 +871,83 @@ fn parse_sort(content_type: &ContentType, value: &Value) -> Result<Vec<Sort>, Qu
                     ));
                 }
             };
-            Ok(Sort { field, descending })
+            Ok(Sort {
+                field,
+                descending,
+                through,
+            })
         })
         .collect()
+}
+
+/// The field a sort key names, through the relations its dotted path names; refused as Strapi
+/// refuses it (`Invalid key nope at author`, `Invalid key email at author.email`, and for a
+/// relation itself `Invalid key asc at author`).
+fn sort_field(
+    registry: &Registry,
+    content_type: &ContentType,
+    name: &str,
+    direction: Option<&str>,
+) -> Result<(Field, Vec<Hop>), QueryError> {
+    let segments: Vec<&str> = name.split('.').collect();
+    let mut through: Vec<Hop> = Vec::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let here: &ContentType = through.last().map_or(content_type, |hop| &hop.target);
+        let prefix = through.last().map(|hop| hop.path.clone());
+        let relation = here
+            .relations
+            .iter()
+            .position(|r| r.name == *segment && !r.private);
+        let last = i + 1 == segments.len();
+        if last && relation.is_none() {
+            let field = Field::resolve(here, segment);
+            let json = matches!(field, Some(Field::Attribute(index))
+                if here.attributes[index].kind == AttributeType::Json);
+            return match (field, prefix) {
+                (Some(field), _) if !json => Ok((field, through)),
+                (Some(_), None) => Err(invalid_key_of(segment, Some(segment), "sort")),
+                (None, None) => Err(invalid_key_of(segment, None, "sort")),
+                (_, Some(prefix)) if here.has_attribute(segment) => Err(invalid_key_of(
+                    segment,
+                    Some(&format!("{prefix}.{segment}")),
+                    "sort",
+                )),
+                (_, Some(prefix)) => Err(invalid_key_of(segment, Some(&prefix), "sort")),
+            };
+        }
+        let Some(index) = relation else {
+            return Err(match prefix {
+                Some(prefix) => invalid_key_of(segment, Some(&prefix), "sort"),
+                None => invalid_key_of(segment, None, "sort"),
+            });
+        };
+        let path = match &prefix {
+            Some(prefix) => format!("{prefix}.{segment}"),
+            None => segment.to_string(),
+        };
+        if last {
+            // A relation itself is not a value to sort by.
+            return Err(invalid_key_of(
+                direction.unwrap_or("asc"),
+                Some(&path),
+                "sort",
+            ));
+        }
+        if through.len() == MAX_SORT_HOPS {
+            return Err(invalid(format!(
+                "Invalid sort parameter: {name} goes through more than {MAX_SORT_HOPS} relations"
+            )));
+        }
+        let target = registry
+            .by_uid(&here.relations[index].target)
+            .ok_or_else(|| invalid_key_of(segment, prefix.as_deref(), "sort"))?;
+        through.push(Hop {
+            relation: index,
+            target,
+            path,
+        });
+    }
+    Err(invalid("Invalid sort parameter"))
 }
 
 /// `title`, `title:desc`, `a,b:desc`.
@@ -869,15 +964,27 @@ fn split_sort(text: &str) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-/// `sort[title]=desc`.
-fn object_sort(object: &Map<String, Value>) -> Result<Vec<(String, Option<String>)>, QueryError> {
-    object
-        .iter()
-        .map(|(name, direction)| match direction {
-            Value::String(direction) => Ok((name.clone(), Some(direction.clone()))),
-            _ => Err(invalid_key_of(name, None, "sort")),
-        })
-        .collect()
+/// `sort[title]=desc`, `sort[author][name]=desc` (a path through relations).
+fn object_sort(
+    object: &Map<String, Value>,
+    prefix: &str,
+) -> Result<Vec<(String, Option<String>)>, QueryError> {
+    let mut keys = Vec::new();
+    for (name, direction) in object {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match direction {
+            Value::String(direction) => keys.push((path, Some(direction.clone()))),
+            Value::Object(inner) if prefix.split('.').count() < MAX_SORT_HOPS => {
+                keys.extend(object_sort(inner, &path)?)
+            }
+            _ => return Err(invalid_key_of(name, None, "sort")),
+        }
+    }
+    Ok(keys)
 }
 
 fn parse_pagination(
@@ -1192,6 +1299,7 @@ impl PopulateWalk<'_> {
             filter: None,
             sort: Vec::new(),
             populate: Vec::new(),
+            count: false,
         })
     }
 
@@ -1217,8 +1325,12 @@ impl PopulateWalk<'_> {
                         parse_group(self.registry, &target, value, 1, self.nodes, "filters")
                             .map_err(|e| within(e, &target))?;
                 }
-                "sort" => item.sort = parse_sort(&target, value).map_err(|e| within(e, &target))?,
+                "sort" => {
+                    item.sort =
+                        parse_sort(self.registry, &target, value).map_err(|e| within(e, &target))?
+                }
                 "populate" => item.populate = self.parse(&target, value, depth + 1)?,
+                "count" => item.count = flag(value),
                 other => return Err(invalid_key_of(other, Some(name), "populate")),
             }
         }
@@ -1252,6 +1364,7 @@ fn merge(into: &mut Vec<Populate>, item: Populate) {
             if !item.sort.is_empty() {
                 existing.sort = item.sort;
             }
+            existing.count |= item.count;
             for inner in item.populate {
                 merge(&mut existing.populate, inner);
             }
@@ -1463,11 +1576,13 @@ pub(crate) mod tests {
             [
                 Sort {
                     field: Field::Attribute(0),
-                    descending: true
+                    descending: true,
+                    through: Vec::new(),
                 },
                 Sort {
                     field: Field::Attribute(1),
-                    descending: false
+                    descending: false,
+                    through: Vec::new(),
                 },
             ]
         );

@@ -32,6 +32,8 @@ pub struct Builder<'a> {
     content_type: &'a ContentType,
     sql: String,
     binds: Vec<SqlValue>,
+    /// The row a sort through relations reads from.
+    scope: String,
 }
 
 /// `parts` joined by `joiner`, parenthesised in groups of at most eight, halving long lists.
@@ -58,6 +60,7 @@ impl<'a> Builder<'a> {
             content_type,
             sql: String::with_capacity(256),
             binds: Vec::new(),
+            scope: quote(&content_type.table),
         }
     }
 
@@ -361,7 +364,11 @@ impl<'a> Builder<'a> {
     pub fn order_keys(&self, sort: &[Sort]) -> Vec<String> {
         sort.iter()
             .map(|key| {
-                let (column, _) = self.column(key.field);
+                let column = if key.through.is_empty() {
+                    self.column(key.field).0
+                } else {
+                    self.related_value(key)
+                };
                 if key.descending {
                     format!("{column} DESC NULLS FIRST")
                 } else {
@@ -369,6 +376,42 @@ impl<'a> Builder<'a> {
                 }
             })
             .collect()
+    }
+
+    /// The value a row sorts by through relations: the least related value ascending, the
+    /// greatest descending (Strapi's first of the related rows in the sort's order), NULL when
+    /// there is none. Read at the row `scope` names.
+    fn related_value(&self, key: &Sort) -> String {
+        let mut here = self.content_type;
+        let mut ids = format!("{}.\"id\"", self.scope);
+        for (n, hop) in key.through.iter().enumerate() {
+            let link = &here.relations[hop.relation].link;
+            let alias = format!("l{n}");
+            let condition = if n == 0 {
+                format!("= {ids}")
+            } else {
+                format!("IN ({ids})")
+            };
+            ids = format!(
+                "SELECT {alias}.{} FROM {} {alias} WHERE {alias}.{} {condition}",
+                quote(&link.target_column),
+                quote(&link.table),
+                quote(&link.source_column)
+            );
+            here = &hop.target;
+        }
+        let (column, _) = column_of(here, key.field);
+        let aggregate = if key.descending { "MAX" } else { "MIN" };
+        format!(
+            "(SELECT {aggregate}(s.{column}) FROM {} s WHERE s.\"id\" IN ({ids}))",
+            quote(&here.table)
+        )
+    }
+
+    /// Names the row that sorts through relations read from (`x` in a subquery); the table
+    /// itself by default.
+    pub fn scope(&mut self, alias: &str) {
+        self.scope = quote(alias);
     }
 
     pub fn push_limit(&mut self, pagination: Pagination) {
@@ -419,7 +462,10 @@ pub fn find(dialect: Dialect, content_type: &ContentType, query: &Query) -> Stat
     builder.push_order(&query.sort);
     builder.push_limit(query.pagination);
     let mut statement = builder.finish();
-    statement.cacheable = query.filter.is_none() && query.fields.is_none() && query.sort.len() <= 1;
+    statement.cacheable = query.filter.is_none()
+        && query.fields.is_none()
+        && query.sort.len() <= 1
+        && query.sort.iter().all(|key| key.through.is_empty());
     statement
 }
 

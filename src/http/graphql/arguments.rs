@@ -30,6 +30,34 @@ fn as_parameter(value: Value) -> Option<Value> {
     }
 }
 
+/// The operators of Strapi's GraphQL filter inputs.
+fn is_operator(name: &str) -> bool {
+    [
+        "eq",
+        "eqi",
+        "ne",
+        "nei",
+        "lt",
+        "lte",
+        "gt",
+        "gte",
+        "in",
+        "notIn",
+        "contains",
+        "notContains",
+        "containsi",
+        "notContainsi",
+        "startsWith",
+        "startsWithi",
+        "endsWith",
+        "endsWithi",
+        "null",
+        "notNull",
+        "between",
+    ]
+    .contains(&name)
+}
+
 /// `filters` as REST's: logical keys and operators get their `$`; field names stay.
 fn filters_parameter(group: Value) -> Value {
     let Value::Object(object) = group else {
@@ -46,12 +74,17 @@ fn filters_parameter(group: Value) -> Value {
         "not" => ("$not".to_string(), filters_parameter(value)),
         _ => {
             let operators = match value {
-                Value::Object(operators) => Value::Object(
-                    operators
-                        .into_iter()
-                        .map(|(operator, operand)| (format!("${operator}"), operand))
-                        .collect(),
-                ),
+                // A field's operators get their `$`; a relation's conditions are a group of
+                // the target's fields.
+                Value::Object(operators) if operators.keys().all(|k| is_operator(k)) => {
+                    Value::Object(
+                        operators
+                            .into_iter()
+                            .map(|(operator, operand)| (format!("${operator}"), operand))
+                            .collect(),
+                    )
+                }
+                group @ Value::Object(_) => filters_parameter(group),
                 other => other,
             };
             (key, operators)

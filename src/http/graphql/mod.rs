@@ -3,7 +3,8 @@
 //! HTTP level, as on `/api`), then each field against its action (a `FORBIDDEN` error beside
 //! the other fields' data).
 //!
-//! - `schema`: the schema built from the content types, with its resolvers (`resolvers`);
+//! - `schema`: the schema built from the content types, with its resolvers (`resolvers`) and
+//!   relation fields (`relations`, read ahead as REST populates them);
 //! - `arguments`: GraphQL arguments as REST query parameters and bodies;
 //! - `cache`: the schema in force and the documents already parsed;
 //! - `guard`: the bounds on a document, checked before anything walks it;
@@ -17,6 +18,7 @@ mod errors;
 pub mod guard;
 mod ordering;
 mod plan;
+mod relations;
 mod resolvers;
 mod schema;
 

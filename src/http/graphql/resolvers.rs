@@ -93,6 +93,7 @@ pub(super) async fn find(
     let caller = authorized(ctx, content_type, ContentAction::Find)?;
     let mut query = query_of(ctx, caller, content_type)?;
     query.with_count = count;
+    query.populate = super::relations::populate_for(ctx, caller, content_type, count)?;
     let pagination = query.pagination;
     let content_type = content_type.clone();
     let (entries, total) = caller

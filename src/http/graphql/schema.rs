@@ -9,6 +9,7 @@
 use super::Limits;
 use super::arguments::{data_of, document_id_of, status_of};
 use super::errors::{api_error, write_error};
+use super::relations;
 use super::resolvers::{Connection, authorized, entry_value, field_of, find};
 use crate::auth::content::ContentAction;
 use crate::content::Registry;
@@ -46,7 +47,7 @@ pub(super) fn camel(name: &str) -> String {
 }
 
 /// Whether `name` may name a GraphQL field (`[_A-Za-z][_0-9A-Za-z]*`, not `__…`).
-fn is_graphql_name(name: &str) -> bool {
+pub(super) fn is_graphql_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()
@@ -134,7 +135,11 @@ pub(super) fn attributes(
 }
 
 /// The object type of a content type's entries.
-fn entry_type(content_type: &ContentType) -> Object {
+fn entry_type(
+    content_type: &ContentType,
+    registry: &Registry,
+    shown: &dyn Fn(&str) -> bool,
+) -> Object {
     let mut object = Object::new(pascal(&content_type.singular_name)).field(Field::new(
         "documentId",
         TypeRef::named_nn(TypeRef::ID),
@@ -154,11 +159,15 @@ fn entry_type(content_type: &ContentType) -> Object {
             field_of(&ctx, &key)
         }));
     }
-    object
+    relations::entry_fields(object, registry, content_type, shown)
 }
 
 /// The filter input of a content type's entries: a condition per field, and `and`/`or`/`not`.
-fn filters_type(content_type: &ContentType) -> InputObject {
+fn filters_type(
+    content_type: &ContentType,
+    registry: &Registry,
+    shown: &dyn Fn(&str) -> bool,
+) -> InputObject {
     let name = format!("{}FiltersInput", pascal(&content_type.singular_name));
     let mut input = InputObject::new(&name)
         .field(InputValue::new(
@@ -181,18 +190,35 @@ fn filters_type(content_type: &ContentType) -> InputObject {
             TypeRef::named(filter_input_of("DateTime")),
         ));
     }
+    for (_, relation) in relations::relations(content_type, shown) {
+        if let Some(target) = registry.by_uid(&relation.target) {
+            input = input.field(InputValue::new(
+                &relation.name,
+                TypeRef::named(format!("{}FiltersInput", pascal(&target.singular_name))),
+            ));
+        }
+    }
     input
 }
 
 /// The input of a content type's writes: every public attribute, none required (the store
 /// checks what is).
-fn data_type(content_type: &ContentType) -> InputObject {
+fn data_type(content_type: &ContentType, shown: &dyn Fn(&str) -> bool) -> InputObject {
     let mut input = InputObject::new(format!("{}Input", pascal(&content_type.singular_name)));
     for attribute in attributes(content_type) {
         input = input.field(InputValue::new(
             &attribute.name,
             TypeRef::named(scalar_of(&attribute.kind)),
         ));
+    }
+    // Relations by documentId, as Strapi's inputs take them.
+    for (_, relation) in relations::relations(content_type, shown) {
+        let kind = if relation.cardinality.to_many() {
+            TypeRef::named_list(TypeRef::ID)
+        } else {
+            TypeRef::named(TypeRef::ID)
+        };
+        input = input.field(InputValue::new(&relation.name, kind));
     }
     if content_type.draft_and_publish {
         input = input.field(InputValue::new("publishedAt", TypeRef::named("DateTime")));
@@ -260,7 +286,8 @@ fn query_fields(mut query: Object, content_type: &Arc<ContentType>) -> Object {
                     FieldFuture::new(async move {
                         let caller = authorized(&ctx, &ct, ContentAction::FindOne)?;
                         let document_id = ctx.args.try_get("documentId")?.string()?.to_string();
-                        let query = Query::first(status_of(&ctx));
+                        let mut query = Query::first(status_of(&ctx));
+                        query.populate = relations::populate_for(&ctx, caller, &ct, false)?;
                         let found = caller
                             .state
                             .db(move |conn| {
@@ -291,7 +318,8 @@ fn query_fields(mut query: Object, content_type: &Arc<ContentType>) -> Object {
                     let ct = ct.clone();
                     FieldFuture::new(async move {
                         let caller = authorized(&ctx, &ct, ContentAction::Find)?;
-                        let query = Query::first(status_of(&ctx));
+                        let mut query = Query::first(status_of(&ctx));
+                        query.populate = relations::populate_for(&ctx, caller, &ct, false)?;
                         let found = caller
                             .state
                             .db(move |conn| Ok(store::find_one(conn, &ct, None, &query)?))
@@ -325,10 +353,15 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
                     let caller = authorized(&ctx, &ct, ContentAction::Create)?;
                     let data = data_of(&ctx)?;
                     let status = status_of(&ctx);
+                    let mut query = Query::first(status);
+                    query.populate = relations::populate_for(&ctx, caller, &ct, false)?;
                     let now = caller.state.clock.now();
                     let entry = caller
                         .state
-                        .db_write(move |conn| Ok(store::create(conn, &ct, &data, status, now)))
+                        .db_write(move |conn| {
+                            Ok(store::create(conn, &ct, &data, status, now)
+                                .and_then(|entry| populated(conn, &ct, entry, &query)))
+                        })
                         .await
                         .map_err(|e| api_error(&e))?
                         .map_err(write_error)?;
@@ -351,18 +384,16 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
                 let document_id = document_id_of(&ctx)?;
                 let data = data_of(&ctx)?;
                 let status = status_of(&ctx);
+                let mut query = Query::first(status);
+                query.populate = relations::populate_for(&ctx, caller, &ct, false)?;
                 let now = caller.state.clock.now();
                 let updated = caller
                     .state
                     .db_write(move |conn| {
-                        Ok(store::update(
-                            conn,
-                            &ct,
-                            document_id.as_deref(),
-                            &data,
-                            status,
-                            now,
-                        ))
+                        Ok(
+                            store::update(conn, &ct, document_id.as_deref(), &data, status, now)
+                                .and_then(|entry| populated(conn, &ct, entry, &query)),
+                        )
                     })
                     .await
                     .map_err(|e| api_error(&e))?;
@@ -407,6 +438,19 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
     mutation.field(update).field(delete)
 }
 
+/// A written entry with what the mutation's selection populates.
+fn populated(
+    conn: &mut crate::db::DbConnection,
+    content_type: &ContentType,
+    entry: serde_json::Value,
+    query: &Query,
+) -> Result<serde_json::Value, WriteError> {
+    let mut entries = [entry];
+    store::populate(conn, content_type, &mut entries, query)?;
+    let [entry] = entries;
+    Ok(entry)
+}
+
 /// The content types the schema holds: those whose names make GraphQL names.
 pub(super) fn graphql_types(registry: &Registry) -> impl Iterator<Item = &Arc<ContentType>> {
     registry.types.iter().filter(|t| {
@@ -424,11 +468,14 @@ pub fn build(
     let mut mutation = Object::new("Mutation");
     let mut types: Vec<async_graphql::dynamic::Type> = Vec::new();
     let graphql_types: Vec<&Arc<ContentType>> = graphql_types(registry).collect();
+    let uids: Vec<&str> = graphql_types.iter().map(|t| t.uid.as_str()).collect();
+    let shown = |uid: &str| uids.contains(&uid);
     for content_type in &graphql_types {
         let type_name = pascal(&content_type.singular_name);
-        types.push(entry_type(content_type).into());
-        types.push(filters_type(content_type).into());
-        types.push(data_type(content_type).into());
+        types.push(entry_type(content_type, registry, &shown).into());
+        types.push(filters_type(content_type, registry, &shown).into());
+        types.push(data_type(content_type, &shown).into());
+        types.push(relations::connection_type(&type_name).into());
         if content_type.kind == Kind::Collection {
             let connection = Object::new(format!("{type_name}EntityResponseCollection"))
                 .field(Field::new(
