@@ -1,5 +1,5 @@
 // The content manager: the entries of each content type (pages, sort by column, a text filter),
-// forms generated from the schema, save, publish/unpublish and delete. It uses the Admin API's
+// forms generated from the schema (relations with a picker), save, publish/unpublish and delete. It uses the Admin API's
 // /admin/content-manager routes, as Strapi's panel does.
 
 import { ApiError, call } from './api.js';
@@ -192,10 +192,109 @@ function input(attribute, value) {
   }
 }
 
+/**
+ * A relation's picker: the entries it links, in order (each removable; a list's movable up and
+ * down), and a search among the target's entries to add one (to a single relation: in place of
+ * the one it has). What it holds travels in a hidden input, as documentIds.
+ */
+function relationField(relation, current) {
+  const target = types.find((t) => t.uid === relation.target);
+  const id = `f-${relation.name}`;
+  const label = (entry) => (target ? titleOf(target, entry) : entry.documentId);
+  const linked = relation.multiple ? (current || []) : (current ? [current] : []);
+  let chosen = linked.map((entry) => ({ documentId: entry.documentId, label: label(entry) }));
+  const hidden = h('input', { type: 'hidden', name: relation.name, id });
+  const list = h('ol', { class: 'relation-list', id: `${id}-list` });
+  const results = h('ul', { class: 'relation-results', id: `${id}-results` });
+  const search = h('input', {
+    type: 'search',
+    id: `${id}-search`,
+    placeholder: target ? `Search ${target.displayName}` : 'Search',
+    'aria-label': `Add to ${relation.name}`,
+    autocomplete: 'off',
+  });
+  const changed = () => {
+    draw();
+    hidden.dispatchEvent(new Event('change', { bubbles: true }));
+  };
+  const button = (text, labelled, onclick, disabled) => h('button', {
+    type: 'button', class: 'secondary small', 'aria-label': labelled, disabled, onclick,
+  }, text);
+  function draw() {
+    hidden.value = JSON.stringify(chosen.map((c) => c.documentId));
+    list.replaceChildren(...chosen.map((c, i) => h('li', { 'data-document-id': c.documentId },
+      h('span', { class: 'relation-label' }, c.label),
+      relation.multiple ? button('↑', `Move ${c.label} up`, () => {
+        [chosen[i - 1], chosen[i]] = [chosen[i], chosen[i - 1]];
+        changed();
+      }, i === 0) : null,
+      relation.multiple ? button('↓', `Move ${c.label} down`, () => {
+        [chosen[i], chosen[i + 1]] = [chosen[i + 1], chosen[i]];
+        changed();
+      }, i === chosen.length - 1) : null,
+      button('Remove', `Remove ${c.label}`, () => {
+        chosen = chosen.filter((_, j) => j !== i);
+        changed();
+      }))));
+    if (!chosen.length) list.append(h('li', { class: 'hint' }, 'None'));
+  }
+  let asked = 0;
+  const find = async () => {
+    if (!target) return;
+    const query = new URLSearchParams({ page: '1', pageSize: '10' });
+    if (search.value.trim()) query.set('_q', search.value.trim());
+    const mine = ++asked;
+    try {
+      const { results: found } = await call('GET', `${path(target)}?${query}`);
+      // Only the answer to the latest search is shown.
+      if (mine !== asked) return;
+      const offered = found.filter((e) => !chosen.some((c) => c.documentId === e.documentId));
+      results.replaceChildren(...offered.map((entry) => h('li', {},
+        h('button', {
+          type: 'button',
+          class: 'link',
+          'data-pick': entry.documentId,
+          onclick: () => {
+            const picked = { documentId: entry.documentId, label: label(entry) };
+            chosen = relation.multiple ? [...chosen, picked] : [picked];
+            results.replaceChildren();
+            search.value = '';
+            changed();
+          },
+        }, label(entry)))));
+      if (!offered.length) results.append(h('li', { class: 'hint' }, 'Nothing to add'));
+    } catch (error) {
+      say(error.message);
+    }
+  };
+  // Searching is not an edit of the entry, and Enter searches instead of saving.
+  search.addEventListener('input', (event) => {
+    event.stopPropagation();
+    find();
+  });
+  search.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      find();
+    }
+  });
+  search.addEventListener('focus', find);
+  draw();
+  return h('div', { class: 'field relation-field' },
+    h('label', { for: `${id}-search` }, relation.name,
+      h('small', { class: 'hint' }, ` ${relation.relation} → ${target ? target.displayName : relation.target}`)),
+    list, search, results, hidden,
+    h('small', { id: `${id}-error`, class: 'field-error', 'data-error-for': relation.name }));
+}
+
 /** The body of a save: each attribute's value from its input (empty means null). */
 function formBody(type, form) {
   const body = {};
   const invalid = [];
+  for (const relation of type.relations || []) {
+    const ids = JSON.parse(form.elements[relation.name].value || '[]');
+    body[relation.name] = relation.multiple ? ids : (ids[0] || null);
+  }
   for (const attribute of type.attributes) {
     const element = form.elements[attribute.name];
     const raw = element.type === 'checkbox' ? element.checked : element.value;
@@ -251,6 +350,8 @@ async function editView(type, documentId) {
       label, control,
       h('small', { id: `${id}-error`, class: 'field-error', 'data-error-for': attribute.name }));
   });
+  const pickers = (type.relations || [])
+    .map((relation) => relationField(relation, entry ? entry[relation.name] : null));
   const back = lists.get(type.uid) || `#/content/${type.uid}`;
   const target = () => path(type, single ? null : entry && entry.documentId);
   const unpublish = async () => {
@@ -286,6 +387,7 @@ async function editView(type, documentId) {
   };
   const form = guard(h('form', { novalidate: true, id: 'entry-form' },
     fields,
+    pickers,
     h('div', { class: 'actions' },
       single ? null : h('a', { class: 'button secondary', href: back }, 'Back to the list'),
       entry && type.draftAndPublish && entry.status !== 'draft'

@@ -115,16 +115,67 @@ impl Registry {
     /// The types with `content_type` added, or replacing the type of the same uid; names are
     /// checked across all of them.
     pub fn with_type(&self, content_type: ContentType) -> Result<Registry, String> {
+        self.with_types(vec![content_type])
+    }
+
+    /// `with_type` for several types at once (a type and the other sides of its relations).
+    pub fn with_types(&self, changed: Vec<ContentType>) -> Result<Registry, String> {
         let mut types: Vec<ContentType> = self
             .types
             .iter()
-            .filter(|t| t.uid != content_type.uid)
+            .filter(|t| !changed.iter().any(|c| c.uid == t.uid))
             .map(|t| (**t).clone())
             .collect();
-        types.push(content_type);
+        types.extend(changed);
         Registry::check_names(&types)?;
         link_relations(&mut types)?;
         Ok(Registry::new(types))
+    }
+
+    /// The other sides that a change to `content_type` needs, as Strapi's content-type builder
+    /// writes them: each target of a bidirectional relation that lacks the attribute the
+    /// relation names, with that attribute added (`mappedBy` for an `inversedBy`, and the other
+    /// way round) to its schema.
+    pub fn inverse_sides(&self, content_type: &ContentType) -> Result<Vec<ContentType>, String> {
+        let mut changed: Vec<ContentType> = Vec::new();
+        for relation in &content_type.relations {
+            let Some(other) = relation.inverse() else {
+                continue;
+            };
+            if relation.target == content_type.uid {
+                continue;
+            }
+            let current = changed
+                .iter()
+                .find(|t| t.uid == relation.target)
+                .cloned()
+                .or_else(|| self.by_uid(&relation.target).map(|t| (*t).clone()));
+            // An unknown target is refused by `link_relations`, with its path.
+            let Some(target) = current else {
+                continue;
+            };
+            if target.has_attribute(other) {
+                continue;
+            }
+            let side = if relation.inversed_by.is_some() {
+                "mappedBy"
+            } else {
+                "inversedBy"
+            };
+            let mut source = target.source.clone();
+            source["attributes"][other] = serde_json::json!({
+                "type": "relation",
+                "relation": relation.cardinality.inverse().name(),
+                "target": content_type.uid,
+                side: relation.name,
+            });
+            let mut completed =
+                schema::parse(&source).map_err(|e| format!("{}: {e}", target.uid))?;
+            completed.file = target.file.clone();
+            changed.retain(|t| t.uid != completed.uid);
+            changed.push(completed);
+        }
+        Ok(changed)
     }
 }
 

@@ -161,6 +161,29 @@ pub struct Populate {
     pub count: bool,
 }
 
+impl Populate {
+    /// Every public relation of the type, one level, whole entries (`populate=*`).
+    pub fn every(registry: &Registry, content_type: &ContentType) -> Vec<Populate> {
+        content_type
+            .relations
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.private)
+            .filter_map(|(index, relation)| {
+                Some(Populate {
+                    relation: index,
+                    target: registry.by_uid(&relation.target)?,
+                    fields: None,
+                    filter: None,
+                    sort: Vec::new(),
+                    populate: Vec::new(),
+                    count: false,
+                })
+            })
+            .collect()
+    }
+}
+
 /// A filter tree.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {

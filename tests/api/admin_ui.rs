@@ -924,3 +924,72 @@ fn the_builder_creates_a_type_that_the_api_then_serves() {
     assert_eq!(vegan.status, 201, "{}", vegan.body);
     assert_eq!(vegan.body["data"]["vegan"], true);
 }
+
+#[test]
+fn the_content_manager_picks_orders_and_removes_related_entries() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let types = fixture("relations");
+    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", types.as_str())]);
+    signed_in(&browser, &server, "#/content/api::article.article/new");
+    let admin = server.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let token = server.token(&admin, "full-access", &[]);
+    let create = |path: &str, data: Value| -> String {
+        let reply = server.post(path, Some(&token), &json!({ "data": data }));
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body["data"]["documentId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let ada = create("/api/authors", json!({"name": "Ada"}));
+    let [x, y, z] = ["x", "y", "z"].map(|n| create("/api/categories", json!({"name": n})));
+    browser.wait_text("main h1", |t| t == "New Article");
+    browser.fill("#f-title", "Picked in the panel");
+    browser.fill("#f-author-search", "Ad");
+    browser.click(&format!("#f-author-results [data-pick='{ada}']"));
+    browser.wait_text("#f-author-list", |t| t.contains("Ada"));
+    for (name, id) in [("x", &x), ("y", &y), ("z", &z)] {
+        browser.fill("#f-categories-search", name);
+        browser.click(&format!("#f-categories-results [data-pick='{id}']"));
+        browser.find(&format!("#f-categories-list [data-document-id='{id}']"));
+    }
+    browser.click("#f-categories-list button[aria-label='Move z up']");
+    browser.click("#f-categories-list button[aria-label='Remove y']");
+    browser.wait_gone(&format!("#f-categories-list [data-document-id='{y}']"));
+    browser.screenshot("content-relations");
+    browser.click("#save");
+    browser.wait_text("main h1", |t| t.contains("Draft"));
+    let id = browser.text("#document-id");
+    let saved = server.get(
+        &format!("/api/articles/{id}?status=draft&populate=author,categories"),
+        Some(&token),
+    );
+    assert_eq!(
+        saved.body["data"]["author"]["name"], "Ada",
+        "{}",
+        saved.body
+    );
+    let names: Vec<&str> = saved.body["data"]["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["x", "z"]);
+    // The form shows what is saved, in its order, after a reload.
+    browser.script("location.reload();");
+    browser.wait_text("#f-categories-list", |t| {
+        t.find('x').zip(t.find('z')).is_some_and(|(a, b)| a < b) && !t.contains('y')
+    });
+    // A single relation replaced, then cleared.
+    browser.click("#f-author-list button[aria-label='Remove Ada']");
+    browser.click("#save");
+    browser.wait_text("#notice", |t| t.contains("Saved"));
+    let saved = server.get(
+        &format!("/api/articles/{id}?status=draft&populate=author"),
+        Some(&token),
+    );
+    assert_eq!(saved.body["data"]["author"], Value::Null);
+}

@@ -1162,3 +1162,82 @@ fn a_populated_page_costs_one_statement_per_relation() {
     }
     conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
 }
+
+#[test]
+fn the_content_type_api_writes_the_other_side_of_a_new_relation() {
+    let types = tempfile::tempdir().unwrap();
+    for name in ["article", "author", "category", "tag", "profile"] {
+        std::fs::copy(
+            format!("{}/{name}.json", fixture("relations")),
+            types.path().join(format!("{name}.json")),
+        )
+        .unwrap();
+    }
+    let dir = types.path().display().to_string();
+    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", dir.as_str())]);
+    let admin = server.register_admin();
+    let schema = json!({
+        "kind": "collectionType",
+        "info": {"singularName": "post", "pluralName": "posts", "displayName": "Post"},
+        "options": {"draftAndPublish": false},
+        "attributes": {
+            "headline": {"type": "string"},
+            "writer": {"type": "relation", "relation": "manyToOne", "target": "api::author.author", "inversedBy": "posts"}
+        }
+    });
+    let reply = server.post(
+        "/admin/content-types",
+        Some(&admin),
+        &json!({ "data": schema }),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    // The author's schema gained the other side, in force and on disk.
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(types.path().join("author.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        written["attributes"]["posts"],
+        json!({"type": "relation", "relation": "oneToMany", "target": "api::post.post", "mappedBy": "writer"})
+    );
+    let token = server.token(&admin, "full-access", &[]);
+    let ada = server
+        .post(
+            "/api/authors",
+            Some(&token),
+            &json!({"data": {"name": "Ada"}}),
+        )
+        .body["data"]["documentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reply = server.post(
+        "/api/posts",
+        Some(&token),
+        &json!({"data": {"headline": "h", "writer": ada}}),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let author = server.get(&format!("/api/authors/{ada}?populate=posts"), Some(&token));
+    assert_eq!(
+        author.body["data"]["posts"][0]["headline"], "h",
+        "{}",
+        author.body
+    );
+    // A relation to a type that does not exist is refused with its path.
+    let mut wrong = schema.clone();
+    wrong["info"] = json!({"singularName": "note", "pluralName": "notes"});
+    wrong["attributes"]["writer"]["target"] = json!("api::ghost.ghost");
+    let reply = server.post(
+        "/admin/content-types",
+        Some(&admin),
+        &json!({ "data": wrong }),
+    );
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`api::ghost.ghost` is not a content type"),
+        "{}",
+        reply.body
+    );
+}

@@ -7,7 +7,9 @@
 use crate::AppState;
 use crate::admin::roles::actions;
 use crate::auth::admin::AdminSession;
-use crate::content::query::{self, Field, Filter, Limits, Operator, Pagination, Query, Status};
+use crate::content::query::{
+    self, Field, Filter, Limits, Operator, Pagination, Populate, Query, Status,
+};
 use crate::content::schema::{AttributeType, ContentType, Kind};
 use crate::content::value::SqlValue;
 use crate::content::{Registry, store};
@@ -78,6 +80,20 @@ pub async fn types(state: web::Data<AppState>, _session: AdminSession) -> ApiRes
                     shown
                 })
                 .collect();
+            // What a relation picker needs: the target, and whether it holds a list.
+            let relations: Vec<Value> = t
+                .relations
+                .iter()
+                .filter(|r| !r.private)
+                .map(|r| {
+                    json!({
+                        "name": r.name,
+                        "relation": r.cardinality.name(),
+                        "target": r.target,
+                        "multiple": r.cardinality.to_many(),
+                    })
+                })
+                .collect();
             json!({
                 "uid": t.uid,
                 "kind": type_name(t.kind),
@@ -86,6 +102,7 @@ pub async fn types(state: web::Data<AppState>, _session: AdminSession) -> ApiRes
                 "singularName": t.singular_name,
                 "draftAndPublish": t.draft_and_publish,
                 "attributes": attributes,
+                "relations": relations,
             })
         })
         .collect();
@@ -291,15 +308,13 @@ async fn read(
     document_id: Option<String>,
 ) -> ApiResult<HttpResponse> {
     let only_own = session.only_own(actions::EXPLORER_READ);
+    // The draft with its relations, one level, for the form's relation pickers.
+    let mut query = Query::first(Status::Draft);
+    query.populate = Populate::every(&state.content(), &content_type);
     let entry = state
         .db(move |conn| {
             check_owner(conn, only_own, &content_type, document_id.as_deref())?;
-            let found = store::find_one(
-                conn,
-                &content_type,
-                document_id.as_deref(),
-                &Query::first(Status::Draft),
-            )?;
+            let found = store::find_one(conn, &content_type, document_id.as_deref(), &query)?;
             let mut entries: Vec<Value> = found.into_iter().collect();
             with_status(conn, &content_type, &mut entries)?;
             Ok(entries.pop())

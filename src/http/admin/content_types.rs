@@ -89,8 +89,9 @@ fn parse_body(body: Value) -> ApiResult<ContentType> {
     })
 }
 
-/// Checks names against the other types, changes the table, writes the file, and puts the
-/// new set of types in force; one change at a time.
+/// Checks names against the other types, changes the tables, writes the files, and puts the
+/// new set of types in force; one change at a time. A bidirectional relation whose other side
+/// is missing gets it written into its target's schema, as Strapi's builder does.
 async fn apply(
     state: &web::Data<AppState>,
     mut content_type: ContentType,
@@ -104,35 +105,50 @@ async fn apply(
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         content_type.file = Some(file.clone());
-        let checked = state
-            .content()
-            .with_type(content_type.clone())
+        let current = state.content();
+        let others = current
+            .inverse_sides(&content_type)
             .map_err(ApiError::validation)?;
-        if let Some(linked) = checked.by_uid(&content_type.uid) {
-            content_type.relations = linked.relations.clone();
+        let mut changed = vec![content_type];
+        changed.extend(others);
+        let checked = current
+            .with_types(changed.clone())
+            .map_err(ApiError::validation)?;
+        // The changed types with their relations linked, as the new set sees them.
+        for changed_type in &mut changed {
+            if let Some(linked) = checked.by_uid(&changed_type.uid) {
+                changed_type.relations = linked.relations.clone();
+                changed_type.incoming = linked.incoming.clone();
+            }
         }
         let types: Vec<ContentType> = checked.types.iter().map(|t| (**t).clone()).collect();
         let mut conn = state.pool.get()?;
-        let report =
-            storage::sync_one(&mut conn, &mut content_type, &types, now).map_err(|e| match e {
-                SyncError::Incompatible(message) => ApiError::validation(message),
-                SyncError::Database(error) => ApiError::from(error),
-            })?;
-        for column in &report.kept_columns {
-            tracing::warn!(
-                content_type = %content_type.uid,
-                column = %column,
-                "attribute removed from the schema; its column and data are kept"
-            );
+        for changed_type in &mut changed {
+            let report =
+                storage::sync_one(&mut conn, changed_type, &types, now).map_err(|e| match e {
+                    SyncError::Incompatible(message) => ApiError::validation(message),
+                    SyncError::Database(error) => ApiError::from(error),
+                })?;
+            for column in &report.kept_columns {
+                tracing::warn!(
+                    content_type = %changed_type.uid,
+                    column = %column,
+                    "attribute removed from the schema; its column and data are kept"
+                );
+            }
         }
-        crate::content::write_file(&file, &content_type.source)
-            .map_err(|e| ApiError::internal(format!("cannot write {}: {e}", file.display())))?;
-        let registry = state
-            .content()
-            .with_type(content_type.clone())
+        for changed_type in &changed {
+            let Some(file) = &changed_type.file else {
+                continue;
+            };
+            crate::content::write_file(file, &changed_type.source)
+                .map_err(|e| ApiError::internal(format!("cannot write {}: {e}", file.display())))?;
+        }
+        let registry = current
+            .with_types(changed.clone())
             .map_err(ApiError::validation)?;
         state.replace_content(registry);
-        Ok(content_type)
+        Ok(changed.swap_remove(0))
     })
     .await?
 }
