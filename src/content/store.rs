@@ -103,6 +103,25 @@ fn load_entries(
 /// Strapi's key order.
 pub(crate) fn to_entry(content_type: &ContentType, json: &str) -> Value {
     let mut raw: Map<String, Value> = serde_json::from_str(json).unwrap_or_default();
+    if in_entry_order(content_type, &raw) {
+        // The row's keys are already in Strapi's order (SQLite keeps the order the statement
+        // names them in): the values are converted where they are, with no second map.
+        let mut attributes = content_type.attributes.iter();
+        for (key, value) in raw.iter_mut() {
+            match key.as_str() {
+                "id" | "documentId" => {}
+                "createdAt" | "updatedAt" | "publishedAt" => {
+                    *value = value::timestamp_to_api(value.take());
+                }
+                name => {
+                    if let Some(attribute) = attributes.find(|a| a.name == name) {
+                        *value = value::to_api(attribute, value.take());
+                    }
+                }
+            }
+        }
+        return Value::Object(raw);
+    }
     let mut entry = Map::with_capacity(raw.len());
     for key in ["id", "documentId"] {
         entry.insert(key.into(), raw.remove(key).unwrap_or(Value::Null));
@@ -118,6 +137,27 @@ pub(crate) fn to_entry(content_type: &ContentType, json: &str) -> Value {
         }
     }
     Value::Object(entry)
+}
+
+/// Whether a row's keys are `id`, `documentId`, attributes in the schema's order and then the
+/// timestamps in theirs, and nothing else: the order an entry shows.
+fn in_entry_order(content_type: &ContentType, raw: &Map<String, Value>) -> bool {
+    let mut keys = raw.keys().map(String::as_str).peekable();
+    if keys.next() != Some("id") || keys.next() != Some("documentId") {
+        return false;
+    }
+    let mut attributes = content_type.attributes.iter();
+    while let Some(key) = keys.peek() {
+        if ["createdAt", "updatedAt", "publishedAt"].contains(key) {
+            break;
+        }
+        if !attributes.any(|a| a.name == *key) {
+            return false;
+        }
+        keys.next();
+    }
+    let mut timestamps = ["createdAt", "updatedAt", "publishedAt"].into_iter();
+    keys.all(|key| timestamps.any(|t| t == key))
 }
 
 /// A page of entries and, when asked, the total.
@@ -164,6 +204,19 @@ pub fn populate(
     query: &Query,
 ) -> QueryResult<()> {
     links::populate(conn, content_type, entries, &query.populate, query.status)
+}
+
+/// One entry with what `query` populates: a written entry as its answer shows it.
+pub fn populated(
+    conn: &mut DbConnection,
+    content_type: &ContentType,
+    entry: Value,
+    query: &Query,
+) -> QueryResult<Value> {
+    let mut entries = [entry];
+    populate(conn, content_type, &mut entries, query)?;
+    let [entry] = entries;
+    Ok(entry)
 }
 
 /// A field a write was refused for: its path, why, and the value it was given (Strapi's `value`;

@@ -102,19 +102,6 @@ fn pagination_meta(pagination: Pagination, total: Option<i64>) -> Value {
     }
 }
 
-/// A written entry as the answer shows it: with what the request populates.
-fn populated(
-    conn: &mut crate::db::DbConnection,
-    content_type: &ContentType,
-    entry: Value,
-    query: &Query,
-) -> diesel::QueryResult<Value> {
-    let mut entries = [entry];
-    store::populate(conn, content_type, &mut entries, query)?;
-    let [entry] = entries;
-    Ok(entry)
-}
-
 /// `GET /api/{name}`: a collection's page, or a single type's document.
 pub async fn find(
     state: web::Data<AppState>,
@@ -190,7 +177,7 @@ pub async fn create(
     let entry = state
         .db_write(move |conn| {
             let entry = store::create(conn, &content_type, &data, query.status, now)?;
-            Ok(populated(conn, &content_type, entry, &query)?)
+            Ok(store::populated(conn, &content_type, entry, &query)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(json!({"data": entry, "meta": {}})))
@@ -246,7 +233,7 @@ async fn update(
                 query.status,
                 now,
             )?;
-            Ok(populated(conn, &content_type, entry, &query)?)
+            Ok(store::populated(conn, &content_type, entry, &query)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({"data": entry, "meta": {}})))

@@ -16,9 +16,7 @@ use crate::content::schema::{ContentType, Relation};
 use crate::error::ApiError;
 use async_graphql::Error as GraphqlError;
 use async_graphql::context::SelectionField;
-use async_graphql::dynamic::{
-    Field, FieldFuture, FieldValue, InputValue, ResolverContext, TypeRef,
-};
+use async_graphql::dynamic::{Field, FieldFuture, FieldValue, ResolverContext, TypeRef};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -85,8 +83,8 @@ pub(super) fn entry_fields(
                 },
             );
             object = object
-                .field(list_arguments(list, &target))
-                .field(list_arguments(connection, &target));
+                .field(super::schema::list_arguments(list, &target, false))
+                .field(super::schema::list_arguments(connection, &target, false));
         } else {
             let key = name.clone();
             object = object.field(Field::new(
@@ -125,25 +123,6 @@ pub(super) fn connection_type(type_name: &str) -> async_graphql::dynamic::Object
             })
         }),
     )
-}
-
-fn list_arguments(field: Field, target: &ContentType) -> Field {
-    field
-        .argument(InputValue::new(
-            "filters",
-            TypeRef::named(format!(
-                "{}FiltersInput",
-                super::schema::pascal(&target.singular_name)
-            )),
-        ))
-        .argument(InputValue::new(
-            "pagination",
-            TypeRef::named("PaginationArg"),
-        ))
-        .argument(InputValue::new(
-            "sort",
-            TypeRef::named_list(TypeRef::STRING),
-        ))
 }
 
 /// The `FORBIDDEN` error of a relation the caller may not read (with its audit event).
@@ -251,16 +230,7 @@ pub(super) fn populate_of(
         parsed
             .check_filters(&|t| caller.principal.may_read(t))
             .map_err(|e| api_error(&ApiError::from(e)))?;
-        let inner: Vec<SelectionField<'_>> = if connection {
-            field
-                .selection_set()
-                .filter(|f| f.name() == "nodes")
-                .flat_map(|nodes| nodes.selection_set().collect::<Vec<_>>())
-                .collect()
-        } else {
-            field.selection_set().collect()
-        };
-        let nested = populate_of(caller, registry, &target, &inner)?;
+        let nested = populate_of(caller, registry, &target, &entries_of(*field, connection))?;
         populate.push(Populate {
             relation: index,
             target,
@@ -274,6 +244,19 @@ pub(super) fn populate_of(
     Ok(populate)
 }
 
+/// What a field selects of each entry: its own selection, or its `nodes`' for a connection.
+fn entries_of(field: SelectionField<'_>, connection: bool) -> Vec<SelectionField<'_>> {
+    if connection {
+        field
+            .selection_set()
+            .filter(|f| f.name() == "nodes")
+            .flat_map(|nodes| nodes.selection_set().collect::<Vec<_>>())
+            .collect()
+    } else {
+        field.selection_set().collect()
+    }
+}
+
 /// `populate_of` for the entries a resolver reads: those of its own selection, or of its
 /// `nodes` for a connection.
 pub(super) fn populate_for(
@@ -282,16 +265,7 @@ pub(super) fn populate_for(
     content_type: &ContentType,
     connection: bool,
 ) -> Result<Vec<Populate>, GraphqlError> {
-    let field = ctx.field();
-    let selection: Vec<SelectionField<'_>> = if connection {
-        field
-            .selection_set()
-            .filter(|f| f.name() == "nodes")
-            .flat_map(|nodes| nodes.selection_set().collect::<Vec<_>>())
-            .collect()
-    } else {
-        field.selection_set().collect()
-    };
+    let selection = entries_of(ctx.field(), connection);
     if !selection.iter().any(|f| {
         let name = f.name();
         let base = name.strip_suffix("_connection").unwrap_or(name);

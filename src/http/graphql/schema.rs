@@ -226,8 +226,10 @@ fn data_type(content_type: &ContentType, shown: &dyn Fn(&str) -> bool) -> InputO
     input
 }
 
-fn list_arguments(field: Field, content_type: &ContentType) -> Field {
-    field
+/// The arguments of a list of entries: `filters`, `pagination`, `sort`, and for a root list
+/// `status` (a relation list reads the version its parent does).
+pub(super) fn list_arguments(field: Field, content_type: &ContentType, root: bool) -> Field {
+    let field = field
         .argument(InputValue::new(
             "filters",
             TypeRef::named(format!(
@@ -242,11 +244,15 @@ fn list_arguments(field: Field, content_type: &ContentType) -> Field {
         .argument(InputValue::new(
             "sort",
             TypeRef::named_list(TypeRef::STRING),
-        ))
-        .argument(InputValue::new(
+        ));
+    if root {
+        field.argument(InputValue::new(
             "status",
             TypeRef::named("PublicationStatus"),
         ))
+    } else {
+        field
+    }
 }
 
 fn query_fields(mut query: Object, content_type: &Arc<ContentType>) -> Object {
@@ -305,8 +311,8 @@ fn query_fields(mut query: Object, content_type: &Arc<ContentType>) -> Object {
             ))
             .argument(status_argument());
             query = query
-                .field(list_arguments(list, content_type))
-                .field(list_arguments(connection, content_type))
+                .field(list_arguments(list, content_type, true))
+                .field(list_arguments(connection, content_type, true))
                 .field(one);
         }
         Kind::Single => {
@@ -360,7 +366,7 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
                         .state
                         .db_write(move |conn| {
                             Ok(store::create(conn, &ct, &data, status, now)
-                                .and_then(|entry| populated(conn, &ct, entry, &query)))
+                                .and_then(|entry| Ok(store::populated(conn, &ct, entry, &query)?)))
                         })
                         .await
                         .map_err(|e| api_error(&e))?
@@ -392,7 +398,7 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
                     .db_write(move |conn| {
                         Ok(
                             store::update(conn, &ct, document_id.as_deref(), &data, status, now)
-                                .and_then(|entry| populated(conn, &ct, entry, &query)),
+                                .and_then(|entry| Ok(store::populated(conn, &ct, entry, &query)?)),
                         )
                     })
                     .await
@@ -436,19 +442,6 @@ fn mutation_fields(mut mutation: Object, content_type: &Arc<ContentType>) -> Obj
         delete = delete.argument(document_argument());
     }
     mutation.field(update).field(delete)
-}
-
-/// A written entry with what the mutation's selection populates.
-fn populated(
-    conn: &mut crate::db::DbConnection,
-    content_type: &ContentType,
-    entry: serde_json::Value,
-    query: &Query,
-) -> Result<serde_json::Value, WriteError> {
-    let mut entries = [entry];
-    store::populate(conn, content_type, &mut entries, query)?;
-    let [entry] = entries;
-    Ok(entry)
 }
 
 /// The content types the schema holds: those whose names make GraphQL names.
