@@ -95,7 +95,8 @@ pub enum Operator {
 }
 
 impl Operator {
-    fn parse(name: &str) -> Option<Operator> {
+    /// The operator of a REST name (`$eq`, `$containsi`, …).
+    pub fn parse(name: &str) -> Option<Operator> {
         Some(match name {
             "$eq" => Operator::Eq,
             "$eqi" => Operator::Eqi,
@@ -383,21 +384,6 @@ impl Query {
             }
         }
         walk(&self.populate, &mut visit)
-    }
-
-    /// The types whose entries the query reads besides its own: every populated target.
-    pub fn populated_types(&self) -> Vec<Arc<ContentType>> {
-        fn walk(populate: &[Populate], into: &mut Vec<Arc<ContentType>>) {
-            for item in populate {
-                if !into.iter().any(|t| t.uid == item.target.uid) {
-                    into.push(item.target.clone());
-                }
-                walk(&item.populate, into);
-            }
-        }
-        let mut types = Vec::new();
-        walk(&self.populate, &mut types);
-        types
     }
 }
 

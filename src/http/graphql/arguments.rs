@@ -30,32 +30,9 @@ fn as_parameter(value: Value) -> Option<Value> {
     }
 }
 
-/// The operators of Strapi's GraphQL filter inputs.
+/// Whether a key of a GraphQL filter input is an operator (REST's, without the `$`).
 fn is_operator(name: &str) -> bool {
-    [
-        "eq",
-        "eqi",
-        "ne",
-        "nei",
-        "lt",
-        "lte",
-        "gt",
-        "gte",
-        "in",
-        "notIn",
-        "contains",
-        "notContains",
-        "containsi",
-        "notContainsi",
-        "startsWith",
-        "startsWithi",
-        "endsWith",
-        "endsWithi",
-        "null",
-        "notNull",
-        "between",
-    ]
-    .contains(&name)
+    query::Operator::parse(&format!("${name}")).is_some()
 }
 
 /// `filters` as REST's: logical keys and operators get their `$`; field names stay.
@@ -177,7 +154,8 @@ mod tests {
         let graphql = json!({
             "title": {"containsi": "rust", "ne": null},
             "views": {"between": [1, 10]},
-            "or": [{"draft": {"eq": false}}, {"not": {"views": {"gt": 3}}}]
+            "or": [{"draft": {"eq": false}}, {"not": {"views": {"gt": 3}}}],
+            "author": {"name": {"eq": "Ada"}, "profile": {"bio": {"null": true}}}
         });
         let rest = as_parameter(filters_parameter(graphql)).unwrap();
         assert_eq!(
@@ -185,7 +163,8 @@ mod tests {
             json!({
                 "title": {"$containsi": "rust"},
                 "views": {"$between": ["1", "10"]},
-                "$or": [{"draft": {"$eq": "false"}}, {"$not": {"views": {"$gt": "3"}}}]
+                "$or": [{"draft": {"$eq": "false"}}, {"$not": {"views": {"$gt": "3"}}}],
+                "author": {"name": {"$eq": "Ada"}, "profile": {"bio": {"$null": "true"}}}
             })
         );
     }
