@@ -6,7 +6,7 @@
 
 use crate::content::query::{Populate, Status};
 use crate::content::schema::{ContentType, Relation};
-use crate::content::sql::{Builder, Dialect, quote, status_clause};
+use crate::content::sql::{self, Builder, Dialect, quote, status_clause};
 use crate::content::storage::dialect_of;
 use crate::content::store::{WriteError, bound, to_entry};
 use crate::content::value::SqlValue;
@@ -870,41 +870,52 @@ pub fn populate(
     ids.dedup();
     let mut items: Vec<&Populate> = populate.iter().collect();
     items.sort_by_key(|p| p.relation);
+    // Where each source's entries stand (a nested level may hold one target several times).
+    let mut positions: HashMap<i64, Vec<usize>> = HashMap::with_capacity(ids.len());
+    for (at, entry) in entries.iter().enumerate() {
+        if let Some(id) = entry["id"].as_i64() {
+            positions.entry(id).or_default().push(at);
+        }
+    }
     for item in items {
         let relation = &content_type.relations[item.relation];
-        let mut sources = Vec::new();
-        let mut related = Vec::new();
-        for chunk in ids.chunks(IDS_PER_STATEMENT) {
-            let statement = related_statement(dialect_of(conn), relation, item, chunk, status);
-            let rows: Vec<RelatedRow> = bound(&statement).load(conn)?;
-            for row in rows {
-                sources.push(row.source);
-                related.push(to_entry(&item.target, &row.json));
-            }
+        let statement = related_statement(dialect_of(conn), relation, item, &ids, status);
+        let rows: Vec<RelatedRow> = bound(&statement).load(conn)?;
+        let mut sources = Vec::with_capacity(rows.len());
+        let mut related = Vec::with_capacity(rows.len());
+        for row in rows {
+            sources.push(i64::from(row.source));
+            related.push(to_entry(&item.target, &row.json));
         }
         self::populate(conn, &item.target, &mut related, &item.populate, status)?;
-        let mut by_source: HashMap<i32, Vec<Value>> = HashMap::new();
+        // Rows come ordered by source: each source's entries are one run of `related`.
+        let mut found: HashMap<i64, Vec<Value>> = HashMap::with_capacity(ids.len());
         for (source, entry) in sources.into_iter().zip(related) {
-            by_source.entry(source).or_default().push(entry);
+            found.entry(source).or_default().push(entry);
         }
-        for entry in entries.iter_mut() {
-            let id = entry["id"].as_i64().and_then(|id| i32::try_from(id).ok());
-            let found = id.and_then(|id| by_source.get(&id)).cloned();
+        for (id, at) in &positions {
+            let list = found.remove(id).unwrap_or_default();
             let value = if item.count {
-                json!({"count": found.map_or(0, |list| list.len())})
+                json!({"count": list.len()})
             } else if relation.cardinality.to_many() {
-                Value::Array(found.unwrap_or_default())
+                Value::Array(list)
             } else {
-                found
-                    .and_then(|mut list| list.drain(..).next())
-                    .unwrap_or(Value::Null)
+                list.into_iter().next().unwrap_or(Value::Null)
             };
-            if let Value::Object(object) = entry {
-                object.insert(relation.name.clone(), value);
+            let (last, others) = at.split_last().expect("a position per id");
+            for &other in others {
+                insert(&mut entries[other], &relation.name, value.clone());
             }
+            insert(&mut entries[*last], &relation.name, value);
         }
     }
     Ok(())
+}
+
+fn insert(entry: &mut Value, key: &str, value: Value) {
+    if let Value::Object(object) = entry {
+        object.insert(key.to_string(), value);
+    }
 }
 
 /// The targets linked from `sources` with the source of each, in order.
@@ -918,22 +929,18 @@ pub fn related_statement(
     let link = &relation.link;
     let mut builder = Builder::new(dialect, &item.target);
     builder.scope("x");
-    let list: Vec<String> = sources
-        .iter()
-        .map(|id| builder.param(SqlValue::Integer(*id), None))
-        .collect();
+    let source = format!("l.{}", quote(&link.source_column));
+    let linked = builder.in_ids(&source, sources);
     let order = match &link.order_column {
         Some(order) => format!("l.{}", quote(order)),
         None => "NULL".into(),
     };
     let inner = format!(
-        "SELECT l.{source} AS \"__source\", {order} AS \"__order\", l.\"id\" AS \"__link\", t.* \
-         FROM {table} l JOIN {targets} t ON t.\"id\" = l.{target} WHERE l.{source} IN ({list})",
-        source = quote(&link.source_column),
+        "SELECT {source} AS \"__source\", {order} AS \"__order\", l.\"id\" AS \"__link\", t.* \
+         FROM {table} l JOIN {targets} t ON t.\"id\" = l.{target} WHERE {linked}",
         target = quote(&link.target_column),
         table = quote(&link.table),
         targets = quote(&item.target.table),
-        list = list.join(", "),
     );
     builder.push("SELECT \"__source\" AS source, ");
     builder.push_json_select(item.fields.as_deref());
@@ -953,5 +960,8 @@ pub fn related_statement(
     keys.push("\"__order\" ASC".into());
     keys.push("\"__link\" ASC".into());
     builder.push(" ORDER BY ").push(&keys.join(", "));
-    builder.finish()
+    let mut statement = builder.finish();
+    statement.cacheable =
+        sql::bounded_shape(item.filter.as_ref(), item.fields.as_deref(), &item.sort);
+    statement
 }

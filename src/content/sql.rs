@@ -4,6 +4,7 @@
 use crate::content::query::{Field, Filter, Operator, Pagination, Query, Sort, Status};
 use crate::content::schema::{ContentType, Storage};
 use crate::content::value::SqlValue;
+use std::fmt::Write;
 
 /// The SQL dialect of a backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +95,32 @@ impl<'a> Builder<'a> {
                 Some(Storage::DateTime) => format!("${n}::timestamp"),
                 _ => format!("${n}"),
             },
+        }
+    }
+
+    /// `column IN (ids)` with the ids bound as one value, so that the statement's text is the
+    /// same for any number of ids (and may be kept prepared): a JSON array read by `json_each`
+    /// on SQLite, an array on PostgreSQL.
+    pub fn in_ids(&mut self, column: &str, ids: &[i64]) -> String {
+        let mut list = String::with_capacity(ids.len() * 4 + 2);
+        list.push(match self.dialect {
+            Dialect::Sqlite => '[',
+            Dialect::Postgres => '{',
+        });
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
+            }
+            let _ = write!(list, "{id}");
+        }
+        list.push(match self.dialect {
+            Dialect::Sqlite => ']',
+            Dialect::Postgres => '}',
+        });
+        let placeholder = self.param(SqlValue::Text(list), None);
+        match self.dialect {
+            Dialect::Sqlite => format!("{column} IN (SELECT value FROM json_each({placeholder}))"),
+            Dialect::Postgres => format!("{column} = ANY(CAST({placeholder} AS bigint[]))"),
         }
     }
 
@@ -417,6 +444,13 @@ impl<'a> Builder<'a> {
     pub fn push_limit(&mut self, pagination: Pagination) {
         let limit = self.param(SqlValue::Integer(to_i64(pagination.limit())), None);
         let offset = self.param(SqlValue::Integer(to_i64(pagination.offset())), None);
+        // SQLite reads a bare `LIMIT ?` while planning, so that binding it again expires the
+        // prepared statement: every page was parsed and planned anew. An expression is bound
+        // at run time like any other value.
+        let limit = match self.dialect {
+            Dialect::Sqlite => format!("CAST({limit} AS INTEGER)"),
+            Dialect::Postgres => limit,
+        };
         self.push(&format!(" LIMIT {limit} OFFSET {offset}"));
     }
 }
@@ -462,11 +496,18 @@ pub fn find(dialect: Dialect, content_type: &ContentType, query: &Query) -> Stat
     builder.push_order(&query.sort);
     builder.push_limit(query.pagination);
     let mut statement = builder.finish();
-    statement.cacheable = query.filter.is_none()
-        && query.fields.is_none()
-        && query.sort.len() <= 1
-        && query.sort.iter().all(|key| key.through.is_empty());
+    statement.cacheable =
+        bounded_shape(query.filter.as_ref(), query.fields.as_deref(), &query.sort);
     statement
+}
+
+/// Whether a read's statement has a shape that clients cannot multiply (no filter, no field
+/// list, at most one sort key on the type's own attributes), so that it may be kept prepared.
+pub fn bounded_shape(filter: Option<&Filter>, fields: Option<&[Field]>, sort: &[Sort]) -> bool {
+    filter.is_none()
+        && fields.is_none()
+        && sort.len() <= 1
+        && sort.iter().all(|key| key.through.is_empty())
 }
 
 /// `SELECT COUNT(*)` for a find's total.
@@ -548,13 +589,87 @@ mod tests {
         );
         assert_eq!(
             tail(&statement),
-            " FROM \"articles\" WHERE \"published_at\" IS NOT NULL ORDER BY \"id\" ASC LIMIT ?1 OFFSET ?2"
+            " FROM \"articles\" WHERE \"published_at\" IS NOT NULL ORDER BY \"id\" ASC LIMIT CAST(?1 AS INTEGER) OFFSET ?2"
         );
         assert_eq!(
             statement.binds,
             [SqlValue::Integer(25), SqlValue::Integer(0)]
         );
         assert!(statement.cacheable);
+    }
+
+    /// Runs `statement` twice on one prepared SQLite statement (over an empty `articles`
+    /// table), binding its values each time, and answers how often SQLite re-prepared it.
+    fn reprepares(statement: &Statement) -> i32 {
+        use libsqlite3_sys as ffi;
+        use std::ffi::CString;
+        let columns = [
+            "document_id",
+            "created_at",
+            "updated_at",
+            "published_at",
+            "created_by_id",
+        ]
+        .into_iter()
+        .chain(article().attributes.iter().map(|a| a.column.as_str()))
+        .map(quote)
+        .collect::<Vec<_>>()
+        .join(", ");
+        let create = CString::new(format!(
+            "CREATE TABLE \"articles\" (\"id\" INTEGER PRIMARY KEY, {columns})"
+        ))
+        .unwrap();
+        let sql = CString::new(statement.sql.as_str()).unwrap();
+        // SAFETY: one connection and one statement, used on this thread only and closed at
+        // the end; every pointer passed comes from SQLite or outlives the call.
+        unsafe {
+            let mut db = std::ptr::null_mut();
+            assert_eq!(
+                ffi::sqlite3_open(c":memory:".as_ptr(), &mut db),
+                ffi::SQLITE_OK
+            );
+            let rc = ffi::sqlite3_exec(
+                db,
+                create.as_ptr(),
+                None,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            );
+            assert_eq!(rc, ffi::SQLITE_OK);
+            let mut stmt = std::ptr::null_mut();
+            let flags = ffi::SQLITE_PREPARE_PERSISTENT;
+            let rc = ffi::sqlite3_prepare_v3(
+                db,
+                sql.as_ptr(),
+                -1,
+                flags,
+                &mut stmt,
+                std::ptr::null_mut(),
+            );
+            assert_eq!(rc, ffi::SQLITE_OK, "{}", statement.sql);
+            for _ in 0..2 {
+                for (at, value) in statement.binds.iter().enumerate() {
+                    let at = i32::try_from(at + 1).unwrap();
+                    match value {
+                        SqlValue::Integer(n) => ffi::sqlite3_bind_int64(stmt, at, *n),
+                        other => panic!("a bind this test does not take: {other:?}"),
+                    };
+                }
+                assert_eq!(ffi::sqlite3_step(stmt), ffi::SQLITE_DONE);
+                ffi::sqlite3_reset(stmt);
+            }
+            let count = ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_REPREPARE, 0);
+            ffi::sqlite3_finalize(stmt);
+            ffi::sqlite3_close(db);
+            count
+        }
+    }
+
+    #[test]
+    fn a_kept_page_statement_is_not_planned_again_for_new_values() {
+        // A bare `LIMIT ?` made SQLite re-prepare the statement on every execution.
+        assert_eq!(reprepares(&find_of(Dialect::Sqlite, "")), 0);
+        assert_eq!(reprepares(&find_of(Dialect::Sqlite, "sort=title:desc")), 0);
     }
 
     #[test]
@@ -566,7 +681,7 @@ mod tests {
         assert_eq!(
             tail(&sqlite),
             " FROM \"articles\" WHERE \"published_at\" IS NULL AND ((\"born\" >= ?1) AND (\"title\" = ?2)) \
-             ORDER BY \"id\" ASC LIMIT ?3 OFFSET ?4"
+             ORDER BY \"id\" ASC LIMIT CAST(?3 AS INTEGER) OFFSET ?4"
         );
         assert_eq!(sqlite.binds[1], SqlValue::Text(hostile.into()));
         assert!(!sqlite.sql.contains(hostile));
