@@ -4,11 +4,12 @@
 //! links it makes (`apply`), what publishing does to links (`publish`), and reading related
 //! entries for `populate`.
 
+use crate::content::entry::{self, Entry};
 use crate::content::query::{Populate, Status};
 use crate::content::schema::{ContentType, Relation};
 use crate::content::sql::{self, Builder, Dialect, quote, status_clause};
 use crate::content::storage::dialect_of;
-use crate::content::store::{WriteError, bound, to_entry};
+use crate::content::store::{WriteError, bound};
 use crate::content::value::SqlValue;
 use crate::db::DbConnection;
 use diesel::prelude::*;
@@ -858,25 +859,22 @@ struct RelatedRow {
 pub fn populate(
     conn: &mut DbConnection,
     content_type: &ContentType,
-    entries: &mut [Value],
+    entries: &mut [Entry],
     populate: &[Populate],
     status: Status,
 ) -> QueryResult<()> {
     if populate.is_empty() || entries.is_empty() {
         return Ok(());
     }
-    let mut ids: Vec<i64> = entries.iter().filter_map(|e| e["id"].as_i64()).collect();
+    // Where each source's entries stand (a nested level may hold one target several times).
+    let mut positions: HashMap<i64, Vec<usize>> = HashMap::with_capacity(entries.len());
+    for (at, entry) in entries.iter().enumerate() {
+        positions.entry(entry.id()).or_default().push(at);
+    }
+    let mut ids: Vec<i64> = positions.keys().copied().collect();
     ids.sort_unstable();
-    ids.dedup();
     let mut items: Vec<&Populate> = populate.iter().collect();
     items.sort_by_key(|p| p.relation);
-    // Where each source's entries stand (a nested level may hold one target several times).
-    let mut positions: HashMap<i64, Vec<usize>> = HashMap::with_capacity(ids.len());
-    for (at, entry) in entries.iter().enumerate() {
-        if let Some(id) = entry["id"].as_i64() {
-            positions.entry(id).or_default().push(at);
-        }
-    }
     for item in items {
         let relation = &content_type.relations[item.relation];
         let statement = related_statement(dialect_of(conn), relation, item, &ids, status);
@@ -885,37 +883,30 @@ pub fn populate(
         let mut related = Vec::with_capacity(rows.len());
         for row in rows {
             sources.push(i64::from(row.source));
-            related.push(to_entry(&item.target, &row.json));
+            related.push(Entry::from_row(&item.target, &row.json));
         }
         self::populate(conn, &item.target, &mut related, &item.populate, status)?;
         // Rows come ordered by source: each source's entries are one run of `related`.
-        let mut found: HashMap<i64, Vec<Value>> = HashMap::with_capacity(ids.len());
+        let mut found: HashMap<i64, Vec<Entry>> = HashMap::with_capacity(ids.len());
         for (source, entry) in sources.into_iter().zip(related) {
             found.entry(source).or_default().push(entry);
         }
         for (id, at) in &positions {
             let list = found.remove(id).unwrap_or_default();
             let value = if item.count {
-                json!({"count": list.len()})
+                format!("{{\"count\":{}}}", list.len())
             } else if relation.cardinality.to_many() {
-                Value::Array(list)
+                entry::json_list(&list)
             } else {
-                list.into_iter().next().unwrap_or(Value::Null)
+                list.first()
+                    .map_or_else(|| "null".to_string(), |e| e.json().to_string())
             };
-            let (last, others) = at.split_last().expect("a position per id");
-            for &other in others {
-                insert(&mut entries[other], &relation.name, value.clone());
+            for &at in at {
+                entries[at].insert(&relation.name, &value);
             }
-            insert(&mut entries[*last], &relation.name, value);
         }
     }
     Ok(())
-}
-
-fn insert(entry: &mut Value, key: &str, value: Value) {
-    if let Value::Object(object) = entry {
-        object.insert(key.to_string(), value);
-    }
 }
 
 /// The targets linked from `sources` with the source of each, in order.

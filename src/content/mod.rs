@@ -1,6 +1,7 @@
 //! The content domain, no HTTP: content types (Strapi `schema.json`), their tables, the query
 //! language, SQL building, and entries.
 
+pub mod entry;
 pub mod links;
 pub mod query;
 pub mod schema;

@@ -1,6 +1,7 @@
 //! Entries of content types: reading with a parsed query, and writing with Strapi v5's draft and
 //! publish model (a draft row, and once published a published row with the same documentId).
 
+use crate::content::entry::Entry;
 use crate::content::links;
 use crate::content::query::{Field, Query, Status};
 use crate::content::schema::{Attribute, AttributeType, ContentType, SYSTEM_FIELDS, Storage};
@@ -91,73 +92,12 @@ fn load_entries(
     conn: &mut DbConnection,
     content_type: &ContentType,
     statement: &Statement,
-) -> QueryResult<Vec<Value>> {
+) -> QueryResult<Vec<Entry>> {
     let rows: Vec<JsonRow> = bound(statement).load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|row| to_entry(content_type, &row.json))
+        .map(|row| Entry::from_row(content_type, &row.json))
         .collect())
-}
-
-/// A row's JSON (keys in any order, values as stored) → the entry as the API shows it, in
-/// Strapi's key order.
-pub(crate) fn to_entry(content_type: &ContentType, json: &str) -> Value {
-    let mut raw: Map<String, Value> = serde_json::from_str(json).unwrap_or_default();
-    if in_entry_order(content_type, &raw) {
-        // The row's keys are already in Strapi's order (SQLite keeps the order the statement
-        // names them in): the values are converted where they are, with no second map.
-        let mut attributes = content_type.attributes.iter();
-        for (key, value) in raw.iter_mut() {
-            match key.as_str() {
-                "id" | "documentId" => {}
-                "createdAt" | "updatedAt" | "publishedAt" => {
-                    *value = value::timestamp_to_api(value.take());
-                }
-                name => {
-                    if let Some(attribute) = attributes.find(|a| a.name == name) {
-                        *value = value::to_api(attribute, value.take());
-                    }
-                }
-            }
-        }
-        return Value::Object(raw);
-    }
-    let mut entry = Map::with_capacity(raw.len());
-    for key in ["id", "documentId"] {
-        entry.insert(key.into(), raw.remove(key).unwrap_or(Value::Null));
-    }
-    for attribute in &content_type.attributes {
-        if let Some(value) = raw.remove(&attribute.name) {
-            entry.insert(attribute.name.clone(), value::to_api(attribute, value));
-        }
-    }
-    for key in ["createdAt", "updatedAt", "publishedAt"] {
-        if let Some(value) = raw.remove(key) {
-            entry.insert(key.into(), value::timestamp_to_api(value));
-        }
-    }
-    Value::Object(entry)
-}
-
-/// Whether a row's keys are `id`, `documentId`, attributes in the schema's order and then the
-/// timestamps in theirs, and nothing else: the order an entry shows.
-fn in_entry_order(content_type: &ContentType, raw: &Map<String, Value>) -> bool {
-    let mut keys = raw.keys().map(String::as_str).peekable();
-    if keys.next() != Some("id") || keys.next() != Some("documentId") {
-        return false;
-    }
-    let mut attributes = content_type.attributes.iter();
-    while let Some(key) = keys.peek() {
-        if ["createdAt", "updatedAt", "publishedAt"].contains(key) {
-            break;
-        }
-        if !attributes.any(|a| a.name == *key) {
-            return false;
-        }
-        keys.next();
-    }
-    let mut timestamps = ["createdAt", "updatedAt", "publishedAt"].into_iter();
-    keys.all(|key| timestamps.any(|t| t == key))
 }
 
 /// A page of entries and, when asked, the total.
@@ -165,7 +105,7 @@ pub fn find(
     conn: &mut DbConnection,
     content_type: &ContentType,
     query: &Query,
-) -> QueryResult<(Vec<Value>, Option<i64>)> {
+) -> QueryResult<(Vec<Entry>, Option<i64>)> {
     let dialect = dialect_of(conn);
     let mut entries = load_entries(conn, content_type, &sql::find(dialect, content_type, query))?;
     populate(conn, content_type, &mut entries, query)?;
@@ -184,7 +124,7 @@ pub fn find_one(
     content_type: &ContentType,
     document_id: Option<&str>,
     query: &Query,
-) -> QueryResult<Option<Value>> {
+) -> QueryResult<Option<Entry>> {
     if document_id.is_some_and(|id| !is_document_id(id)) {
         return Ok(None);
     }
@@ -200,7 +140,7 @@ pub fn find_one(
 pub fn populate(
     conn: &mut DbConnection,
     content_type: &ContentType,
-    entries: &mut [Value],
+    entries: &mut [Entry],
     query: &Query,
 ) -> QueryResult<()> {
     links::populate(conn, content_type, entries, &query.populate, query.status)
@@ -210,9 +150,9 @@ pub fn populate(
 pub fn populated(
     conn: &mut DbConnection,
     content_type: &ContentType,
-    entry: Value,
+    entry: Entry,
     query: &Query,
-) -> QueryResult<Value> {
+) -> QueryResult<Entry> {
     let mut entries = [entry];
     populate(conn, content_type, &mut entries, query)?;
     let [entry] = entries;
@@ -694,7 +634,8 @@ fn check_publishable(
             .map(Field::Attribute)
             .collect(),
     );
-    let Some(Value::Object(draft)) = find_one(conn, content_type, Some(document_id), &query)?
+    let Some(Value::Object(draft)) =
+        find_one(conn, content_type, Some(document_id), &query)?.map(Value::from)
     else {
         return Err(WriteError::NotFound);
     };
@@ -771,7 +712,7 @@ pub fn create(
     data: &Map<String, Value>,
     status: Status,
     now: NaiveDateTime,
-) -> Result<Value, WriteError> {
+) -> Result<Entry, WriteError> {
     let values = validate(content_type, data, WriteMode::Create, status)?;
     let writes = links::parse_writes(content_type, data)?;
     let document_id = new_document_id();
@@ -797,7 +738,7 @@ fn write_new(
     writes: &[links::Write],
     status: Status,
     now: NaiveDateTime,
-) -> Result<Value, WriteError> {
+) -> Result<Entry, WriteError> {
     let draft_and_publish = content_type.draft_and_publish;
     let row = insert_row(
         conn,
@@ -819,7 +760,7 @@ fn read_back(
     content_type: &ContentType,
     document_id: &str,
     status: Status,
-) -> Result<Value, WriteError> {
+) -> Result<Entry, WriteError> {
     let query = Query::first(status);
     find_one(conn, content_type, Some(document_id), &query)?
         .ok_or(WriteError::Database(diesel::result::Error::NotFound))
@@ -857,7 +798,7 @@ pub fn update(
     data: &Map<String, Value>,
     status: Status,
     now: NaiveDateTime,
-) -> Result<Value, WriteError> {
+) -> Result<Entry, WriteError> {
     in_transaction(conn, |conn| {
         let document_id = match document_id {
             Some(id) if is_document_id(id) => id.to_string(),
@@ -947,7 +888,7 @@ pub fn publish(
     content_type: &ContentType,
     document_id: Option<&str>,
     now: NaiveDateTime,
-) -> Result<Value, WriteError> {
+) -> Result<Entry, WriteError> {
     require_draft_and_publish(content_type)?;
     in_transaction(conn, |conn| {
         let document_id = existing_document(conn, content_type, document_id)?;
@@ -964,7 +905,7 @@ pub fn unpublish(
     conn: &mut DbConnection,
     content_type: &ContentType,
     document_id: Option<&str>,
-) -> Result<Value, WriteError> {
+) -> Result<Entry, WriteError> {
     require_draft_and_publish(content_type)?;
     in_transaction(conn, |conn| {
         let document_id = existing_document(conn, content_type, document_id)?;
@@ -986,7 +927,7 @@ fn version(
     content_type: &ContentType,
     document_id: &str,
     status: Status,
-) -> Result<Value, WriteError> {
+) -> Result<Entry, WriteError> {
     find_one(conn, content_type, Some(document_id), &Query::first(status))?
         .ok_or(WriteError::NotFound)
 }

@@ -219,7 +219,7 @@ pub fn timestamp_to_api(raw: Value) -> Value {
 /// The shapes both backends store (`YYYY-MM-DD HH:MM:SS.mmm`, `YYYY-MM-DDTHH:MM:SS[.f…]`) →
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` by rearranging characters, without parsing: every row read shows
 /// three timestamps. Anything else is `None` (and goes through the parser).
-fn stored_to_iso(text: &str) -> Option<String> {
+pub(crate) fn stored_to_iso(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let digits_at = |positions: &[usize]| positions.iter().all(|&i| bytes[i].is_ascii_digit());
     let shaped = bytes.len() >= 19

@@ -6,9 +6,9 @@ use crate::auth::content::{ContentAction, ContentPrincipal};
 use crate::content::RouteTarget;
 use crate::content::query::{self, Limits, Pagination, Query};
 use crate::content::schema::ContentType;
-use crate::content::{links, store};
+use crate::content::{entry, links, store};
 use crate::error::{ApiError, ApiResult};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
@@ -86,6 +86,18 @@ fn data_payload(request: &HttpRequest, body: &[u8]) -> ApiResult<Map<String, Val
     }
 }
 
+/// `{"data": …, "meta": …}`, the data's JSON as the store wrote it.
+fn answer(mut response: HttpResponseBuilder, data: &str, meta: &Value) -> HttpResponse {
+    let meta = meta.to_string();
+    let mut body = String::with_capacity(data.len() + meta.len() + 20);
+    body.push_str("{\"data\":");
+    body.push_str(data);
+    body.push_str(",\"meta\":");
+    body.push_str(&meta);
+    body.push('}');
+    response.content_type("application/json").body(body)
+}
+
 fn pagination_meta(pagination: Pagination, total: Option<i64>) -> Value {
     match (pagination, total) {
         (Pagination::Page { page, page_size }, Some(total)) => {
@@ -118,10 +130,12 @@ pub async fn find(
     let (entries, total) = state
         .db(move |conn| Ok(store::find(conn, &content_type, &query)?))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "data": entries,
-        "meta": {"pagination": pagination_meta(pagination, total)}
-    })))
+    let meta = json!({"pagination": pagination_meta(pagination, total)});
+    Ok(answer(
+        HttpResponse::Ok(),
+        &entry::json_list(&entries),
+        &meta,
+    ))
 }
 
 /// `GET /api/{pluralName}/{documentId}`.
@@ -158,7 +172,7 @@ async fn read_one(
         })
         .await?
         .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(json!({"data": entry, "meta": {}})))
+    Ok(answer(HttpResponse::Ok(), entry.json(), &json!({})))
 }
 
 /// `POST /api/{pluralName}`.
@@ -180,7 +194,7 @@ pub async fn create(
             Ok(store::populated(conn, &content_type, entry, &query)?)
         })
         .await?;
-    Ok(HttpResponse::Created().json(json!({"data": entry, "meta": {}})))
+    Ok(answer(HttpResponse::Created(), entry.json(), &json!({})))
 }
 
 /// `PUT /api/{pluralName}/{documentId}`.
@@ -236,7 +250,7 @@ async fn update(
             Ok(store::populated(conn, &content_type, entry, &query)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"data": entry, "meta": {}})))
+    Ok(answer(HttpResponse::Ok(), entry.json(), &json!({})))
 }
 
 /// `DELETE /api/{pluralName}/{documentId}`: 204, no body.

@@ -1154,9 +1154,13 @@ fn a_populated_page_costs_one_statement_per_relation() {
         statements.store(0, Ordering::SeqCst);
         let (entries, _) = vellum::content::store::find(&mut conn, &article, &query).unwrap();
         assert_eq!(entries.len(), expected);
-        assert!(entries.iter().all(
-            |e| e["author"]["name"] == "Ada" && e["categories"].as_array().unwrap().len() == 2
-        ));
+        assert!(
+            entries
+                .iter()
+                .map(|e| Value::from(e.clone()))
+                .all(|e| e["author"]["name"] == "Ada"
+                    && e["categories"].as_array().unwrap().len() == 2)
+        );
         // The page, then one statement per populated relation, whatever the page's size.
         assert_eq!(statements.load(Ordering::SeqCst), 3, "page of {page_size}");
     }

@@ -208,6 +208,7 @@ fn with_status(
         store::find(conn, content_type, &query)?
             .0
             .into_iter()
+            .map(Value::from)
             .filter_map(|mut e| {
                 let id = e["documentId"].as_str()?.to_string();
                 Some((id, e["updatedAt"].take()))
@@ -266,7 +267,8 @@ pub async fn list(
     let pagination = query.pagination;
     let (entries, total) = state
         .db(move |conn| {
-            let (mut entries, total) = store::find(conn, &content_type, &query)?;
+            let (entries, total) = store::find(conn, &content_type, &query)?;
+            let mut entries: Vec<Value> = entries.into_iter().map(Value::from).collect();
             with_status(conn, &content_type, &mut entries)?;
             Ok((entries, total))
         })
@@ -315,7 +317,7 @@ async fn read(
         .db(move |conn| {
             check_owner(conn, only_own, &content_type, document_id.as_deref())?;
             let found = store::find_one(conn, &content_type, document_id.as_deref(), &query)?;
-            let mut entries: Vec<Value> = found.into_iter().collect();
+            let mut entries: Vec<Value> = found.into_iter().map(Value::from).collect();
             with_status(conn, &content_type, &mut entries)?;
             Ok(entries.pop())
         })
@@ -361,7 +363,13 @@ pub async fn create(
     let entry = state
         .db_write(move |conn| {
             conn.transaction(|conn| {
-                let mut entry = store::create(conn, &content_type, &data, Status::Draft, now)?;
+                let mut entry = Value::from(store::create(
+                    conn,
+                    &content_type,
+                    &data,
+                    Status::Draft,
+                    now,
+                )?);
                 if let Some(id) = entry["documentId"].as_str() {
                     store::set_admin(conn, &content_type, id, me, true)?;
                 }
@@ -389,14 +397,14 @@ pub async fn update(
         .db_write(move |conn| {
             conn.transaction(|conn| {
                 let creator = check_owner(conn, only_own, &content_type, document_id.as_deref())?;
-                let mut entry = store::update(
+                let mut entry = Value::from(store::update(
                     conn,
                     &content_type,
                     document_id.as_deref(),
                     &data,
                     Status::Draft,
                     now,
-                )?;
+                )?);
                 if let Some(id) = entry["documentId"].as_str() {
                     store::set_admin(conn, &content_type, id, me, creator.is_none())?;
                 }
@@ -462,11 +470,11 @@ pub async fn action(
     let entry = state
         .db_write(move |conn| {
             check_owner(conn, only_own, &content_type, document_id.as_deref())?;
-            let mut entry = if publish {
+            let mut entry = Value::from(if publish {
                 store::publish(conn, &content_type, document_id.as_deref(), now)?
             } else {
                 store::unpublish(conn, &content_type, document_id.as_deref())?
-            };
+            });
             with_status(conn, &content_type, std::slice::from_mut(&mut entry))?;
             Ok(entry)
         })

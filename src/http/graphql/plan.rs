@@ -220,7 +220,7 @@ impl Plan {
             .ok()?;
         let mut data = Map::with_capacity(self.fields.len());
         for (field, entry) in self.fields.iter().zip(entries) {
-            let value = match entry {
+            let value = match entry.map(Value::from) {
                 Some(Value::Object(entry)) => Value::Object(field.select(&entry)),
                 _ => Value::Null,
             };

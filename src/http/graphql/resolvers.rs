@@ -51,7 +51,8 @@ pub(super) fn authorized<'a>(
 }
 
 /// An entry (a JSON object) as a GraphQL object value.
-pub(super) fn entry_value(entry: Value) -> FieldValue<'static> {
+pub(super) fn entry_value(entry: impl Into<Value>) -> FieldValue<'static> {
+    let entry = entry.into();
     match entry {
         Value::Object(object) => FieldValue::owned_any(object),
         _ => FieldValue::NULL,
@@ -109,5 +110,6 @@ pub(super) async fn find(
         "pageCount": total.div_ceil(page_size.max(1)),
         "total": total,
     });
+    let entries = entries.into_iter().map(Value::from).collect();
     Ok(Connection { entries, page_info })
 }
