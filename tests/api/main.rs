@@ -21,4 +21,5 @@ mod hostile;
 mod layers;
 mod readme;
 mod relations;
+mod relations_property;
 mod server;
