@@ -24,8 +24,10 @@ pub struct Statement {
     pub cacheable: bool,
 }
 
-/// Key/value pairs per JSON-building call: both backends limit the arguments of a function.
-const JSON_PAIRS_PER_CALL: usize = 40;
+/// Key/value pairs per JSON-building call: both backends limit the arguments of a function
+/// (SQLite to 1 000, PostgreSQL to 100).
+const SQLITE_PAIRS_PER_CALL: usize = 400;
+const POSTGRES_PAIRS_PER_CALL: usize = 40;
 
 /// Builds one statement.
 pub struct Builder<'a> {
@@ -141,50 +143,81 @@ impl<'a> Builder<'a> {
     /// `documentId` and the fields asked for (every public attribute and the timestamps when
     /// `None`).
     pub fn push_json_select(&mut self, fields: Option<&[Field]>) {
-        let mut pairs: Vec<(String, String)> = vec![
-            ("id".into(), quote("id")),
-            ("documentId".into(), quote("document_id")),
-        ];
+        let content_type = self.content_type;
         let all;
         let chosen = match fields {
             Some(fields) => fields,
             None => {
-                all = Field::all(self.content_type);
+                all = Field::all(content_type);
                 &all[..]
             }
         };
+        let mut pairs: Vec<(&str, Field)> = Vec::with_capacity(chosen.len() + 2);
+        pairs.extend([("id", Field::Id), ("documentId", Field::DocumentId)]);
         for field in chosen {
             let key = match field {
-                Field::Attribute(index) => self.content_type.attributes[*index].name.as_str(),
+                Field::Attribute(index) => content_type.attributes[*index].name.as_str(),
                 Field::CreatedAt => "createdAt",
                 Field::UpdatedAt => "updatedAt",
                 Field::PublishedAt => "publishedAt",
                 Field::Id | Field::DocumentId | Field::CreatedBy => continue,
             };
-            pairs.push((key.to_string(), self.column(*field).0));
+            pairs.push((key, *field));
         }
-        let calls: Vec<String> = pairs
-            .chunks(JSON_PAIRS_PER_CALL)
-            .map(|chunk| {
-                let arguments: Vec<String> = chunk
-                    .iter()
-                    .map(|(key, column)| format!("'{key}', {column}"))
-                    .collect();
-                let function = match self.dialect {
-                    Dialect::Sqlite => "json_object",
-                    Dialect::Postgres => "jsonb_build_object",
-                };
-                format!("{function}({})", arguments.join(", "))
-            })
-            .collect();
-        let expression = match self.dialect {
-            Dialect::Sqlite => calls
-                .into_iter()
-                .reduce(|merged, next| format!("json_patch({merged}, {next})"))
-                .unwrap_or_default(),
-            Dialect::Postgres => format!("({})::text", calls.join(" || ")),
+        // Past a call's pairs, the objects are joined: PostgreSQL's `(a || b)::text`; SQLite's
+        // texts concatenated (`json_patch` would drop every key whose value is null), which
+        // holds because each holds scalars only, so that its one `}` ends it.
+        let per_call = match self.dialect {
+            Dialect::Sqlite => SQLITE_PAIRS_PER_CALL,
+            Dialect::Postgres => POSTGRES_PAIRS_PER_CALL,
         };
-        self.push(&expression).push(" AS json");
+        let chunks: Vec<&[(&str, Field)]> = pairs.chunks(per_call).collect();
+        if self.dialect == Dialect::Postgres {
+            self.sql.push('(');
+        }
+        for (i, chunk) in chunks.iter().enumerate() {
+            let (first, last) = (i == 0, i + 1 == chunks.len());
+            match self.dialect {
+                Dialect::Sqlite if !first => self.sql.push_str(" || ',' || "),
+                Dialect::Postgres if !first => self.sql.push_str(" || "),
+                _ => {}
+            }
+            if self.dialect == Dialect::Sqlite {
+                if !first {
+                    self.sql.push_str("ltrim(");
+                }
+                if !last {
+                    self.sql.push_str("rtrim(");
+                }
+            }
+            self.sql.push_str(match self.dialect {
+                Dialect::Sqlite => "json_object(",
+                Dialect::Postgres => "jsonb_build_object(",
+            });
+            for (j, (key, field)) in chunk.iter().enumerate() {
+                if j > 0 {
+                    self.sql.push_str(", ");
+                }
+                let _ = write!(
+                    self.sql,
+                    "'{key}', \"{}\"",
+                    column_name(content_type, *field)
+                );
+            }
+            self.sql.push(')');
+            if self.dialect == Dialect::Sqlite {
+                if !last {
+                    self.sql.push_str(", '}')");
+                }
+                if !first {
+                    self.sql.push_str(", '{')");
+                }
+            }
+        }
+        self.push(match self.dialect {
+            Dialect::Sqlite => " AS json",
+            Dialect::Postgres => ")::text AS json",
+        });
     }
 
     /// `WHERE` for the status and the filter (or nothing when neither applies).
@@ -457,17 +490,25 @@ impl<'a> Builder<'a> {
 
 /// The quoted column and storage of a field of `content_type`.
 fn column_of(content_type: &ContentType, field: Field) -> (String, Storage) {
+    let storage = match field {
+        Field::Id | Field::CreatedBy => Storage::Integer,
+        Field::DocumentId => Storage::Text,
+        Field::CreatedAt | Field::UpdatedAt | Field::PublishedAt => Storage::DateTime,
+        Field::Attribute(index) => content_type.attributes[index].kind.storage(),
+    };
+    (quote(column_name(content_type, field)), storage)
+}
+
+/// The column of a field of `content_type`, unquoted.
+fn column_name(content_type: &ContentType, field: Field) -> &str {
     match field {
-        Field::Id => (quote("id"), Storage::Integer),
-        Field::DocumentId => (quote("document_id"), Storage::Text),
-        Field::CreatedAt => (quote("created_at"), Storage::DateTime),
-        Field::UpdatedAt => (quote("updated_at"), Storage::DateTime),
-        Field::PublishedAt => (quote("published_at"), Storage::DateTime),
-        Field::CreatedBy => (quote("created_by_id"), Storage::Integer),
-        Field::Attribute(index) => {
-            let attribute = &content_type.attributes[index];
-            (quote(&attribute.column), attribute.kind.storage())
-        }
+        Field::Id => "id",
+        Field::DocumentId => "document_id",
+        Field::CreatedAt => "created_at",
+        Field::UpdatedAt => "updated_at",
+        Field::PublishedAt => "published_at",
+        Field::CreatedBy => "created_by_id",
+        Field::Attribute(index) => &content_type.attributes[index].column,
     }
 }
 
@@ -558,6 +599,7 @@ mod tests {
     use super::*;
     use crate::content::query::tests::article;
     use crate::content::query::{Limits, parse_query_string};
+    use serde_json::{Map, Value, json};
 
     fn find_of(dialect: Dialect, raw: &str) -> Statement {
         let content_type = article();
@@ -598,11 +640,16 @@ mod tests {
         assert!(statement.cacheable);
     }
 
-    /// Runs `statement` twice on one prepared SQLite statement (over an empty `articles`
-    /// table), binding its values each time, and answers how often SQLite re-prepared it.
-    fn reprepares(statement: &Statement) -> i32 {
+    /// Runs `statement` `times` times on one prepared SQLite statement, over a table of
+    /// `content_type` holding one published row, binding its values each time; answers how
+    /// often SQLite re-prepared it and the first column of the last run's rows.
+    fn run_on_sqlite(
+        content_type: &ContentType,
+        statement: &Statement,
+        times: usize,
+    ) -> (i32, Vec<String>) {
         use libsqlite3_sys as ffi;
-        use std::ffi::CString;
+        use std::ffi::{CStr, CString};
         let columns = [
             "document_id",
             "created_at",
@@ -611,17 +658,20 @@ mod tests {
             "created_by_id",
         ]
         .into_iter()
-        .chain(article().attributes.iter().map(|a| a.column.as_str()))
+        .chain(content_type.attributes.iter().map(|a| a.column.as_str()))
         .map(quote)
         .collect::<Vec<_>>()
         .join(", ");
-        let create = CString::new(format!(
-            "CREATE TABLE \"articles\" (\"id\" INTEGER PRIMARY KEY, {columns})"
+        let table = quote(&content_type.table);
+        let setup = CString::new(format!(
+            "CREATE TABLE {table} (\"id\" INTEGER PRIMARY KEY, {columns}); \
+             INSERT INTO {table} (\"document_id\", \"published_at\") VALUES ('d', '2024-01-02 03:04:05.000');"
         ))
         .unwrap();
         let sql = CString::new(statement.sql.as_str()).unwrap();
         // SAFETY: one connection and one statement, used on this thread only and closed at
-        // the end; every pointer passed comes from SQLite or outlives the call.
+        // the end; every pointer passed comes from SQLite or outlives the call, and column
+        // text is copied before the next step.
         unsafe {
             let mut db = std::ptr::null_mut();
             assert_eq!(
@@ -630,7 +680,7 @@ mod tests {
             );
             let rc = ffi::sqlite3_exec(
                 db,
-                create.as_ptr(),
+                setup.as_ptr(),
                 None,
                 std::ptr::null_mut(),
                 std::ptr::null_mut(),
@@ -647,7 +697,8 @@ mod tests {
                 std::ptr::null_mut(),
             );
             assert_eq!(rc, ffi::SQLITE_OK, "{}", statement.sql);
-            for _ in 0..2 {
+            let mut rows = Vec::new();
+            for _ in 0..times {
                 for (at, value) in statement.binds.iter().enumerate() {
                     let at = i32::try_from(at + 1).unwrap();
                     match value {
@@ -655,21 +706,65 @@ mod tests {
                         other => panic!("a bind this test does not take: {other:?}"),
                     };
                 }
-                assert_eq!(ffi::sqlite3_step(stmt), ffi::SQLITE_DONE);
+                rows.clear();
+                while ffi::sqlite3_step(stmt) == ffi::SQLITE_ROW {
+                    let text = ffi::sqlite3_column_text(stmt, 0);
+                    rows.push(CStr::from_ptr(text.cast()).to_string_lossy().into_owned());
+                }
                 ffi::sqlite3_reset(stmt);
             }
             let count = ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_REPREPARE, 0);
             ffi::sqlite3_finalize(stmt);
             ffi::sqlite3_close(db);
-            count
+            (count, rows)
         }
+    }
+
+    #[test]
+    fn a_wide_row_is_read_through_chained_json_objects() {
+        // Both backends limit a function's arguments: past 400 pairs on SQLite and 40 on
+        // PostgreSQL, objects are joined, keeping the keys whose value is null.
+        let attributes: Map<String, Value> = (0..450)
+            .map(|i| (format!("a{i}"), json!({"type": "string"})))
+            .collect();
+        let wide = crate::content::schema::parse(&json!({
+            "kind": "collectionType",
+            "info": {"singularName": "wide", "pluralName": "wides"},
+            "options": {"draftAndPublish": true},
+            "attributes": attributes,
+        }))
+        .unwrap();
+        let limits = Limits {
+            default_limit: 25,
+            max_limit: 100,
+            max_populate_depth: 3,
+        };
+        let query =
+            parse_query_string(&crate::content::Registry::default(), &wide, "", limits).unwrap();
+        let (_, rows) = run_on_sqlite(&wide, &find(Dialect::Sqlite, &wide, &query), 1);
+        let row: Map<String, Value> = serde_json::from_str(&rows[0]).unwrap();
+        let keys: Vec<&str> = row.keys().map(String::as_str).collect();
+        let mut expected = vec!["id".to_string(), "documentId".to_string()];
+        expected.extend((0..450).map(|i| format!("a{i}")));
+        expected.extend(["createdAt", "updatedAt", "publishedAt"].map(String::from));
+        assert_eq!(keys, expected);
+        assert_eq!(row["publishedAt"], "2024-01-02 03:04:05.000");
+        let postgres = find(Dialect::Postgres, &wide, &query).sql;
+        assert!(
+            postgres.starts_with("SELECT (jsonb_build_object('id', \"id\", ")
+                && postgres.contains("'a37', \"a37\") || jsonb_build_object('a38', \"a38\"")
+                && postgres.contains(")::text AS json FROM \"wides\""),
+            "{postgres}"
+        );
     }
 
     #[test]
     fn a_kept_page_statement_is_not_planned_again_for_new_values() {
         // A bare `LIMIT ?` made SQLite re-prepare the statement on every execution.
-        assert_eq!(reprepares(&find_of(Dialect::Sqlite, "")), 0);
-        assert_eq!(reprepares(&find_of(Dialect::Sqlite, "sort=title:desc")), 0);
+        for raw in ["", "sort=title:desc"] {
+            let (reprepares, rows) = run_on_sqlite(&article(), &find_of(Dialect::Sqlite, raw), 3);
+            assert_eq!((reprepares, rows.len()), (0, 1), "{raw}");
+        }
     }
 
     #[test]
