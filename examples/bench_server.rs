@@ -37,6 +37,10 @@ async fn primary_read(state: web::Data<AppState>, document_id: web::Path<String>
     }
 }
 
+/// The allocator of the `vellum` binary, so that the numbers are the server's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     vellum::configure_malloc();
     dotenvy::dotenv().ok();

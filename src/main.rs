@@ -12,20 +12,10 @@ use vellum::tokens::service::{Actor, TokenError};
 use vellum::tokens::{Kind, LIFESPANS, TokenDraft, TokenType, import, rules};
 use vellum::{AppState, InitError};
 
-/// mimalloc instead of glibc's malloc for Rust's allocations (SQLite keeps glibc's, tuned by
-/// `vellum::configure_malloc`): a populated list of ten costs 23 % fewer instructions.
+/// mimalloc instead of glibc's malloc for Rust's allocations (SQLite keeps glibc's); both are
+/// tuned by `vellum::configure_malloc`.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// mimalloc gives freed memory back at once rather than after a delay (its option 15,
-/// `mi_option_purge_delay` in its `mimalloc.h`, which the `-sys` crate does not name); its arenas
-/// are committed as they are used (`.cargo/config.toml`). A populate load's peak RSS: 61–67 MiB
-/// with mimalloc's defaults, 34 MiB with both (glibc: 26 MiB).
-fn configure_mimalloc() {
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: mimalloc's options may be set at any time; this runs first in `main`.
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
-}
 
 #[derive(Parser)]
 #[command(
@@ -115,7 +105,6 @@ enum RoleArg {
 }
 
 fn main() -> ExitCode {
-    configure_mimalloc();
     vellum::configure_malloc();
     if let Err(error) = dotenvy::dotenv()
         && !error.not_found()

@@ -107,6 +107,10 @@ impl Entry {
         &self.json
     }
 
+    pub fn into_json(self) -> String {
+        self.json
+    }
+
     /// Adds `key` with a value given as JSON text (a populated relation).
     pub(crate) fn insert(&mut self, key: &str, value: &str) {
         self.json.pop();

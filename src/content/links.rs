@@ -898,8 +898,9 @@ pub fn populate(
             } else if relation.cardinality.to_many() {
                 entry::json_list(&list)
             } else {
-                list.first()
-                    .map_or_else(|| "null".to_string(), |e| e.json().to_string())
+                list.into_iter()
+                    .next()
+                    .map_or_else(|| "null".to_string(), Entry::into_json)
             };
             for &at in at {
                 entries[at].insert(&relation.name, &value);
