@@ -6,6 +6,7 @@
 //! tests compare the two on every attribute type): values that need no conversion and no
 //! escaping are copied from the row, anything else goes through `value::to_api`.
 
+use crate::content::query::Field;
 use crate::content::schema::{Attribute, AttributeType, ContentType};
 use crate::content::value;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
@@ -21,18 +22,24 @@ pub struct Entry {
     json: String,
 }
 
-const TIMESTAMPS: [&str; 3] = ["createdAt", "updatedAt", "publishedAt"];
+const TIMESTAMPS: [(&str, Field); 3] = [
+    ("createdAt", Field::CreatedAt),
+    ("updatedAt", Field::UpdatedAt),
+    ("publishedAt", Field::PublishedAt),
+];
 
 impl Entry {
     /// A row's JSON (keys in any order, values as stored) → the entry as the API shows it:
     /// `id`, `documentId`, the attributes the row holds in the schema's order, then the
-    /// timestamps it holds.
-    pub fn from_row(content_type: &ContentType, row: &str) -> Entry {
+    /// timestamps it holds; of those, only `fields` when the read names them (the row holds
+    /// the others as `null`, see `sql::Builder::push_json_select`).
+    pub fn from_row(content_type: &ContentType, fields: Option<&[Field]>, row: &str) -> Entry {
         let pairs = match serde_json::from_str::<Pairs>(row) {
             Ok(Pairs(pairs)) => pairs,
             // Keys are the schema's names, never escaped; anything else is read as values.
-            Err(_) => return Entry::from_value(content_type, row),
+            Err(_) => return Entry::from_value(content_type, fields, row),
         };
+        let shown = |field: Field| fields.is_none_or(|fields| fields.contains(&field));
         let mut json = String::with_capacity(row.len() + 32);
         let mut id = 0;
         let mut cursor = 0;
@@ -57,14 +64,18 @@ impl Entry {
                 None => json.push_str("null"),
             }
         }
-        for attribute in &content_type.attributes {
-            if let Some(raw) = take(&attribute.name) {
+        for (index, attribute) in content_type.attributes.iter().enumerate() {
+            if let Some(raw) = take(&attribute.name)
+                && shown(Field::Attribute(index))
+            {
                 push_key(&mut json, &attribute.name);
                 push_attribute(&mut json, attribute, raw);
             }
         }
-        for key in TIMESTAMPS {
-            if let Some(raw) = take(key) {
+        for (key, field) in TIMESTAMPS {
+            if let Some(raw) = take(key)
+                && shown(field)
+            {
                 push_key(&mut json, key);
                 push_timestamp(&mut json, raw);
             }
@@ -74,19 +85,24 @@ impl Entry {
     }
 
     /// The same entry built through values: for a row whose keys cannot be borrowed.
-    fn from_value(content_type: &ContentType, row: &str) -> Entry {
+    fn from_value(content_type: &ContentType, fields: Option<&[Field]>, row: &str) -> Entry {
+        let shown = |field: Field| fields.is_none_or(|fields| fields.contains(&field));
         let mut raw: serde_json::Map<String, Value> = serde_json::from_str(row).unwrap_or_default();
         let mut entry = serde_json::Map::with_capacity(raw.len());
         for key in ["id", "documentId"] {
             entry.insert(key.into(), raw.remove(key).unwrap_or(Value::Null));
         }
-        for attribute in &content_type.attributes {
-            if let Some(value) = raw.remove(&attribute.name) {
+        for (index, attribute) in content_type.attributes.iter().enumerate() {
+            if let Some(value) = raw.remove(&attribute.name)
+                && shown(Field::Attribute(index))
+            {
                 entry.insert(attribute.name.clone(), value::to_api(attribute, value));
             }
         }
-        for key in TIMESTAMPS {
-            if let Some(value) = raw.remove(key) {
+        for (key, field) in TIMESTAMPS {
+            if let Some(value) = raw.remove(key)
+                && shown(field)
+            {
                 entry.insert(key.into(), value::timestamp_to_api(value));
             }
         }
@@ -293,7 +309,7 @@ mod tests {
 
     /// The entry as values give it: the definition the text must match byte for byte.
     fn through_values(content_type: &ContentType, row: &str) -> String {
-        Entry::from_value(content_type, row).json
+        Entry::from_value(content_type, None, row).json
     }
 
     #[test]
@@ -309,18 +325,30 @@ mod tests {
             r#"{"id":10,"documentId":"f","meta":"not json","ratio":0.1,"price":null,"on":2}"#,
         ];
         for row in rows {
-            let entry = Entry::from_row(&content_type, row);
+            let entry = Entry::from_row(&content_type, None, row);
             assert_eq!(entry.json, through_values(&content_type, row), "{row}");
             let value: Value = entry.clone().into();
             assert_eq!(value.to_string(), entry.json);
         }
-        assert_eq!(Entry::from_row(&content_type, rows[0]).id(), 7);
+        assert_eq!(Entry::from_row(&content_type, None, rows[0]).id(), 7);
+        // A read of chosen fields holds the others as null: they are left out.
+        let fields = [Field::Attribute(0), Field::UpdatedAt];
+        let masked = r#"{"id":3,"documentId":"m","title":"T","body":null,"on":null,"createdAt":null,"updatedAt":"2024-05-01 12:00:00.000","publishedAt":null}"#;
+        for entry in [
+            Entry::from_row(&content_type, Some(&fields), masked),
+            Entry::from_value(&content_type, Some(&fields), masked),
+        ] {
+            assert_eq!(
+                entry.json,
+                r#"{"id":3,"documentId":"m","title":"T","updatedAt":"2024-05-01T12:00:00.000Z"}"#
+            );
+        }
     }
 
     #[test]
     fn relations_are_spliced_into_the_object() {
         let content_type = every_type();
-        let mut entry = Entry::from_row(&content_type, r#"{"id":1,"documentId":"a"}"#);
+        let mut entry = Entry::from_row(&content_type, None, r#"{"id":1,"documentId":"a"}"#);
         entry.insert("author", "null");
         entry.insert("tags", &json_list(&[entry.clone()]));
         assert_eq!(

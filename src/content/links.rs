@@ -883,7 +883,11 @@ pub fn populate(
         let mut related = Vec::with_capacity(rows.len());
         for row in rows {
             sources.push(i64::from(row.source));
-            related.push(Entry::from_row(&item.target, &row.json));
+            related.push(Entry::from_row(
+                &item.target,
+                item.fields.as_deref(),
+                &row.json,
+            ));
         }
         self::populate(conn, &item.target, &mut related, &item.populate, status)?;
         // Rows come ordered by source: each source's entries are one run of `related`.
@@ -953,7 +957,6 @@ pub fn related_statement(
     keys.push("\"__link\" ASC".into());
     builder.push(" ORDER BY ").push(&keys.join(", "));
     let mut statement = builder.finish();
-    statement.cacheable =
-        sql::bounded_shape(item.filter.as_ref(), item.fields.as_deref(), &item.sort);
+    statement.cacheable = sql::bounded_shape(item.filter.as_ref(), &item.sort);
     statement
 }

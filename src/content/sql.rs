@@ -139,22 +139,26 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The JSON text of the selected columns of a row, as one column named `json`: `id`,
-    /// `documentId` and the fields asked for (every public attribute and the timestamps when
-    /// `None`).
+    /// The JSON text of a row, as one column named `json`: `id`, `documentId`, every public
+    /// attribute and the timestamps. With `fields`, the statement's text stays the same (so
+    /// that it may be kept prepared whatever fields a client names): a bound mask says which
+    /// columns are read, the others are `null`, and `Entry::from_row` leaves them out.
     pub fn push_json_select(&mut self, fields: Option<&[Field]>) {
         let content_type = self.content_type;
-        let all;
-        let chosen = match fields {
-            Some(fields) => fields,
-            None => {
-                all = Field::all(content_type);
-                &all[..]
-            }
-        };
-        let mut pairs: Vec<(&str, Field)> = Vec::with_capacity(chosen.len() + 2);
-        pairs.extend([("id", Field::Id), ("documentId", Field::DocumentId)]);
-        for field in chosen {
+        let all = Field::all(content_type);
+        let mask = fields.map(|chosen| {
+            let mask: String = all
+                .iter()
+                .map(|field| if chosen.contains(field) { '1' } else { '0' })
+                .collect();
+            self.param(SqlValue::Text(mask), None)
+        });
+        let mut pairs: Vec<(&str, Field, Option<usize>)> = Vec::with_capacity(all.len() + 2);
+        pairs.extend([
+            ("id", Field::Id, None),
+            ("documentId", Field::DocumentId, None),
+        ]);
+        for (position, field) in all.iter().enumerate() {
             let key = match field {
                 Field::Attribute(index) => content_type.attributes[*index].name.as_str(),
                 Field::CreatedAt => "createdAt",
@@ -162,7 +166,7 @@ impl<'a> Builder<'a> {
                 Field::PublishedAt => "publishedAt",
                 Field::Id | Field::DocumentId | Field::CreatedBy => continue,
             };
-            pairs.push((key, *field));
+            pairs.push((key, *field, Some(position + 1)));
         }
         // Past a call's pairs, the objects are joined: PostgreSQL's `(a || b)::text`; SQLite's
         // texts concatenated (`json_patch` would drop every key whose value is null), which
@@ -171,7 +175,7 @@ impl<'a> Builder<'a> {
             Dialect::Sqlite => SQLITE_PAIRS_PER_CALL,
             Dialect::Postgres => POSTGRES_PAIRS_PER_CALL,
         };
-        let chunks: Vec<&[(&str, Field)]> = pairs.chunks(per_call).collect();
+        let chunks: Vec<&[(&str, Field, Option<usize>)]> = pairs.chunks(per_call).collect();
         if self.dialect == Dialect::Postgres {
             self.sql.push('(');
         }
@@ -194,15 +198,19 @@ impl<'a> Builder<'a> {
                 Dialect::Sqlite => "json_object(",
                 Dialect::Postgres => "jsonb_build_object(",
             });
-            for (j, (key, field)) in chunk.iter().enumerate() {
+            for (j, (key, field, position)) in chunk.iter().enumerate() {
                 if j > 0 {
                     self.sql.push_str(", ");
                 }
-                let _ = write!(
-                    self.sql,
-                    "'{key}', \"{}\"",
-                    column_name(content_type, *field)
-                );
+                let column = column_name(content_type, *field);
+                match (&mask, position) {
+                    (Some(mask), Some(at)) => write!(
+                        self.sql,
+                        "'{key}', CASE WHEN substr({mask}, {at}, 1) = '1' THEN \"{column}\" END"
+                    ),
+                    _ => write!(self.sql, "'{key}', \"{column}\""),
+                }
+                .expect("writing to a String");
             }
             self.sql.push(')');
             if self.dialect == Dialect::Sqlite {
@@ -537,18 +545,15 @@ pub fn find(dialect: Dialect, content_type: &ContentType, query: &Query) -> Stat
     builder.push_order(&query.sort);
     builder.push_limit(query.pagination);
     let mut statement = builder.finish();
-    statement.cacheable =
-        bounded_shape(query.filter.as_ref(), query.fields.as_deref(), &query.sort);
+    statement.cacheable = bounded_shape(query.filter.as_ref(), &query.sort);
     statement
 }
 
-/// Whether a read's statement has a shape that clients cannot multiply (no filter, no field
-/// list, at most one sort key on the type's own attributes), so that it may be kept prepared.
-pub fn bounded_shape(filter: Option<&Filter>, fields: Option<&[Field]>, sort: &[Sort]) -> bool {
-    filter.is_none()
-        && fields.is_none()
-        && sort.len() <= 1
-        && sort.iter().all(|key| key.through.is_empty())
+/// Whether a read's statement has a shape that clients cannot multiply (no filter, at most one
+/// sort key on the type's own attributes; field lists are bound values), so that it may be kept
+/// prepared.
+pub fn bounded_shape(filter: Option<&Filter>, sort: &[Sort]) -> bool {
+    filter.is_none() && sort.len() <= 1 && sort.iter().all(|key| key.through.is_empty())
 }
 
 /// `SELECT COUNT(*)` for a find's total.
@@ -590,7 +595,7 @@ pub fn find_one(
     }
     builder.push(" ORDER BY \"id\" ASC LIMIT 1");
     let mut statement = builder.finish();
-    statement.cacheable = query.filter.is_none() && query.fields.is_none();
+    statement.cacheable = query.filter.is_none();
     statement
 }
 
@@ -703,6 +708,13 @@ mod tests {
                     let at = i32::try_from(at + 1).unwrap();
                     match value {
                         SqlValue::Integer(n) => ffi::sqlite3_bind_int64(stmt, at, *n),
+                        SqlValue::Text(text) => ffi::sqlite3_bind_text(
+                            stmt,
+                            at,
+                            text.as_ptr().cast(),
+                            i32::try_from(text.len()).unwrap(),
+                            ffi::SQLITE_TRANSIENT(),
+                        ),
                         other => panic!("a bind this test does not take: {other:?}"),
                     };
                 }
@@ -756,6 +768,23 @@ mod tests {
                 && postgres.contains(")::text AS json FROM \"wides\""),
             "{postgres}"
         );
+    }
+
+    #[test]
+    fn field_lists_are_bound_so_that_one_statement_serves_them_all() {
+        let title = find_of(Dialect::Sqlite, "fields[0]=title");
+        let published = find_of(Dialect::Sqlite, "fields[0]=views&fields[1]=publishedAt");
+        assert_eq!(title.sql, published.sql);
+        assert!(title.cacheable && published.cacheable);
+        let read = |statement: &Statement| {
+            let (reprepares, rows) = run_on_sqlite(&article(), statement, 2);
+            assert_eq!(reprepares, 0);
+            serde_json::from_str::<Map<String, Value>>(&rows[0]).unwrap()
+        };
+        // The columns not named are not read: null, left out by `Entry::from_row`.
+        assert_eq!(read(&title)["publishedAt"], Value::Null);
+        assert_eq!(read(&published)["publishedAt"], "2024-01-02 03:04:05.000");
+        assert_eq!(read(&published)["documentId"], "d");
     }
 
     #[test]

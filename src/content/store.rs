@@ -91,12 +91,13 @@ impl<Conn> RunQueryDsl<Conn> for Bound<'_> {}
 fn load_entries(
     conn: &mut DbConnection,
     content_type: &ContentType,
+    fields: Option<&[Field]>,
     statement: &Statement,
 ) -> QueryResult<Vec<Entry>> {
     let rows: Vec<JsonRow> = bound(statement).load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|row| Entry::from_row(content_type, &row.json))
+        .map(|row| Entry::from_row(content_type, fields, &row.json))
         .collect())
 }
 
@@ -107,7 +108,8 @@ pub fn find(
     query: &Query,
 ) -> QueryResult<(Vec<Entry>, Option<i64>)> {
     let dialect = dialect_of(conn);
-    let mut entries = load_entries(conn, content_type, &sql::find(dialect, content_type, query))?;
+    let statement = sql::find(dialect, content_type, query);
+    let mut entries = load_entries(conn, content_type, query.fields.as_deref(), &statement)?;
     populate(conn, content_type, &mut entries, query)?;
     let total = if query.with_count {
         let rows: Vec<CountRow> = bound(&sql::count(dialect, content_type, query)).load(conn)?;
@@ -130,7 +132,7 @@ pub fn find_one(
     }
     let dialect = dialect_of(conn);
     let statement = sql::find_one(dialect, content_type, document_id, query);
-    let mut entries = load_entries(conn, content_type, &statement)?;
+    let mut entries = load_entries(conn, content_type, query.fields.as_deref(), &statement)?;
     populate(conn, content_type, &mut entries, query)?;
     Ok(entries.pop())
 }
