@@ -162,8 +162,10 @@ pub fn server_with(
 ) -> std::io::Result<actix_web::dev::Server> {
     let max_body = state.config.max_body_bytes;
     // Blocking threads only run database work, and each needs a pooled connection: more of them
-    // would only wait for one, costing memory and wake-ups under load.
-    let blocking_threads = state.config.database_pool_size as usize;
+    // would only wait for one, costing memory and wake-ups under load. Each worker has a pool
+    // of its own, so that the connections are shared out among the workers.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let blocking_threads = (state.config.database_pool_size as usize).div_ceil(workers);
     let data = web::Data::new(state);
     let graphql = web::Data::from(graphql);
     let server = HttpServer::new(move || {
@@ -183,7 +185,8 @@ pub fn server_with(
             .configure(http::routes)
             .default_service(web::to(error::not_found))
     })
-    .worker_max_blocking_threads(blocking_threads.max(2))
+    .workers(workers)
+    .worker_max_blocking_threads(blocking_threads.max(1))
     .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     .listen(listener)?
     .run();
