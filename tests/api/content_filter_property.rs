@@ -219,12 +219,8 @@ fn random_filters_match_in_memory_evaluation() {
             active,
         });
     }
-    let cases: u32 = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
     let mut runner = TestRunner::new(Config {
-        cases,
+        cases: proptest_cases(200),
         ..Config::default()
     });
     runner

@@ -319,13 +319,6 @@ fn eval(blog: &Blog, tree: &Tree, a: usize) -> bool {
     }
 }
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(150)
-}
-
 /// The blog: four authors (one without articles), four categories, eight articles (one
 /// without an author, one without categories).
 fn seed(server: &TestServer, token: &str) -> Blog {
@@ -380,7 +373,7 @@ fn random_populates_and_relation_filters_match_the_model() {
     let token = server.token(&admin, "full-access", &[]);
     let blog = seed(&server, &token);
     let config = || Config {
-        cases: cases(),
+        cases: proptest_cases(150),
         ..Config::default()
     };
 

@@ -458,3 +458,11 @@ pub fn wait_healthy(child: &mut std::process::Child, port: u16) -> ureq::Agent {
     let _ = child.wait();
     panic!("server did not answer /_health");
 }
+
+/// Cases a property test runs: `PROPTEST_CASES`, or `default`.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
