@@ -311,16 +311,26 @@ pub fn parse(document: &Value) -> Result<ContentType, SchemaError> {
     let root = document
         .as_object()
         .ok_or_else(|| error("", "a schema must be a JSON object"))?;
-    let kind = match root.get("kind").and_then(Value::as_str) {
-        Some("collectionType") => Kind::Collection,
-        Some("singleType") => Kind::Single,
+    // Strapi reads a missing (or empty) kind as a collection type: `schema.kind ||
+    // 'collectionType'` where it creates a content type.
+    let kind = match root.get("kind") {
+        None | Some(Value::Null) => Kind::Collection,
+        Some(Value::String(text)) => match text.as_str() {
+            "collectionType" | "" => Kind::Collection,
+            "singleType" => Kind::Single,
+            other => {
+                return Err(error(
+                    "kind",
+                    format!("must be `collectionType` or `singleType`, not `{other}`"),
+                ));
+            }
+        },
         Some(other) => {
             return Err(error(
                 "kind",
-                format!("must be `collectionType` or `singleType`, not `{other}`"),
+                format!("must be `collectionType` or `singleType`, not {other}"),
             ));
         }
-        None => return Err(error("kind", "is required")),
     };
     let info = root
         .get("info")
@@ -712,5 +722,25 @@ mod tests {
         let mut doc = article();
         doc["attributes"]["views"]["default"] = json!("many");
         assert_eq!(parse(&doc).unwrap_err().path, "attributes.views.default");
+    }
+
+    #[test]
+    fn a_missing_kind_is_a_collection_type_and_a_wrong_one_refused() {
+        for kind in [None, Some(json!(null)), Some(json!(""))] {
+            let mut doc = article();
+            match kind {
+                Some(kind) => doc["kind"] = kind,
+                None => drop(doc.as_object_mut().unwrap().remove("kind")),
+            }
+            assert_eq!(parse(&doc).unwrap().kind, Kind::Collection);
+        }
+        let mut doc = article();
+        doc["kind"] = json!("single");
+        assert_eq!(
+            parse(&doc).unwrap_err().to_string(),
+            "kind: must be `collectionType` or `singleType`, not `single`"
+        );
+        doc["kind"] = json!(1);
+        assert_eq!(parse(&doc).unwrap_err().path, "kind");
     }
 }

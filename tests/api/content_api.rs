@@ -1282,6 +1282,27 @@ fn schema_change_adds_columns_and_keeps_removed_data() {
 }
 
 #[test]
+fn a_schema_without_kind_is_a_collection_type_as_in_strapi() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("thing.json"),
+        r#"{"info":{"singularName":"thing","pluralName":"things"},"attributes":{"name":{"type":"string"}}}"#,
+    )
+    .unwrap();
+    let server = TestServer::start_with(&[("CONTENT_TYPES_DIR", dir.path().to_str().unwrap())]);
+    let admin = server.register_admin();
+    let token = server.token(&admin, "full-access", &[]);
+    let created = server.post("/api/things", Some(&token), &json!({"data": {"name": "a"}}));
+    assert_eq!(created.status, 201, "{}", created.body);
+    let document = created.body["data"]["documentId"].as_str().unwrap();
+    let list = server.get("/api/things", Some(&token));
+    assert_eq!(list.body["data"][0]["documentId"], document);
+    assert_eq!(list.body["meta"]["pagination"]["total"], 1);
+    let one = server.get(&format!("/api/things/{document}"), Some(&token));
+    assert_eq!(one.body["data"]["name"], "a");
+}
+
+#[test]
 fn invalid_schema_stops_the_start_naming_file_and_path() {
     let dir = tempfile::tempdir().unwrap();
     let types = dir.path().join("content-types");
